@@ -1,0 +1,36 @@
+"""Advertisers: business customers who spread a monthly budget over platforms and other media.
+
+Each month an advertiser reconsiders with probability ``review_rate``; when it does, it spreads
+its budget by :func:`model.admarket.budget_shares`: where the users are (reach) and where a dollar
+buys more than a dollar of value (return = value x effectiveness / price), at the prices the ad
+auction clears at (:func:`model.admarket.clear`). Otherwise it keeps last month's split.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from model.params.schema import Params
+
+
+class Advertiser(mesa.Agent):
+    def __init__(self, model, budget: float, value: float, slots: int, params: Params) -> None:
+        super().__init__(model)
+        self.params = params
+        self.budget = budget  # $/month
+        self.value = value  # $ per 1,000 effective impressions
+        self.shares = np.zeros(slots)  # share of the budget on each platform slot
+        self.has_plan = False
+
+    def reviews(self) -> bool:
+        """Whether it reallocates its budget this month (always, the first time)."""
+        return not self.has_plan or self.model.rng.random() < self.params.advertisers.review_rate
+
+    def commit(self, shares: np.ndarray) -> None:
+        self.shares = np.asarray(shares, dtype=float)
+        self.has_plan = True
+
+    def spend(self, reach: np.ndarray) -> np.ndarray:
+        """This month's spend per platform slot: no ads can be bought where nobody is reached."""
+        return np.where(reach > 0, self.budget * self.shares, 0.0)

@@ -1,0 +1,110 @@
+"""Discrete choice: users' utility and the multinomial logit (users choose with it, platforms forecast with it).
+
+Utility of platform j for user i (DESIGN §2):
+
+    V_ij = theta_i q_j - alpha_i a_j - lambda_i p_j + J * network_j + affinity_ij
+           - 1[j != current_i] * (c0 + c1 * min(tenure_i, T)) * (1 - interop)
+
+where affinity_ij is user i's lasting taste for platform j (horizontal differentiation; a normal
+draw fixed at the start, zero when ``users.platform_affinity`` is 0), and network_j = (1 - interop) s_j + interop: interoperable platforms share one network, so the
+network effect stops favouring the largest. Leaving a platform for no platform costs the same
+switching cost (data, contacts, content are lost either way); users on no platform pay none.
+All functions are vectorised over users (rows) and options (columns); none loops over users.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.params.schema import Params
+
+NO_PLATFORM = -1
+
+
+def logit_probabilities(utilities: np.ndarray, rationality: float) -> np.ndarray:
+    """Choice probabilities exp(beta V_j) / sum_k exp(beta V_k), row by row."""
+    scaled = rationality * utilities
+    scaled = scaled - scaled.max(axis=1, keepdims=True)  # guards exp() against overflow
+    weights = np.exp(scaled)
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def log_sum(utilities: np.ndarray, rationality: float) -> np.ndarray:
+    """Expected maximum utility (1/beta) ln sum_j exp(beta V_j): the logit consumer surplus."""
+    scaled = rationality * utilities
+    top = scaled.max(axis=1)
+    return (top + np.log(np.exp(scaled - top[:, None]).sum(axis=1))) / rationality
+
+
+def logit_choice(utilities: np.ndarray, rationality: float, rng: np.random.Generator) -> np.ndarray:
+    """Draw one option per row with logit probabilities (inverse-CDF sampling: one uniform a row)."""
+    cumulative = np.cumsum(logit_probabilities(utilities, rationality), axis=1)
+    draws = rng.random(utilities.shape[0])[:, None] * cumulative[:, -1:]
+    chosen = (cumulative < draws).sum(axis=1)
+    return np.minimum(chosen, utilities.shape[1] - 1)
+
+
+def lognormal(rng: np.random.Generator, mean: float, cv: float, size: int) -> np.ndarray:
+    """Positive draws with the given mean and coefficient of variation (cv = 0 gives the mean)."""
+    if cv == 0 or mean == 0:
+        return np.full(size, mean, dtype=np.float64)
+    sigma2 = np.log1p(cv**2)
+    return rng.lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2), size)
+
+
+@dataclass(frozen=True)
+class Offers:
+    """What the active platforms offer this month, as users see it (one entry per platform slot)."""
+
+    active: np.ndarray  # bool per platform slot
+    quality: np.ndarray
+    ad_load: np.ndarray
+    user_price: np.ndarray
+    network: np.ndarray  # the network term per platform (share, or shared network under interop)
+
+
+@dataclass(frozen=True)
+class UserSample:
+    """A random sample of users, as a platform sees them when it forecasts its demand."""
+
+    quality_taste: np.ndarray
+    ad_aversion: np.ndarray
+    price_sensitivity: np.ndarray
+    affinity: np.ndarray  # users x platform slots
+    platform: np.ndarray
+    switching_cost: np.ndarray
+    reviewing: np.ndarray  # probability that each sampled user chooses this month
+    weight: float  # users represented by each sampled user
+
+
+def network_term(shares: np.ndarray, interoperability: float) -> np.ndarray:
+    """Network benefit per platform: its own share, or (under interoperability) the whole network."""
+    connected = 1.0 if shares.sum() > 0 else 0.0
+    return (1.0 - interoperability) * shares + interoperability * connected
+
+
+def option_utilities(
+    quality_taste, ad_aversion, price_sensitivity, affinity, platform, switching_cost, offers: Offers, params: Params
+) -> np.ndarray:
+    """Utilities (users x options); the last column is the outside option, if there is one.
+
+    Inactive platforms get -inf so that nobody picks them.
+    """
+    network_effect = params.network.effect
+    utilities = (
+        quality_taste[:, None] * offers.quality[None, :]
+        - ad_aversion[:, None] * offers.ad_load[None, :]
+        - price_sensitivity[:, None] * offers.user_price[None, :]
+        + network_effect * offers.network[None, :]
+        + affinity
+    )
+    slots = np.arange(offers.quality.size)
+    leaving = (platform[:, None] != slots[None, :]) & (platform[:, None] != NO_PLATFORM)
+    utilities -= leaving * switching_cost[:, None]
+    utilities[:, ~offers.active] = -np.inf
+    if params.has_outside_option:
+        outside = params.users.outside_utility - np.where(platform != NO_PLATFORM, switching_cost, 0.0)
+        utilities = np.column_stack([utilities, outside])
+    return utilities

@@ -1,0 +1,471 @@
+"""The platform economy: a Mesa model that wires users, advertisers, platforms, investors and the state.
+
+One step is one month, in this fixed order:
+
+1. potential users adopt (Bass diffusion);
+2. newcomers and reviewing users choose a platform (logit);
+3. advertisers spread their budgets, ad prices clear, advertisers pay platforms;
+4. households pay subscriptions; platforms pay their costs and rebuild or erode quality;
+5. finance: platforms short of runway raise rounds; profitable ones repay rescue loans and pay
+   out; a platform that still cannot pay is rescued (if systemic and bailouts are on) or fails;
+6. adaptive platforms set next month's levers;
+7. the funding market's sentiment follows market growth and failures; the month is recorded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+import mesa
+
+from model import metrics
+from model.admarket import clear, clearing_price, effectiveness, other_media_weight
+from model.advertisers import Advertiser
+from model.choice import Offers, lognormal, network_term
+from model.government import Government
+from model.investors import Investor
+from model.ledger import ADVERTISERS, GOVERNMENT, HOUSEHOLDS, OUTSIDE, Ledger
+from model.params.schema import Params
+from model.platforms import FAILED, RESCUED, MarketView, Platform
+from model.users import UserPopulation
+
+
+class PlatformEconomy(mesa.Model):
+    """The whole market. ``PlatformEconomy(params).run()`` then read the frames."""
+
+    def __init__(self, params: Params) -> None:
+        super().__init__(rng=params.simulation.seed)
+        self.params = params
+        self.month = 0
+        self.ledger = Ledger()
+        self.users = UserPopulation(params, self.rng)
+        self.platforms = [Platform(self, j, params) for j in range(params.platforms.count)]
+        self.advertisers = self._create_advertisers()
+        self.investors = self._create_investors()
+        self.government = Government(self, params)
+        self.sentiment = params.market.initial_sentiment
+        self.adoption_history: list[int] = [0]
+        self.failure_months: list[int] = []
+        self._measures: dict = {}
+        self._model_rows: list[dict] = []
+        self._platform_rows: list[dict] = []
+        self._found_platforms()
+
+    # -- set-up -------------------------------------------------------------------------------
+    def _create_advertisers(self) -> list[Advertiser]:
+        ads = self.params.advertisers
+        if ads.count == 0:
+            return []
+        weights = lognormal(self.rng, 1.0, 1.0, ads.count)
+        budgets = ads.budget_per_user * self.params.users.count * weights / weights.sum()
+        values = lognormal(self.rng, ads.value_per_impression_mean, ads.value_per_impression_cv, ads.count)
+        slots = self.params.platforms.count
+        return [Advertiser(self, b, v, slots, self.params) for b, v in zip(budgets, values)]
+
+    def _create_investors(self) -> list[Investor]:
+        settings = self.params.investors
+        spread = settings.patience_spread
+        patience = settings.patience_mean * self.rng.uniform(1 - spread, 1 + spread, settings.count)
+        weights = self.rng.uniform(0.5, 1.5, settings.count)
+        capital = settings.capital_per_user * self.params.users.count * weights / weights.sum()
+        investors = [Investor(self, i, patience[i], self.params) for i in range(settings.count)]
+        for investor, amount in zip(investors, capital):
+            self.ledger.transfer(0, OUTSIDE, investor.account, float(amount), "capital_commitment")
+        return investors
+
+    def _found_platforms(self) -> None:
+        """Month 0: each platform's founding round, from up to two investors drawn at random."""
+        seed = self.params.platforms.seed_funding * self.params.users.count
+        for platform in self.platforms:
+            backers = self.rng.choice(len(self.investors), size=min(2, len(self.investors)), replace=False)
+            purchases = []
+            for b in backers:
+                amount = min(seed / len(backers), self.investors[b].capital)
+                if amount > 0:
+                    purchases.append((self.investors[b].account, amount))
+            platform.found(purchases)
+
+    # -- the month ----------------------------------------------------------------------------
+    def step(self) -> None:
+        self.month += 1
+        for platform in self.platforms:
+            platform.clear_month()
+        newcomers = self.users.adopt()
+        self.users.choose(self.offers(), newcomers)
+        self._count_users()
+        self._trade_ads()
+        self._collect_subscriptions()
+        for platform in self.active_platforms:
+            platform.pay_costs()
+        self._households_spend()
+        self._measure()
+        self._finance()
+        view = self.market_view()
+        for platform in self.platforms:
+            platform.set_levers(view)
+        self._update_sentiment()
+        self._record()
+
+    def run(self, steps: int | None = None, progress: bool = False) -> PlatformEconomy:
+        """Run ``steps`` months (default: simulation.steps), with a progress bar if asked."""
+        steps = self.params.simulation.steps if steps is None else steps
+        for _ in tqdm(range(steps), desc="months", unit="month", disable=not progress, leave=False):
+            self.step()
+        return self
+
+    # -- what users and advertisers see ------------------------------------------------------
+    @property
+    def active_platforms(self) -> list[Platform]:
+        return [p for p in self.platforms if p.active]
+
+    def user_counts(self) -> np.ndarray:
+        return self.users.counts(len(self.platforms))
+
+    def offers(self) -> Offers:
+        counts = self.user_counts().astype(float)
+        shares = counts / counts.sum() if counts.sum() else counts
+        return Offers(
+            active=np.array([p.active for p in self.platforms]),
+            quality=np.array([p.quality for p in self.platforms]),
+            ad_load=np.array([p.ad_load for p in self.platforms]),
+            user_price=np.array([p.user_price for p in self.platforms]),
+            network=network_term(shares, self.params.regulation.interoperability),
+        )
+
+    @property
+    def value_per_user(self) -> float:
+        """What the funding market pays for a user: sentiment x expected margin x investors' patience."""
+        patience = np.mean([i.patience for i in self.investors])
+        return self.sentiment * self.params.funding.expected_margin_per_user * patience
+
+    def promise(self, platform: Platform) -> float:
+        """How the platform compares with the leader in investors' eyes: users (plus a prior) / leader's."""
+        prior = self.params.funding.judgement_users * self.params.users.count
+        leader = max(p.users for p in self.platforms)
+        return (platform.users + prior) / (leader + prior) if leader + prior > 0 else 1.0
+
+    def is_systemic(self, platform: Platform) -> bool:
+        total = sum(p.users for p in self.platforms)
+        return self.government.is_systemic(platform.users / total if total else 0.0)
+
+    def user_values(self) -> np.ndarray:
+        """Value each platform puts on a user won or lost: what the funding market pays for it.
+
+        A profitable platform's users are worth its earnings valuation per user. A growing one's
+        are worth the market's value per user while investors would fund it: only if it is
+        promising (min_share_of_leader), and only for as many months of losses as their patience
+        allows, so that within one round's worth of months of that limit the value shrinks to zero
+        and the platform must live on its profit.
+        """
+        funding = self.params.funding
+        values = np.zeros(len(self.platforms))
+        for platform in self.active_platforms:
+            earnings = platform.valuation(self.sentiment, 0.0) / platform.users if platform.users else 0.0
+            growth = 0.0
+            if self.promise(platform) >= funding.min_share_of_leader:
+                systemic = self.is_systemic(platform)
+                patience = max((i.effective_patience(systemic) for i in self.investors if i.capital > 0), default=0.0)
+                runway = (patience - platform.months_of_losses) / funding.round_months
+                growth = self.value_per_user * float(np.clip(runway, 0.0, 1.0))
+            values[platform.platform_id] = max(growth, earnings)
+        return values
+
+    def market_view(self) -> MarketView:
+        adopters, newcomers = self.users.sample(self.params.platforms.demand_sample, self.rng)
+        return MarketView(
+            offers=self.offers(),
+            users=self.user_counts(),
+            potential_users=self.params.users.count,
+            adopters=adopters,
+            newcomers=newcomers,
+            ad_budgets=np.array([a.budget for a in self.advertisers]),
+            ad_values=np.array([a.value for a in self.advertisers]),
+            ad_prices=np.array([p.ad_price for p in self.platforms]),
+            other_media=self._ad_conditions(
+                self.user_counts().astype(float), np.zeros(len(self.platforms)), np.zeros(len(self.platforms))
+            )["other_media"],
+            value_per_user=self.user_values(),
+        )
+
+    def _count_users(self) -> None:
+        counts = self.user_counts()
+        for platform in self.platforms:
+            platform.users = int(counts[platform.platform_id])
+            platform.new_users = int(self.users.arrivals[platform.platform_id])
+
+    # -- money --------------------------------------------------------------------------------
+    def _ad_conditions(self, users: np.ndarray, ad_load: np.ndarray, active: np.ndarray) -> dict:
+        """Inventory, reach, effectiveness and other media's weight, as the ad market sees them."""
+        ads = self.params.advertisers
+        inventory = users * self.params.users.engagement * ad_load * active
+        potential = self.params.users.count
+        return {
+            "inventory": inventory,
+            "reach": np.where(inventory > 0, users / potential, 0.0),
+            "effect": effectiveness(ad_load, ads.clutter),
+            "other_media": other_media_weight(ads.outside_weight, ads.audience_shift, users.sum() / potential),
+        }
+
+    def _trade_ads(self) -> None:
+        """Reviewing advertisers reallocate at the clearing prices; everyone pays; value is delivered."""
+        slots = len(self.platforms)
+        self._ads = {"spend": np.zeros(slots), "surplus": np.zeros(slots), "impressions": np.zeros(slots)}
+        if not self.advertisers:
+            return
+        ads = self.params.advertisers
+        users = np.array([p.users for p in self.platforms], dtype=float)
+        ad_load = np.array([p.ad_load for p in self.platforms])
+        market = self._ad_conditions(users, ad_load, np.array([p.active for p in self.platforms]))
+        reviewing = [a for a in self.advertisers if a.reviews()]
+        staying = [a for a in self.advertisers if a not in reviewing]
+        committed = sum((a.spend(market["reach"]) for a in staying), np.zeros(slots))
+        _, shares = clear(
+            committed_spend=committed,
+            values=np.array([a.value for a in reviewing]),
+            budgets=np.array([a.budget for a in reviewing]),
+            reach=market["reach"],
+            effect=market["effect"],
+            inventory=market["inventory"],
+            prices=np.array([p.ad_price for p in self.platforms]),
+            adjusts=market["inventory"] > 0,
+            sensitivity=ads.return_sensitivity,
+            other_media=market["other_media"],
+            floor=self.params.platforms.min_ad_price,
+        )
+        for advertiser, plan in zip(reviewing, shares):
+            advertiser.commit(plan)
+        spend = np.array([a.spend(market["reach"]) for a in self.advertisers])
+        per_platform = spend.sum(axis=0)
+        price = clearing_price(per_platform, market["inventory"], self.params.platforms.min_ad_price)
+        bought = 1000.0 * spend / price  # impressions each advertiser buys on each platform
+        values = np.array([a.value for a in self.advertisers])[:, None]
+        delivered = values * market["effect"][None, :] * bought / 1000.0
+        self._ads = {
+            "spend": per_platform,
+            "surplus": (delivered - spend).sum(axis=0),
+            "impressions": bought.sum(axis=0),
+        }
+        self.ledger.transfer(self.month, OUTSIDE, ADVERTISERS, float(per_platform.sum()), "sales")
+        for platform in self.platforms:
+            j = platform.platform_id
+            if market["inventory"][j] > 0:
+                platform.ad_price = float(price[j])
+            platform.ad_revenue = float(per_platform[j])
+            self.ledger.transfer(self.month, ADVERTISERS, platform.account, platform.ad_revenue, "ad_spend")
+
+    def _collect_subscriptions(self) -> None:
+        """Households pay positive user prices out of income from the outside economy."""
+        for platform in self.active_platforms:
+            amount = max(platform.user_price, 0.0) * platform.users
+            platform.subscription_revenue = amount
+            self.ledger.transfer(self.month, OUTSIDE, HOUSEHOLDS, amount, "income")
+            self.ledger.transfer(self.month, HOUSEHOLDS, platform.account, amount, "subscription")
+
+    def _households_spend(self) -> None:
+        """Subsidies households received are spent in the outside economy."""
+        balance = self.ledger.balance(HOUSEHOLDS)
+        if balance > 0:
+            self.ledger.transfer(self.month, HOUSEHOLDS, OUTSIDE, balance, "consumption")
+
+    def _finance(self) -> None:
+        funding = self.params.funding
+        for platform in self.active_platforms:
+            self._service_public_loan(platform)
+            if platform.cash < 0 or platform.cash < funding.runway_trigger_months * platform.burn:
+                self._raise_round(platform)
+            if platform.cash < 0:
+                total = sum(p.users for p in self.platforms)
+                share = platform.users / total if total else 0.0
+                rescue = self.government.rescue_amount(-platform.cash, platform.burn, share)
+                if rescue:
+                    self._rescue(platform, rescue)
+                else:
+                    self._fail(platform)
+            else:
+                for holder, amount in platform.pay_out():
+                    if holder == GOVERNMENT:
+                        self.government.record_recovery(amount)
+
+    def _raise_round(self, platform: Platform) -> None:
+        """Willing investors fund ``round_months`` of burn (plus any deficit) pro rata to capital."""
+        wanted = self.params.funding.round_months * platform.burn + max(0.0, -platform.cash)
+        promise, systemic = self.promise(platform), self.is_systemic(platform)
+        backers = [i for i in self.investors if i.will_fund(platform.months_of_losses, promise, systemic)]
+        available = sum(i.capital for i in backers)
+        if wanted <= 0 or available <= 0:
+            return
+        raised = min(wanted, available)
+        purchases = [(i.account, raised * i.capital / available) for i in backers]
+        platform.issue_shares(purchases, self.sentiment, self.value_per_user, "equity")
+
+    def _rescue(self, platform: Platform, amount: float) -> None:
+        government = self.government
+        government.levy(amount)
+        if government.policy.form == "equity":
+            platform.issue_shares([(GOVERNMENT, amount)], self.sentiment, self.value_per_user, "bailout")
+        else:
+            self.ledger.transfer(self.month, GOVERNMENT, platform.account, amount, "bailout")
+            if government.policy.form == "loan":
+                platform.public_loan += amount
+        government.record_disbursement(amount)
+        platform.status = RESCUED
+
+    def _service_public_loan(self, platform: Platform) -> None:
+        """Rescue loans accrue interest and are repaid out of profit."""
+        if platform.public_loan <= 0:
+            return
+        platform.public_loan *= 1.0 + self.government.policy.loan_rate
+        repayment = min(platform.public_loan, max(platform.profit, 0.0), max(platform.cash, 0.0))
+        if repayment > 0:
+            self.ledger.transfer(self.month, platform.account, GOVERNMENT, repayment, "loan_repayment")
+            platform.public_loan -= repayment
+            self.government.record_recovery(repayment)
+
+    def _fail(self, platform: Platform) -> None:
+        """The platform closes; unpaid bills fall on its suppliers; its users must choose again."""
+        if platform.cash < 0:
+            self.ledger.transfer(self.month, OUTSIDE, platform.account, -platform.cash, "creditor_loss")
+        platform.status = FAILED
+        self.users.release(platform.platform_id)
+        self.failure_months.append(self.month)
+
+    def _update_sentiment(self) -> None:
+        """Sentiment drifts toward 1 + hype x annual user growth - penalty x failures in the year."""
+        market = self.params.market
+        adopted = int(self.users.adopted.sum())
+        self.adoption_history.append(adopted)
+        year_ago = self.adoption_history[max(0, len(self.adoption_history) - 13)]
+        growth = min(1.0, adopted / year_ago - 1.0) if year_ago > 0 else (1.0 if adopted else 0.0)
+        recent_failures = sum(1 for m in self.failure_months if m > self.month - 12)
+        target = 1.0 + market.hype_sensitivity * growth - market.failure_penalty * recent_failures
+        self.sentiment += market.sentiment_adjustment * (target - self.sentiment)
+        self.sentiment = float(np.clip(self.sentiment, market.min_sentiment, market.max_sentiment))
+
+    # -- measurement --------------------------------------------------------------------------
+    def _measure(self) -> None:
+        """Surplus of each side this month, with the levers users and advertisers faced."""
+        slots = len(self.platforms)
+        total, per_platform, counts = self.users.surplus_by_platform(self.offers(), slots)
+        self._measures = {
+            "consumer_surplus": total,
+            "user_surplus": np.divide(per_platform, counts, out=np.zeros(slots), where=counts > 0),
+            "switching_cost": self.users.mean_switching_cost(slots),
+        }
+
+    def _record(self) -> None:
+        counts = np.array([p.users for p in self.platforms], dtype=float)
+        on_platforms = counts.sum()
+        shares = counts / on_platforms if on_platforms else counts
+        leader = int(np.argmax(counts)) if on_platforms else -1
+        ads = self._ads
+        impressions = ads["impressions"].sum()
+        active = self.active_platforms
+        weights = counts if on_platforms else np.ones_like(counts)
+        self._model_rows.append(
+            {
+                "step": self.month,
+                "adopted_users": int(self.users.adopted.sum()),
+                "active_platforms": len(active),
+                "hhi": metrics.hhi(counts),
+                "leader_id": leader,
+                "leader_share": float(shares[leader]) if leader >= 0 else 0.0,
+                "mean_ad_load": float(np.average([p.ad_load for p in self.platforms], weights=weights)),
+                "mean_quality": float(np.average([p.quality for p in self.platforms], weights=weights)),
+                "consumer_surplus": self._measures["consumer_surplus"],
+                "advertiser_spend": float(ads["spend"].sum()),
+                "advertiser_surplus": float(ads["surplus"].sum()),
+                "mean_ad_price": float(1000.0 * ads["spend"].sum() / impressions) if impressions else np.nan,
+                "platform_revenue": float(sum(p.revenue for p in self.platforms)),
+                "platform_profit": float(sum(p.profit for p in self.platforms)),
+                "funding_raised": float(sum(p.funding_raised for p in self.platforms)),
+                "public_cost": self.government.net_cost,
+                "public_disbursed": self.government.disbursed,
+                "public_recovered": self.government.recovered,
+                "sentiment": self.sentiment,
+                "value_per_user": self.value_per_user,
+                "new_adopters": self.users.new_adopters,
+                "switchers": self.users.switchers,
+                "failures": len(self.failure_months),
+                "rescues": self.government.rescues,
+            }
+        )
+        for p in self.platforms:
+            j = p.platform_id
+            self._platform_rows.append(
+                {
+                    "step": self.month,
+                    "platform_id": j,
+                    "users": p.users,
+                    "share": float(shares[j]),
+                    "quality": p.quality,
+                    "ad_load": p.ad_load,
+                    "user_price": p.user_price,
+                    "ad_price": p.ad_price,
+                    "revenue": p.revenue,
+                    "costs": p.costs,
+                    "profit": p.profit,
+                    "cash": p.cash,
+                    "valuation": p.valuation(self.sentiment, self.value_per_user),
+                    "status": p.status,
+                    "ad_revenue": p.ad_revenue,
+                    "subscription_revenue": p.subscription_revenue,
+                    "quality_spend": p.quality_spend,
+                    "new_users": p.new_users,
+                    "user_surplus": float(self._measures["user_surplus"][j]),
+                    "advertiser_spend": float(ads["spend"][j]),
+                    "advertiser_surplus": float(ads["surplus"][j]),
+                    "burn_multiple": p.costs / p.revenue if p.revenue > 0 else np.nan,
+                    "funding_raised": p.funding_raised,
+                    "months_of_losses": p.months_of_losses,
+                    "mean_switching_cost": float(self._measures["switching_cost"][j]),
+                    "public_loan": p.public_loan,
+                }
+            )
+
+    # -- frames -------------------------------------------------------------------------------
+    def model_frame(self) -> pd.DataFrame:
+        """One row per month; ``phase`` is detected on the whole run so far (metrics.phases)."""
+        frame = pd.DataFrame(self._model_rows)
+        if frame.empty:
+            return frame
+        platforms = self.platform_frame()
+        frame["phase"] = metrics.label_phases(frame, platforms)
+        frame["enshittification_index"] = metrics.enshittification_index(platforms, frame)
+        return frame
+
+    def platform_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self._platform_rows)
+
+    def ledger_frame(self) -> pd.DataFrame:
+        return self.ledger.frame()
+
+    def investor_frame(self) -> pd.DataFrame:
+        """One row per holding: who invested in which platform, in which round, and what came back."""
+        rows = []
+        pioneer_rounds = self.params.funding.pioneer_rounds
+        for platform in self.platforms:
+            outstanding = platform.cap_table.shares_outstanding
+            value = platform.valuation(self.sentiment, self.value_per_user)
+            for h in platform.cap_table.holdings:
+                holding_value = value * h.shares / outstanding if outstanding else 0.0
+                rows.append(
+                    {
+                        "holder": h.holder,
+                        "investor_id": int(h.holder.split(":")[1]) if h.holder.startswith("investor:") else -1,
+                        "founders": h.holder.startswith("founders:"),
+                        "platform_id": platform.platform_id,
+                        "round": h.round,
+                        "step_invested": h.step,
+                        "invested": h.invested,
+                        "paid_out": h.paid_out,
+                        "holding_value": holding_value,
+                        "moic": (h.paid_out + holding_value) / h.invested if h.invested else np.nan,
+                        "pioneer": h.round < pioneer_rounds,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def summary(self) -> dict:
+        return metrics.summarize(self.model_frame(), self.platform_frame(), self.investor_frame(), self.params)

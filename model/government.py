@@ -1,0 +1,53 @@
+"""Government: rescues systemic platforms that run out of money, and taxes households to pay.
+
+"Privatise profits, socialise losses": a rescue is paid by a tax on households; a loan is repaid
+with interest, equity earns dividends, a grant returns nothing. Disbursed, recovered and net
+public cost are kept apart (as the US Treasury reports TARP).
+"""
+
+from __future__ import annotations
+
+import mesa
+
+from model.ledger import GOVERNMENT, HOUSEHOLDS, OUTSIDE
+from model.params.schema import Params
+
+
+class Government(mesa.Agent):
+    def __init__(self, model, params: Params) -> None:
+        super().__init__(model)
+        self.policy = params.bailout
+        self.cap = params.bailout.cap_per_user * params.users.count
+        self.disbursed = 0.0
+        self.recovered = 0.0
+        self.taxes = 0.0
+        self.rescues = 0
+
+    @property
+    def net_cost(self) -> float:
+        return self.disbursed - self.recovered
+
+    def is_systemic(self, share: float) -> bool:
+        return share >= self.policy.systemic_share
+
+    def rescue_amount(self, deficit: float, burn: float, share: float) -> float:
+        """How much a rescue would disburse, or 0 if the policy does not cover this platform."""
+        if not self.policy.enabled or not self.is_systemic(share):
+            return 0.0
+        wanted = deficit + self.policy.runway_months * burn
+        room = self.cap - self.disbursed
+        return wanted if 0 < wanted <= room else 0.0
+
+    def levy(self, amount: float) -> None:
+        """Raise a tax on households to fund a rescue (their income comes from the outside economy)."""
+        ledger, step = self.model.ledger, self.model.month
+        ledger.transfer(step, OUTSIDE, HOUSEHOLDS, amount, "income")
+        ledger.transfer(step, HOUSEHOLDS, GOVERNMENT, amount, "tax")
+        self.taxes += amount
+
+    def record_disbursement(self, amount: float) -> None:
+        self.disbursed += amount
+        self.rescues += 1
+
+    def record_recovery(self, amount: float) -> None:
+        self.recovered += amount

@@ -1,0 +1,217 @@
+"""Metrics: pure functions of the model's frames (HHI, phases, peaks, the run's summary).
+
+Phases are *detected* on the series the agents produced; nothing in the model switches phase.
+The rules, applied to the eventual leader (the platform with most users at the end):
+
+- lock-in starts in the first month when the market is highly concentrated (HHI >= 0.18,
+  the "highly concentrated" line of the US merger guidelines) and the leader's users grow by less
+  than ``LOCK_IN_GROWTH`` a month (trailing year);
+- extraction starts in the first month, from lock-in on, when the leader makes a profit (trailing
+  3-month mean) and its revenue per user is at least ``EXTRACTION_ARPU_RISE`` times its level at
+  the start of lock-in;
+- decline starts in the first month, after extraction started, when the leader's users have
+  fallen below ``DECLINE_SHARE_OF_PEAK`` of their peak;
+- every month before lock-in is growth.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from model.params.schema import Params
+
+PHASES = ("growth", "lock-in", "extraction", "decline")
+CONCENTRATED_HHI = 0.18
+LOCK_IN_GROWTH = 0.01
+EXTRACTION_ARPU_RISE = 1.25
+DECLINE_SHARE_OF_PEAK = 0.8
+SMOOTHING_MONTHS = 12
+PEAK_TOLERANCE = 0.02
+
+
+def hhi(users_per_platform) -> float:
+    """Herfindahl-Hirschman index on user shares, in [0, 1] (0 when nobody is on a platform)."""
+    counts = np.asarray(users_per_platform, dtype=float)
+    total = counts.sum()
+    return float(((counts / total) ** 2).sum()) if total > 0 else 0.0
+
+
+def leader_id(platform_frame: pd.DataFrame) -> int:
+    """The eventual leader: most users in the last month (ties: most users ever)."""
+    last = platform_frame[platform_frame["step"] == platform_frame["step"].max()]
+    if last["users"].max() > 0:
+        return int(last.loc[last["users"].idxmax(), "platform_id"])
+    peaks = platform_frame.groupby("platform_id")["users"].max()
+    return int(peaks.idxmax())
+
+
+def leader_series(platform_frame: pd.DataFrame) -> pd.DataFrame:
+    """The leader's rows, indexed by step, with revenue per user added."""
+    rows = platform_frame[platform_frame["platform_id"] == leader_id(platform_frame)].set_index("step")
+    rows = rows.copy()
+    rows["revenue_per_user"] = np.where(rows["users"] > 0, rows["revenue"] / rows["users"].clip(lower=1), np.nan)
+    return rows
+
+
+def smooth(series: pd.Series, months: int = SMOOTHING_MONTHS) -> pd.Series:
+    """Centred rolling mean: peaks of noisy monthly series, read on their trend."""
+    return series.rolling(months, center=True, min_periods=1).mean()
+
+
+def peak_month(series: pd.Series) -> int | None:
+    """First month the smoothed series comes within PEAK_TOLERANCE of its maximum."""
+    clean = smooth(series.dropna())
+    if clean.empty:
+        return None
+    top, bottom = clean.max(), clean.min()
+    threshold = top - PEAK_TOLERANCE * max(abs(top), top - bottom, 1e-12)
+    return int(clean[clean >= threshold].index[0])
+
+
+def phase_transitions(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -> dict[str, int | None]:
+    """Month in which lock-in, extraction and decline start (None if they never do)."""
+    transitions: dict[str, int | None] = {"lock-in": None, "extraction": None, "decline": None}
+    if platform_frame.empty:
+        return transitions
+    leader = leader_series(platform_frame)
+    hhi_series = model_frame.set_index("step")["hhi"]
+    growth = leader["users"].pct_change(12, fill_method=None).replace([np.inf, -np.inf], np.nan) / 12
+    lock_in = leader.index[(hhi_series.reindex(leader.index) >= CONCENTRATED_HHI) & (growth < LOCK_IN_GROWTH)]
+    if len(lock_in) == 0:
+        return transitions
+    start = int(lock_in[0])
+    transitions["lock-in"] = start
+    profit = leader["profit"].rolling(3, min_periods=1).mean()
+    arpu = leader["revenue_per_user"].rolling(3, min_periods=1).mean()
+    base = arpu.loc[start]
+    extracting = (leader.index >= start) & (profit > 0) & (arpu >= EXTRACTION_ARPU_RISE * max(base, 1e-9))
+    if not extracting.any():
+        return transitions
+    extraction = int(leader.index[extracting][0])
+    transitions["extraction"] = extraction
+    users = leader["users"]
+    after = users.index >= extraction
+    falling = after & (users < DECLINE_SHARE_OF_PEAK * users.cummax())
+    if falling.any():
+        transitions["decline"] = int(users.index[falling][0])
+    return transitions
+
+
+def label_phases(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -> pd.Series:
+    """The phase of every month, from the transitions."""
+    transitions = phase_transitions(model_frame, platform_frame)
+    labels = pd.Series("growth", index=model_frame.index, dtype="string")
+    for phase in PHASES[1:]:
+        month = transitions[phase]
+        if month is not None:
+            labels[model_frame["step"] >= month] = phase
+    return labels
+
+
+def enshittification_index(platform_frame: pd.DataFrame, model_frame: pd.DataFrame) -> pd.Series:
+    """How far the leader's users' surplus per user has fallen from its peak so far (0 = at peak)."""
+    leader = leader_series(platform_frame)["user_surplus"].reindex(model_frame["step"])
+    peak = leader.cummax()
+    index = (peak - leader) / peak.abs().clip(lower=1e-9)
+    return pd.Series(index.to_numpy(), index=model_frame.index).fillna(0.0)
+
+
+def summarize(
+    model_frame: pd.DataFrame, platform_frame: pd.DataFrame, investor_frame: pd.DataFrame, params: Params
+) -> dict:
+    """The run in a few numbers: phases, concentration, peaks, public cost, who got the payouts."""
+    if model_frame.empty:
+        return {"seed": params.simulation.seed, "steps": 0}
+    last = model_frame.iloc[-1]
+    leader = leader_series(platform_frame)
+    payouts = investor_frame["paid_out"].sum() if not investor_frame.empty else 0.0
+    pioneer_payouts = investor_frame.loc[investor_frame["pioneer"], "paid_out"].sum() if payouts else 0.0
+    summary = {
+        "seed": params.simulation.seed,
+        "steps": int(last["step"]),
+        "phase_transitions": phase_transitions(model_frame, platform_frame),
+        "final_hhi": float(last["hhi"]),
+        "leader_id": leader_id(platform_frame),
+        "leader_final_share": float(leader["share"].iloc[-1]),
+        "active_platforms": int(last["active_platforms"]),
+        "failures": int(last["failures"]),
+        "peaks": {
+            "leader_user_surplus": peak_month(leader["user_surplus"].where(leader["users"] > 0)),
+            "leader_advertiser_surplus": peak_month(leader["advertiser_surplus"]),
+            "leader_profit": peak_month(leader["profit"]),
+        },
+        "public_cost": {
+            "disbursed": float(last["public_disbursed"]),
+            "recovered": float(last["public_recovered"]),
+            "net": float(last["public_cost"]),
+            "rescues": int(last["rescues"]),
+        },
+        "pioneer_share_of_payouts": float(pioneer_payouts / payouts) if payouts else None,
+        "total_payouts": float(payouts),
+    }
+    summary["calibration"] = calibration(leader, summary["phase_transitions"])
+    return summary
+
+
+def calibration(leader: pd.DataFrame, transitions: dict) -> dict:
+    """The leader's figures that DESIGN §6 compares with real platforms (see docs/ODD.md)."""
+    growth_end = transitions["lock-in"] or int(leader.index.max())
+    # The stylised fact (OpenAI, H1 2025) is a snapshot of a late-growth firm: the last growth year.
+    growing = leader.loc[growth_end - 11 : growth_end]
+    revenue, costs = growing["revenue"].sum(), growing["costs"].sum()
+    yearly_profit = leader["profit"].groupby((leader.index - 1) // 12).sum()
+    profitable_years = yearly_profit.index[yearly_profit > 0]
+    first_profit_year = int(profitable_years[0]) + 1 if len(profitable_years) else None
+    before_profit = leader.loc[: first_profit_year * 12] if first_profit_year else leader
+    cumulative_losses = float(-before_profit["profit"].clip(upper=0).sum())
+    peak_annual_revenue = float(leader["revenue"].rolling(12, min_periods=12).sum().max())
+    arpu = leader["revenue_per_user"].rolling(12, min_periods=1).mean()
+    arpu_growth_end = arpu.loc[growth_end] if growth_end in arpu.index else np.nan
+    extraction_peak = arpu.loc[growth_end:].max()
+    return {
+        "burn_multiple_last_growth_year": float(costs / revenue) if revenue > 0 else None,
+        "years_to_first_profitable_year": first_profit_year,
+        "cumulative_losses_in_years_of_peak_revenue": (
+            cumulative_losses / peak_annual_revenue if peak_annual_revenue > 0 else None
+        ),
+        "leader_share_at_end": float(leader["share"].iloc[-1]),
+        "revenue_per_user_rise": (
+            float(extraction_peak / arpu_growth_end) if arpu_growth_end and arpu_growth_end > 0 else None
+        ),
+    }
+
+
+# DESIGN §6: each stylised fact, the summary figure that measures it, and its target range.
+CALIBRATION_TARGETS = {
+    "burn_multiple_last_growth_year": ("Leader's spend per dollar of revenue while growing (OpenAI H1 2025: 1.6)", 1.2, 2.5),
+    "years_to_first_profitable_year": ("Years from founding to the leader's first profitable year (Amazon 9 ... Uber 14)", 7, 15),
+    "cumulative_losses_in_years_of_peak_revenue": ("Leader's losses before profit, in years of its peak revenue", 2.0, None),
+    "leader_share_at_end": ("Leader's share of users at maturity (search: 0.89; cloud: 0.32 of a top-3 0.73)", 0.6, 0.95),
+    "final_hhi": ("HHI of user shares at maturity (above 0.18: highly concentrated)", 0.18, None),
+    "revenue_per_user_rise": ("Leader's revenue per user, extraction peak / end of growth (Meta 2013-2021: 8.6)", 3.0, None),
+}
+
+
+def calibration_table(summaries: list[dict]) -> pd.DataFrame:
+    """Median and range over runs of each stylised fact, beside its target range (for docs/ODD.md)."""
+    rows = []
+    for key, (fact, low, high) in CALIBRATION_TARGETS.items():
+        values = pd.Series(
+            [s["final_hhi"] if key == "final_hhi" else s["calibration"][key] for s in summaries], dtype=float
+        )
+        median = values.median()
+        in_range = bool(np.isfinite(median) and (low is None or median >= low) and (high is None or median <= high))
+        rows.append(
+            {
+                "fact": fact,
+                "key": key,
+                "target": f"{low} to {high}" if high is not None else f"at least {low}",
+                "median": median,
+                "min": values.min(),
+                "max": values.max(),
+                "missing": int(values.isna().sum()),
+                "in_range": in_range,
+            }
+        )
+    return pd.DataFrame(rows)

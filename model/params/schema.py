@@ -1,0 +1,201 @@
+"""The parameter schema: every knob of the model, with its unit, default, range and meaning.
+
+Each TOML table of a parameter file is one pydantic model below; each key is one field. A field's
+``description`` is its one-line meaning and ``json_schema_extra["unit"]`` its unit, so that
+``python -m model params`` and ``docs/ODD.md`` print from this one place.
+
+Money is in dollars; amounts that scale with the market are per *potential* user (``users.count``),
+so that a run with 5,000 users and one with a million tell the same story.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+def knob(default, unit: str, meaning: str, **bounds):
+    """A documented parameter: default, unit, one-line meaning and bounds (ge, gt, le, lt)."""
+    return Field(default, description=meaning, json_schema_extra={"unit": unit}, **bounds)
+
+
+class Table(BaseModel):
+    """A TOML table: unknown keys are errors, values are checked on assignment too."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+class Simulation(Table):
+    steps: int = knob(240, "months", "Number of monthly steps to simulate.", ge=1, le=6000)
+    seed: int = knob(42, "-", "Seed of the model's random generator (same seed, same run).", ge=0)
+
+
+class Users(Table):
+    count: int = knob(10_000, "users", "Potential users in the market (the population size).", ge=1, le=50_000_000)
+    rationality: float = knob(1.5, "1/utility", "Logit scale beta: how strongly choices follow utility.", gt=0, le=100)
+    review_rate: float = knob(0.08, "1/month", "Probability that an adopted user reconsiders its platform in a month.", gt=0, le=1)
+    outside_utility: float | Literal["none"] = knob(
+        0.0, "utility", 'Utility of using no platform; "none" removes the outside option.'
+    )
+    adoption_innovation: float = knob(0.0025, "1/month", "Bass innovation coefficient p: spontaneous adoption rate.", ge=0, le=1)
+    adoption_imitation: float = knob(0.035, "1/month", "Bass imitation coefficient q: adoption driven by adopters.", ge=0, le=1)
+    quality_taste_mean: float = knob(1.0, "utility/quality", "Mean taste for quality theta (lognormal across users).", ge=0)
+    quality_taste_cv: float = knob(0.3, "-", "Coefficient of variation of the taste for quality (0 = identical users).", ge=0, le=5)
+    ad_aversion_mean: float = knob(3.0, "utility/ad load", "Mean aversion to ads alpha (lognormal across users).", ge=0)
+    ad_aversion_cv: float = knob(0.4, "-", "Coefficient of variation of ad aversion.", ge=0, le=5)
+    price_sensitivity_mean: float = knob(1.0, "utility/$", "Mean price sensitivity lambda (lognormal); converts utility to dollars.", gt=0)
+    price_sensitivity_cv: float = knob(0.3, "-", "Coefficient of variation of price sensitivity.", ge=0, le=5)
+    platform_affinity: float = knob(
+        0.75, "utility", "Standard deviation of each user's lasting taste for each platform (horizontal differentiation).", ge=0
+    )
+    engagement: float = knob(1000.0, "impressions/month", "Ad impressions a user sees per month at an ad load of 1.", ge=0)
+
+
+class Network(Table):
+    effect: float = knob(2.5, "utility", "Network-effect strength J: utility of a platform holding every platform user.", ge=0, le=100)
+
+
+class Switching(Table):
+    base_cost: float = knob(1.0, "utility", "Switching cost c0 paid to leave a platform, whatever the tenure.", ge=0)
+    cost_per_month: float = knob(0.06, "utility/month", "Switching cost c1 added per month of tenure (data, contacts, content).", ge=0)
+    tenure_cap: int = knob(60, "months", "Tenure T beyond which the switching cost stops growing.", ge=0, le=6000)
+
+
+class Regulation(Table):
+    interoperability: float = knob(
+        0.0, "-", "Interoperability / data portability in [0, 1]: cuts switching costs and shares network benefits.", ge=0, le=1
+    )
+
+
+class Platforms(Table):
+    count: int = knob(4, "platforms", "Platforms present at the start.", ge=1, le=50)
+    strategy: Literal["adaptive", "fixed"] = knob(
+        "adaptive", "-", '"adaptive": levers chosen each month to maximise profit plus growth value; "fixed": kept at initial values.'
+    )
+    initial_quality: float = knob(2.0, "quality", "Quality stock of each platform at the start.", ge=0)
+    initial_ad_load: float = knob(0.05, "share of feed", "Ad load at the start.", ge=0, le=1)
+    initial_user_price: float = knob(0.0, "$/user-month", "User price at the start (negative = subsidy).")
+    initial_quality_spend: float = knob(1.5, "$/user-month", "Quality spending per user at the start.", ge=0)
+    initial_ad_price: float = knob(4.0, "$/1000 impressions", "Reserve ad price (CPM) at the start.", gt=0)
+    quality_max: float = knob(5.0, "quality", "Quality that unlimited spending would sustain.", gt=0)
+    quality_spend_half: float = knob(1.5, "$/user-month", "Spending per user that sustains half of quality_max.", gt=0)
+    quality_depreciation: float = knob(0.1, "1/month", "Share of the quality gap to its sustained level closed each month.", gt=0, le=1)
+    cost_per_user: float = knob(0.5, "$/user-month", "Infrastructure and compute cost per active user.", ge=0)
+    fixed_cost: float = knob(0.02, "$/potential user-month", "Fixed operating cost, per potential user of the market.", ge=0)
+    acquisition_cost: float = knob(2.0, "$/new user", "Cost of acquiring each user won in a month.", ge=0)
+    max_ad_load: float = knob(0.6, "share of feed", "Highest ad load a platform may set.", ge=0, le=1)
+    min_user_price: float = knob(-3.0, "$/user-month", "Lowest user price (largest subsidy) a platform may set.")
+    max_user_price: float = knob(15.0, "$/user-month", "Highest user price a platform may set.")
+    max_quality_spend: float = knob(8.0, "$/user-month", "Highest quality spending per user.", ge=0)
+    min_ad_price: float = knob(0.5, "$/1000 impressions", "Lowest reserve ad price.", gt=0)
+    max_ad_price: float = knob(60.0, "$/1000 impressions", "Highest reserve ad price.", gt=0)
+    ad_load_step: float = knob(0.02, "share of feed", "Largest monthly change of ad load an adaptive platform tries.", gt=0)
+    user_price_step: float = knob(0.25, "$/user-month", "Largest monthly change of user price.", gt=0)
+    quality_spend_step: float = knob(0.2, "$/user-month", "Largest monthly change of quality spending.", gt=0)
+    ad_price_step: float = knob(0.08, "-", "Largest monthly relative change of the reserve ad price.", gt=0, lt=1)
+    demand_sample: int = knob(1500, "users", "Users a platform samples to forecast its demand.", ge=1, le=1_000_000)
+    data_noise: float = knob(
+        0.3, "-", "Relative error of a platform's demand estimates when it has 1,000 users (shrinks as 1/sqrt(users)).", ge=0, le=10
+    )
+    seed_funding: float = knob(8.0, "$/potential user", "Seed round each platform raises at the start, per potential user.", ge=0)
+
+    @model_validator(mode="after")
+    def _ordered_bounds(self):
+        if self.min_user_price > self.max_user_price:
+            raise ValueError("min_user_price must not exceed max_user_price")
+        if self.min_ad_price > self.max_ad_price:
+            raise ValueError("min_ad_price must not exceed max_ad_price")
+        return self
+
+
+class Advertisers(Table):
+    count: int = knob(40, "advertisers", "Advertisers buying impressions.", ge=0, le=100_000)
+    budget_per_user: float = knob(5.0, "$/potential user-month", "Total monthly ad budget of all advertisers, per potential user.", ge=0)
+    value_per_impression_mean: float = knob(12.0, "$/1000 effective impressions", "Mean value of 1,000 effective impressions (lognormal).", ge=0)
+    value_per_impression_cv: float = knob(0.4, "-", "Coefficient of variation of advertisers' value per impression.", ge=0, le=5)
+    clutter: float = knob(2.0, "1/ad load", "How fast ad effectiveness falls with ad load: effectiveness = 1 / (1 + clutter * ad load).", ge=0)
+    review_rate: float = knob(0.25, "1/month", "Probability that an advertiser reallocates its budget in a month.", gt=0, le=1)
+    return_sensitivity: float = knob(1.0, "-", "Exponent of the net return (r - 1) in the budget allocation.", ge=0, le=20)
+    outside_weight: float = knob(0.5, "-", "Reach-equivalent weight of other media before anyone uses a platform.", ge=0)
+    audience_shift: float = knob(
+        0.8, "-", "Share of other media's weight lost when the whole population is on platforms.", ge=0, le=1
+    )
+
+
+class Investors(Table):
+    count: int = knob(8, "investors", "Venture investors (funds).", ge=1, le=10_000)
+    capital_per_user: float = knob(300.0, "$/potential user", "Total capital of all investors at the start, per potential user.", ge=0)
+    patience_mean: float = knob(120.0, "months", "Mean months of losses an investor funds before it wants profit.", ge=0)
+    patience_spread: float = knob(0.25, "-", "Relative spread of patience across investors (uniform +/-).", ge=0, lt=1)
+    bailout_belief: float = knob(0.0, "-", "Investors' belief that a systemic platform would be rescued, in [0, 1].", ge=0, le=1)
+
+
+class Funding(Table):
+    expected_margin_per_user: float = knob(
+        0.6, "$/user-month", "Monthly margin investors expect from a locked-in user; times patience and sentiment it values a user.", ge=0
+    )
+    round_months: float = knob(18.0, "months", "Months of burn a funding round raises.", gt=0)
+    runway_trigger_months: float = knob(6.0, "months", "A platform raises a round when its cash covers fewer months of burn.", ge=0)
+    min_share_of_leader: float = knob(0.25, "-", "Investors fund only platforms with at least this fraction of the leader's users.", ge=0, le=1)
+    judgement_users: float = knob(
+        0.02, "share of potential users", "Users investors add to every platform before comparing it with the leader (early noise).", ge=0, le=1
+    )
+    earnings_multiple: float = knob(15.0, "years", "Valuation of a profitable platform in years of profit.", ge=0)
+    payout_ratio: float = knob(0.5, "-", "Share of excess cash paid out to shareholders each month.", ge=0, le=1)
+    cash_buffer_months: float = knob(6.0, "months", "Months of costs a profitable platform keeps before paying out.", ge=0)
+    founder_share: float = knob(
+        0.5, "-", "Share of a platform its founders keep after the founding round (founders count as pioneers).", ge=0, lt=1
+    )
+    pioneer_rounds: int = knob(2, "rounds", "Funding rounds (from the founding one) whose holders count as pioneers.", ge=1)
+
+
+class Market(Table):
+    initial_sentiment: float = knob(1.0, "-", "Funding-market sentiment at the start (multiplies valuations).", gt=0)
+    hype_sensitivity: float = knob(8.0, "-", "How strongly sentiment follows the market's annual user growth.", ge=0)
+    failure_penalty: float = knob(0.3, "-", "Fall in sentiment target per platform failure in the past year.", ge=0)
+    sentiment_adjustment: float = knob(0.1, "1/month", "Share of the gap to its target that sentiment closes each month.", gt=0, le=1)
+    min_sentiment: float = knob(0.2, "-", "Lowest sentiment.", gt=0)
+    max_sentiment: float = knob(3.0, "-", "Highest sentiment.", gt=0)
+
+
+class Bailout(Table):
+    enabled: bool = knob(False, "-", "Whether the government rescues systemic platforms that run out of money.")
+    systemic_share: float = knob(0.3, "-", "User share above which a platform counts as systemic.", ge=0, le=1)
+    form: Literal["grant", "loan", "equity"] = knob("loan", "-", 'Form of the rescue: "grant", "loan" or "equity".')
+    cap_per_user: float = knob(200.0, "$/potential user", "Most the government will disburse in total, per potential user.", ge=0)
+    runway_months: float = knob(12.0, "months", "Months of burn a rescue covers beyond the deficit.", ge=0)
+    loan_rate: float = knob(0.004, "1/month", "Monthly interest on rescue loans.", ge=0, le=1)
+
+
+class Params(Table):
+    """All parameters of one run. Tables map one-to-one to TOML tables."""
+
+    simulation: Simulation = Field(default_factory=Simulation)
+    users: Users = Field(default_factory=Users)
+    network: Network = Field(default_factory=Network)
+    switching: Switching = Field(default_factory=Switching)
+    regulation: Regulation = Field(default_factory=Regulation)
+    platforms: Platforms = Field(default_factory=Platforms)
+    advertisers: Advertisers = Field(default_factory=Advertisers)
+    investors: Investors = Field(default_factory=Investors)
+    funding: Funding = Field(default_factory=Funding)
+    market: Market = Field(default_factory=Market)
+    bailout: Bailout = Field(default_factory=Bailout)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _tables_are_tables(cls, value, info):
+        if not isinstance(value, (dict, BaseModel)):
+            raise ValueError(f"[{info.field_name}] must be a table, not a single value")
+        return value
+
+    @model_validator(mode="after")
+    def _sentiment_bounds(self):
+        if self.market.min_sentiment > self.market.max_sentiment:
+            raise ValueError("market.min_sentiment must not exceed market.max_sentiment")
+        return self
+
+    @property
+    def has_outside_option(self) -> bool:
+        return self.users.outside_utility != "none"

@@ -1,0 +1,302 @@
+"""Platforms: firms that set ad load, user price and quality spending, and live on their cash.
+
+An adaptive platform chooses, each month, the levers that maximise
+
+    forecast profit next month + value_per_user * (forecast users next month - users now)
+
+where value_per_user is what the funding market currently pays for a user (DESIGN §2). While
+users are still free to choose (newcomers, short tenures) each lever move wins or loses many of
+them and growth wins: the platform subsidises. As switching costs rise with tenure and rivals
+fade, the same move barely changes its users: demand turns inelastic and the profit term wins
+(Lerner; Farrell-Klemperer "bargains then rip-offs"). Nothing here depends on the date.
+
+Demand is forecast with the users' own logit rule on a sample of users, seen through the
+platform's estimates of their tastes, whose error shrinks as 1/sqrt(users): the data advantage.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from model.admarket import clear, effectiveness
+from model.captable import CapTable
+from model.choice import NO_PLATFORM, Offers, UserSample
+from model.ledger import founders_account, platform_account
+from model.params.schema import Params
+
+ACTIVE, RESCUED, FAILED = "active", "rescued", "failed"
+
+
+def sustained_quality(spend_per_user, quality_max: float, spend_half: float):
+    """Quality that a monthly spend per user sustains: q_max * m / (m + m_half)."""
+    spend = np.maximum(spend_per_user, 0.0)
+    return quality_max * spend / (spend + spend_half)
+
+
+@dataclass(frozen=True)
+class MarketView:
+    """What a platform knows when it sets its levers (built by the economy once a month)."""
+
+    offers: Offers
+    users: np.ndarray  # users per platform slot
+    potential_users: int
+    adopters: UserSample
+    newcomers: UserSample
+    ad_budgets: np.ndarray  # per advertiser, $/month
+    ad_values: np.ndarray  # per advertiser, $ per 1,000 effective impressions
+    ad_prices: np.ndarray  # per platform slot, last clearing price
+    other_media: float  # weight of other media in advertisers' allocation
+    value_per_user: np.ndarray  # per platform slot: $ the funding market pays for its users' growth
+
+
+class Platform(mesa.Agent):
+    """A platform: levers, a quality stock, a cap table; its cash is its ledger balance."""
+
+    def __init__(self, model, platform_id: int, params: Params) -> None:
+        super().__init__(model)
+        settings = params.platforms
+        self.params = params
+        self.platform_id = platform_id
+        self.account = platform_account(platform_id)
+        self.status = ACTIVE
+        self.quality = settings.initial_quality
+        self.ad_load = settings.initial_ad_load
+        self.user_price = settings.initial_user_price
+        self.quality_spend = settings.initial_quality_spend
+        self.ad_price = settings.initial_ad_price
+        self.cap_table = CapTable()
+        self.public_loan = 0.0
+        self.months_of_losses = 0
+        self.users = 0
+        self.new_users = 0
+        self.clear_month()
+        self.profit_trend = 0.0  # exponential average of profit, for valuation and burn
+
+    # -- state --------------------------------------------------------------------------------
+    @property
+    def active(self) -> bool:
+        return self.status != FAILED
+
+    @property
+    def cash(self) -> float:
+        return self.model.ledger.balance(self.account)
+
+    @property
+    def burn(self) -> float:
+        """Monthly cash burn the platform plans around (zero when it makes money)."""
+        return max(0.0, -self.profit_trend)
+
+    def clear_month(self) -> None:
+        self.ad_revenue = self.subscription_revenue = self.costs = self.funding_raised = 0.0
+
+    @property
+    def revenue(self) -> float:
+        return self.ad_revenue + self.subscription_revenue
+
+    @property
+    def profit(self) -> float:
+        return self.revenue - self.costs
+
+    def valuation(self, sentiment: float, value_per_user: float) -> float:
+        """Growth-stage value (users x value per user) or earnings value, whichever is larger."""
+        if not self.active:
+            return 0.0
+        earnings_value = self.params.funding.earnings_multiple * 12.0 * self.profit_trend
+        return max(value_per_user * self.users, sentiment * earnings_value, 0.0)
+
+    # -- operations ---------------------------------------------------------------------------
+    def monthly_costs(self, users: float, gross_inflow: float, quality_spend: float, user_price: float) -> float:
+        """Fixed + (infrastructure + quality) per user + subsidies + customer acquisition."""
+        settings = self.params.platforms
+        return (
+            settings.fixed_cost * self.params.users.count
+            + (settings.cost_per_user + quality_spend + max(-user_price, 0.0)) * users
+            + settings.acquisition_cost * gross_inflow
+        )
+
+    def pay_costs(self) -> None:
+        """Pay this month's operating costs to the outside economy and rebuild or erode quality."""
+        if not self.active:
+            return
+        settings = self.params.platforms
+        subsidies = max(-self.user_price, 0.0) * self.users
+        operating = self.monthly_costs(self.users, self.new_users, self.quality_spend, 0.0)
+        ledger, step = self.model.ledger, self.model.month
+        ledger.transfer(step, self.account, "outside", operating, "operating_costs")
+        if subsidies:
+            ledger.transfer(step, self.account, "households", subsidies, "subsidy")
+        self.costs = operating + subsidies
+        target = sustained_quality(self.quality_spend, settings.quality_max, settings.quality_spend_half)
+        self.quality += settings.quality_depreciation * (target - self.quality)
+        self.profit_trend += 0.3 * (self.profit - self.profit_trend)
+        self.months_of_losses = self.months_of_losses + 1 if self.profit < 0 else 0
+
+    # -- strategy -----------------------------------------------------------------------------
+    def set_levers(self, view: MarketView) -> None:
+        """Adaptive platforms move each lever by at most one step towards a better objective."""
+        if not self.active or self.params.platforms.strategy == "fixed":
+            return
+        candidates = self._candidate_levers()
+        objective = self.forecast_objective(view, candidates)
+        best = int(np.argmax(objective))  # candidate 0 is "keep": ties keep the current levers
+        self.ad_load, self.user_price, self.quality_spend = (float(x) for x in candidates[best])
+
+    def _candidate_levers(self) -> np.ndarray:
+        """Current levers, then every combination of -1, 0, +1 step on each (clipped to bounds)."""
+        s = self.params.platforms
+        moves = [m for m in itertools.product((0, -1, 1), repeat=3)]
+        steps = np.array([s.ad_load_step, s.user_price_step, s.quality_spend_step])
+        current = np.array([self.ad_load, self.user_price, self.quality_spend])
+        candidates = current + np.array(moves) * steps
+        low = np.array([0.0, s.min_user_price, 0.0])
+        high = np.array([s.max_ad_load, s.max_user_price, s.max_quality_spend])
+        return np.clip(candidates, low, high)
+
+    def forecast_objective(self, view: MarketView, candidates: np.ndarray) -> np.ndarray:
+        """Forecast profit + value of user growth for each candidate (ad load, price, quality spend)."""
+        ad_load, user_price, quality_spend = candidates.T
+        users, inflow = self.forecast_users(view, candidates)
+        ad_revenue = self.forecast_ad_revenue(view, ad_load, users)
+        subscriptions = np.maximum(user_price, 0.0) * users
+        costs = np.array(
+            [self.monthly_costs(u, f, m, p) for u, f, m, p in zip(users, inflow, quality_spend, user_price)]
+        )
+        profit = ad_revenue + subscriptions - costs
+        return profit + view.value_per_user[self.platform_id] * (users - self.users)
+
+    def _perception_error(self) -> np.ndarray:
+        """Multipliers on the users' tastes as this platform estimates them (its data advantage)."""
+        noise = self.params.platforms.data_noise * np.sqrt(1000.0 / max(self.users, 1))
+        return np.clip(1.0 + self.model.rng.normal(0.0, noise, 3), 0.1, 3.0)
+
+    def forecast_users(self, view: MarketView, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Expected users next month and users won, for each candidate, by the logit on samples."""
+        s = self.params.platforms
+        j = self.platform_id
+        beta = self.params.users.rationality
+        taste, aversion, sensitivity = self._perception_error()
+        planned_quality = sustained_quality(candidates[:, 2], s.quality_max, s.quality_spend_half)
+        network = self.params.network.effect * view.offers.network[j]
+        users = np.zeros(len(candidates))
+        inflow = np.zeros(len(candidates))
+        # Each candidate's utility is tastes (users x 3) @ levers (3 x candidates) plus per-user terms.
+        levers = np.vstack([planned_quality, -candidates[:, 0], -candidates[:, 1]])
+        for sample in (view.adopters, view.newcomers):
+            if sample.platform.size == 0:
+                continue
+            tastes = np.column_stack(
+                [taste * sample.quality_taste, aversion * sample.ad_aversion, sensitivity * sample.price_sensitivity]
+            )
+            leaving = (sample.platform != j) & (sample.platform != NO_PLATFORM)
+            fixed = network + sample.affinity[:, j] - leaving * sample.switching_cost
+            scaled = beta * (tastes @ levers + fixed[:, None])
+            others = self._other_options(view, sample, taste, aversion, sensitivity)
+            choose_me = np.exp(scaled - np.logaddexp(scaled, others[:, None]))
+            here = sample.platform == j
+            won = sample.reviewing[:, None] * choose_me
+            stay = ((1.0 - sample.reviewing) * here).sum()
+            users += sample.weight * (stay + won.sum(axis=0))
+            inflow += sample.weight * won[~here].sum(axis=0)
+        return users, inflow
+
+    def _other_options(self, view, sample: UserSample, taste, aversion, sensitivity) -> np.ndarray:
+        """log sum_k exp(beta V_ik) over every option but this platform (rivals as they are now)."""
+        j = self.platform_id
+        offers = view.offers
+        beta = self.params.users.rationality
+        rivals = offers.active.copy()
+        rivals[j] = False
+        columns = []
+        if rivals.any():
+            utilities = (
+                taste * sample.quality_taste[:, None] * offers.quality[None, rivals]
+                - aversion * sample.ad_aversion[:, None] * offers.ad_load[None, rivals]
+                - sensitivity * sample.price_sensitivity[:, None] * offers.user_price[None, rivals]
+                + self.params.network.effect * offers.network[None, rivals]
+                + sample.affinity[:, rivals]
+            )
+            slots = np.flatnonzero(rivals)
+            leaving = (sample.platform[:, None] != slots[None, :]) & (sample.platform[:, None] != NO_PLATFORM)
+            columns.append(beta * (utilities - leaving * sample.switching_cost[:, None]))
+        if self.params.has_outside_option:
+            outside = self.params.users.outside_utility - np.where(
+                sample.platform != NO_PLATFORM, sample.switching_cost, 0.0
+            )
+            columns.append(beta * outside[:, None])
+        if not columns:
+            return np.full(sample.platform.size, -np.inf)
+        stacked = np.concatenate(columns, axis=1)
+        top = stacked.max(axis=1)
+        return top + np.log(np.exp(stacked - top[:, None]).sum(axis=1))
+
+    def forecast_ad_revenue(self, view: MarketView, ad_load: np.ndarray, users: np.ndarray) -> np.ndarray:
+        """Ad spend the platform would attract once advertisers have reallocated, per candidate.
+
+        The platform solves the same clearing as the market (:func:`model.admarket.clear`) for its
+        own price, every advertiser reallocating and rivals' prices held where they are.
+        """
+        if view.ad_budgets.size == 0:
+            return np.zeros_like(users)
+        ads = self.params.advertisers
+        j = self.platform_id
+        candidates = users.size
+        all_users = np.repeat(view.users[None, :].astype(float), candidates, axis=0)
+        all_users[:, j] = users
+        all_ad_load = np.repeat(view.offers.ad_load[None, :], candidates, axis=0)
+        all_ad_load[:, j] = ad_load
+        inventory = all_users * self.params.users.engagement * all_ad_load * view.offers.active
+        adjusts = np.zeros(view.users.size, dtype=bool)
+        adjusts[j] = True
+        _, shares = clear(
+            committed_spend=np.zeros_like(inventory),
+            values=view.ad_values[None, :],
+            budgets=view.ad_budgets[None, :],
+            reach=np.where(inventory > 0, all_users / view.potential_users, 0.0),
+            effect=effectiveness(all_ad_load, ads.clutter),
+            inventory=inventory,
+            prices=np.repeat(view.ad_prices[None, :], candidates, axis=0),
+            adjusts=adjusts,
+            sensitivity=ads.return_sensitivity,
+            other_media=view.other_media,
+            floor=self.params.platforms.min_ad_price,
+        )
+        return np.where(inventory[:, j] > 0, shares[:, :, j] @ view.ad_budgets, 0.0)
+
+    # -- finance ------------------------------------------------------------------------------
+    def found(self, seed_purchases: list[tuple[str, float]]) -> None:
+        """Founding round: founders get shares for nothing, seed investors buy the rest at $1 a share."""
+        round_index = self.cap_table.open_round()
+        seed = sum(amount for _, amount in seed_purchases)
+        founder_share = self.params.funding.founder_share
+        founders_shares = seed * founder_share / (1.0 - founder_share)
+        self.cap_table.issue(founders_account(self.platform_id), 0.0, 1.0, round_index, 0, shares=founders_shares)
+        for holder, amount in seed_purchases:
+            self.cap_table.issue(holder, amount, 1.0, round_index, 0)
+            self.model.ledger.transfer(0, holder, self.account, amount, "equity")
+            self.funding_raised += amount
+
+    def issue_shares(self, purchases: list[tuple[str, float]], sentiment: float, value_per_user: float, kind: str) -> None:
+        """One funding round: each (holder, amount) buys new shares at the pre-money valuation."""
+        round_index = self.cap_table.open_round()
+        price = self.cap_table.share_price(self.valuation(sentiment, value_per_user))
+        for holder, amount in purchases:
+            self.cap_table.issue(holder, amount, price, round_index, self.model.month)
+            self.model.ledger.transfer(self.model.month, holder, self.account, amount, kind)
+            self.funding_raised += amount
+
+    def pay_out(self) -> list[tuple[str, float]]:
+        """A profitable platform pays part of its cash beyond a buffer to its shareholders."""
+        funding = self.params.funding
+        if not self.active or self.profit <= 0:
+            return []
+        amount = funding.payout_ratio * (self.cash - funding.cash_buffer_months * self.costs)
+        if amount <= 0:
+            return []
+        payments = [(holding.holder, part) for holding, part in self.cap_table.split(amount)]
+        for holder, part in payments:
+            self.model.ledger.transfer(self.model.month, self.account, holder, part, "dividend")
+        return payments

@@ -1,0 +1,167 @@
+"""Users: a vectorised population (one array row per user) that adopts, reviews and chooses.
+
+Each month potential users adopt by Bass diffusion; newcomers, users whose platform failed and a
+``review_rate`` share of the others choose a platform by logit over the utility in
+:func:`model.choice.option_utilities`. Nothing here loops over users.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.choice import NO_PLATFORM, Offers, UserSample, log_sum, logit_choice, lognormal, option_utilities
+from model.params.schema import Params
+
+
+class UserPopulation:
+    """All potential users of the market, held as numpy arrays."""
+
+    def __init__(self, params: Params, rng: np.random.Generator) -> None:
+        users = params.users
+        count = users.count
+        self.params = params
+        self.rng = rng
+        self.quality_taste = lognormal(rng, users.quality_taste_mean, users.quality_taste_cv, count).astype(np.float32)
+        self.ad_aversion = lognormal(rng, users.ad_aversion_mean, users.ad_aversion_cv, count).astype(np.float32)
+        self.price_sensitivity = lognormal(
+            rng, users.price_sensitivity_mean, users.price_sensitivity_cv, count
+        ).astype(np.float32)
+        slots = params.platforms.count
+        self.affinity = (users.platform_affinity * rng.standard_normal((count, slots))).astype(np.float32)
+        self.adopted = np.zeros(count, dtype=bool)
+        self.platform = np.full(count, NO_PLATFORM, dtype=np.int16)
+        self.tenure = np.zeros(count, dtype=np.int16)
+        self.must_choose = np.zeros(count, dtype=bool)  # set for users whose platform failed
+        self.new_adopters = 0
+        self.switchers = 0
+        self.arrivals = np.zeros(params.platforms.count, dtype=np.int64)  # users won per platform this month
+
+    @property
+    def count(self) -> int:
+        return self.platform.size
+
+    # -- adoption -----------------------------------------------------------------------------
+    def adopt(self) -> np.ndarray:
+        """Bass diffusion: each potential user adopts with probability p + q * (share adopted)."""
+        users = self.params.users
+        adopted_share = self.adopted.mean()
+        probability = min(1.0, users.adoption_innovation + users.adoption_imitation * adopted_share)
+        candidates = np.flatnonzero(~self.adopted)
+        joining = candidates[self.rng.random(candidates.size) < probability]
+        self.adopted[joining] = True
+        self.new_adopters = joining.size
+        return joining
+
+    # -- choice -------------------------------------------------------------------------------
+    def switching_cost(self, index=slice(None)) -> np.ndarray:
+        """Cost of leaving the current platform: c0 + c1 * min(tenure, T), cut by interoperability."""
+        switching = self.params.switching
+        tenure = np.minimum(self.tenure[index], switching.tenure_cap).astype(np.float32)
+        cost = (switching.base_cost + switching.cost_per_month * tenure) * (1.0 - self.params.regulation.interoperability)
+        return cost.astype(np.float32)
+
+    def utilities(self, index, offers: Offers) -> np.ndarray:
+        return option_utilities(
+            self.quality_taste[index],
+            self.ad_aversion[index],
+            self.price_sensitivity[index],
+            self.affinity[index],
+            self.platform[index],
+            self.switching_cost(index),
+            offers,
+            self.params,
+        )
+
+    def choose(self, offers: Offers, newcomers: np.ndarray) -> None:
+        """Newcomers, users of failed platforms and a review_rate share of the rest pick by logit."""
+        on_market = self.adopted & ~self.must_choose
+        on_market[newcomers] = False
+        reviewing = on_market & (self.rng.random(self.count) < self.params.users.review_rate)
+        chooser_mask = reviewing | self.must_choose
+        chooser_mask[newcomers] = True
+        choosers = np.flatnonzero(chooser_mask)
+        something_to_choose = offers.active.any() or self.params.has_outside_option
+        if choosers.size and something_to_choose:
+            picks = logit_choice(self.utilities(choosers, offers), self.params.users.rationality, self.rng)
+            picks = np.where(picks >= offers.quality.size, NO_PLATFORM, picks).astype(np.int16)
+        else:  # no platform left and no outside option: nobody can choose anything
+            picks = np.full(choosers.size, NO_PLATFORM, dtype=np.int16)
+        moved = picks != self.platform[choosers]
+        arrivals = picks[moved & (picks != NO_PLATFORM)]
+        self.arrivals = np.bincount(arrivals, minlength=offers.quality.size)[: offers.quality.size]
+        self.switchers = int((moved & (self.platform[choosers] != NO_PLATFORM)).sum())
+        self.tenure[choosers[moved]] = 0
+        self.platform[choosers] = picks
+        self.must_choose[:] = False
+        on_platform = self.platform != NO_PLATFORM
+        self.tenure[on_platform] = np.minimum(self.tenure[on_platform] + 1, np.iinfo(np.int16).max)
+
+    def release(self, platform_id: int) -> int:
+        """Users of a failed platform lose it and must choose again next month."""
+        leaving = self.platform == platform_id
+        self.platform[leaving] = NO_PLATFORM
+        self.tenure[leaving] = 0
+        self.must_choose |= leaving
+        return int(leaving.sum())
+
+    # -- measures -----------------------------------------------------------------------------
+    def counts(self, slots: int) -> np.ndarray:
+        """Users on each platform slot."""
+        on = self.platform[self.platform != NO_PLATFORM]
+        return np.bincount(on, minlength=slots)[:slots]
+
+    def surplus_by_platform(self, offers: Offers, slots: int) -> tuple[float, np.ndarray, np.ndarray]:
+        """Consumer surplus in dollars: market total, and total and count per current platform.
+
+        The logit log-sum of each adopted user, divided by its price sensitivity to turn utility
+        into dollars (DESIGN §2). Users on no platform are reported in the market total only.
+        """
+        adopted = np.flatnonzero(self.adopted)
+        if adopted.size == 0 or (not offers.active.any() and not self.params.has_outside_option):
+            return 0.0, np.zeros(slots), np.zeros(slots)
+        dollars = log_sum(self.utilities(adopted, offers), self.params.users.rationality) / self.price_sensitivity[adopted]
+        where = self.platform[adopted]
+        on = where != NO_PLATFORM
+        per_platform = np.bincount(where[on], weights=dollars[on], minlength=slots)[:slots]
+        return float(dollars.sum()), per_platform, np.bincount(where[on], minlength=slots)[:slots]
+
+    def mean_switching_cost(self, slots: int) -> np.ndarray:
+        """Mean switching cost (utility) of each platform's users: how locked in they are."""
+        on = self.platform != NO_PLATFORM
+        totals = np.bincount(self.platform[on], weights=self.switching_cost(on), minlength=slots)[:slots]
+        counts = np.bincount(self.platform[on], minlength=slots)[:slots]
+        return np.divide(totals, counts, out=np.zeros(slots), where=counts > 0)
+
+    def sample(self, size: int, rng: np.random.Generator) -> tuple[UserSample, UserSample]:
+        """Two samples for demand forecasts: current adopters, and users about to adopt.
+
+        Each sampled adopter reviews with probability review_rate (or surely, if its platform
+        failed); each sampled newcomer chooses surely. Weights scale the samples to the market.
+        """
+        review_rate = self.params.users.review_rate
+        adopted = np.flatnonzero(self.adopted)
+        waiting = np.flatnonzero(~self.adopted)
+        samples = []
+        for pool, expected in ((adopted, adopted.size), (waiting, self._expected_adopters())):
+            take = pool if pool.size <= size else rng.choice(pool, size, replace=False)
+            reviewing = np.full(take.size, review_rate if pool is adopted else 1.0)
+            if pool is adopted:
+                reviewing[self.must_choose[take]] = 1.0
+            samples.append(
+                UserSample(
+                    quality_taste=self.quality_taste[take],
+                    ad_aversion=self.ad_aversion[take],
+                    price_sensitivity=self.price_sensitivity[take],
+                    affinity=self.affinity[take],
+                    platform=self.platform[take] if pool is adopted else np.full(take.size, NO_PLATFORM, np.int16),
+                    switching_cost=self.switching_cost(take) if pool is adopted else np.zeros(take.size, np.float32),
+                    reviewing=reviewing,
+                    weight=expected / take.size if take.size else 0.0,
+                )
+            )
+        return samples[0], samples[1]
+
+    def _expected_adopters(self) -> float:
+        users = self.params.users
+        probability = min(1.0, users.adoption_innovation + users.adoption_imitation * self.adopted.mean())
+        return probability * (~self.adopted).sum()

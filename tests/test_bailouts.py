@@ -1,0 +1,83 @@
+"""Privatise profits, socialise losses: rescues, failures and investors' moral hazard."""
+
+import numpy as np
+import pytest
+
+from tests.conftest import run, scenario
+
+SEEDS = range(3)
+
+
+def scarce_capital(**overrides):
+    """Too little venture capital for the burn: platforms run out of money before they turn a profit."""
+    return scenario(
+        users__count=3000, simulation__steps=180, investors__capital_per_user=25.0, **overrides
+    )
+
+
+@pytest.fixture(scope="module")
+def with_bailouts():
+    return [run(scarce_capital(bailout__enabled=True, simulation__seed=s)) for s in SEEDS]
+
+
+@pytest.fixture(scope="module")
+def without_bailouts():
+    return [run(scarce_capital(bailout__enabled=False, simulation__seed=s)) for s in SEEDS]
+
+
+def test_a_systemic_platform_that_runs_out_of_money_is_rescued(with_bailouts):
+    rescued_any = False
+    for economy in with_bailouts:
+        frame = economy.platform_frame()
+        rescued = frame[frame["status"] == "rescued"]
+        for platform_id, rows in rescued.groupby("platform_id"):
+            first = rows["step"].min()
+            before = frame[(frame["platform_id"] == platform_id) & (frame["step"] == first)]
+            assert before["share"].iloc[0] >= economy.params.bailout.systemic_share
+            rescued_any = True
+    assert rescued_any
+
+
+def test_public_cost_is_reported_as_disbursed_recovered_and_net(with_bailouts):
+    for economy in with_bailouts:
+        cost = economy.summary()["public_cost"]
+        ledger = economy.ledger_frame()
+        bailouts = ledger[ledger["kind"] == "bailout"]["amount"].sum()
+        taxes = ledger[ledger["kind"] == "tax"]["amount"].sum()
+        assert cost["disbursed"] == pytest.approx(bailouts)
+        assert taxes == pytest.approx(bailouts)  # rescues are paid for by households
+        assert cost["net"] == pytest.approx(cost["disbursed"] - cost["recovered"])
+    assert sum(e.summary()["public_cost"]["disbursed"] for e in with_bailouts) > 0
+
+
+def test_without_bailouts_platforms_fail_and_their_users_choose_again(without_bailouts):
+    failed_any = False
+    for economy in without_bailouts:
+        assert economy.summary()["public_cost"]["disbursed"] == 0
+        frame = economy.platform_frame()
+        adopted = economy.model_frame().set_index("step")["adopted_users"]
+        for platform_id, rows in frame[frame["status"] == "failed"].groupby("platform_id"):
+            failed_any = True
+            month = rows["step"].min()
+            assert (rows["users"] == 0).all()
+            assert adopted.loc[month:].is_monotonic_increasing  # its users are still in the market
+    assert failed_any
+
+
+def test_bailouts_keep_loss_making_platforms_alive(with_bailouts, without_bailouts):
+    failures = lambda runs: sum(e.summary()["failures"] for e in runs)  # noqa: E731
+    assert failures(with_bailouts) < failures(without_bailouts)
+
+
+def test_belief_in_bailouts_stretches_how_long_investors_fund_losses():
+    """Moral hazard: investors who expect a rescue fund a systemic platform's losses for longer."""
+
+    def longest_losses(belief):
+        runs = [
+            run(scenario(users__count=3000, simulation__steps=150, investors__patience_mean=48.0,
+                         investors__bailout_belief=belief, simulation__seed=s))
+            for s in SEEDS
+        ]
+        return np.mean([e.platform_frame()["months_of_losses"].max() for e in runs])
+
+    assert longest_losses(1.0) > longest_losses(0.0)

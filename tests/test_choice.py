@@ -1,0 +1,76 @@
+"""The logit choice kernel and the ad market clearing, as pure functions."""
+
+import numpy as np
+import pytest
+
+from model.admarket import budget_shares, clear, clearing_price, effectiveness
+from model.choice import log_sum, logit_choice, logit_probabilities
+
+
+def test_logit_probabilities_follow_the_formula():
+    utilities = np.array([[1.0, 0.0, -0.5]])
+    beta = 1.7
+    expected = np.exp(beta * utilities) / np.exp(beta * utilities).sum()
+    assert np.allclose(logit_probabilities(utilities, beta), expected)
+
+
+def test_logit_probabilities_survive_huge_utilities():
+    probabilities = logit_probabilities(np.array([[1000.0, 999.0]]), 5.0)
+    assert np.all(np.isfinite(probabilities)) and probabilities.sum() == pytest.approx(1.0)
+
+
+def test_log_sum_is_expected_maximum_utility():
+    utilities = np.array([[0.3, -1.0, 2.0]])
+    beta = 0.8
+    assert log_sum(utilities, beta)[0] == pytest.approx(np.log(np.exp(beta * utilities).sum()) / beta)
+
+
+def test_logit_choice_frequencies_match_probabilities():
+    rng = np.random.default_rng(0)
+    utilities = np.tile([0.0, 0.5, 1.0], (200_000, 1))
+    picks = logit_choice(utilities, 1.0, rng)
+    frequencies = np.bincount(picks, minlength=3) / picks.size
+    assert np.allclose(frequencies, logit_probabilities(utilities[:1], 1.0)[0], atol=0.005)
+
+
+def test_impossible_options_are_never_chosen():
+    utilities = np.array([[0.0, -np.inf, 1.0]] * 1000)
+    assert not (logit_choice(utilities, 1.0, np.random.default_rng(1)) == 1).any()
+
+
+def test_ads_lose_effectiveness_with_clutter():
+    assert effectiveness(0.0, 2.0) == 1.0
+    assert effectiveness(0.5, 2.0) < effectiveness(0.1, 2.0)
+
+
+def test_advertisers_spend_nothing_where_a_dollar_buys_less_than_a_dollar():
+    shares = budget_shares(np.array([0.5, 0.5]), np.array([[0.9, 1.5]]), sensitivity=1.0, other_media=0.2)
+    assert shares[0, 0] == 0 and shares[0, 1] > 0 and shares.sum() < 1
+
+
+def test_advertisers_become_captive_as_other_media_lose_their_audience():
+    returns = np.array([[1.2]])
+    before = budget_shares(np.array([0.9]), returns, sensitivity=1.0, other_media=0.5)[0, 0]
+    after = budget_shares(np.array([0.9]), returns, sensitivity=1.0, other_media=0.05)[0, 0]
+    assert after > before
+
+
+def test_clearing_price_sells_the_inventory_above_the_floor():
+    assert clearing_price(np.array([100.0]), np.array([20_000.0]), 0.5)[0] == pytest.approx(5.0)
+    assert clearing_price(np.array([1.0]), np.array([20_000.0]), 0.5)[0] == 0.5
+    assert clearing_price(np.array([1.0]), np.array([0.0]), 0.5)[0] == 0.5
+
+
+def test_market_clears_at_a_fixed_point_within_half_a_percent():
+    rng = np.random.default_rng(2)
+    values, budgets = rng.lognormal(np.log(12), 0.4, 40), rng.lognormal(0, 1, 40) * 1000
+    users, load = np.array([6000.0, 2500.0, 300.0]), np.array([0.2, 0.35, 0.05])
+    inventory = users * 1000 * load
+    effect = effectiveness(load, 2.0)
+    prices, shares = clear(
+        committed_spend=np.zeros(3), values=values, budgets=budgets, reach=users / 10_000, effect=effect,
+        inventory=inventory, prices=np.full(3, 5.0), adjusts=np.ones(3, bool), sensitivity=1.0,
+        other_media=0.3, floor=0.5,
+    )
+    spend = (shares * budgets[:, None]).sum(axis=0)
+    assert np.allclose(prices, clearing_price(spend, inventory, 0.5), rtol=0.005)

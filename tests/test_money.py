@@ -1,0 +1,107 @@
+"""DESIGN §3: money is stock-flow consistent; every flow is in the ledger."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from model.ledger import OUTSIDE, Ledger
+from tests.conftest import run, scenario
+
+
+def check_books(economy):
+    """The invariants every run must satisfy; returns the ledger frame."""
+    ledger = economy.ledger_frame()
+    assert set(ledger.columns) == {"step", "payer", "payee", "amount", "kind"}
+    assert (ledger["amount"] > 0).all() and np.isfinite(ledger["amount"]).all()
+    assert (ledger["payer"] != ledger["payee"]).all()
+
+    # At every step, the change of all inside balances equals the net injection from outside.
+    inflow = ledger[ledger["payer"] == OUTSIDE].groupby("step")["amount"].sum()
+    outflow = ledger[ledger["payee"] == OUTSIDE].groupby("step")["amount"].sum()
+    injection = inflow.sub(outflow, fill_value=0.0)
+    inside = ledger[(ledger["payer"] != OUTSIDE) | (ledger["payee"] != OUTSIDE)]
+    received = inside[inside["payee"] != OUTSIDE].groupby("step")["amount"].sum()
+    paid = inside[inside["payer"] != OUTSIDE].groupby("step")["amount"].sum()
+    change = received.sub(paid, fill_value=0.0)
+    both = injection.index.union(change.index)
+    assert np.allclose(change.reindex(both, fill_value=0), injection.reindex(both, fill_value=0), atol=1e-6)
+
+    # A platform's reported cash is its opening cash plus ledger inflows minus outflows, every month.
+    platforms = economy.platform_frame()
+    for platform_id, rows in platforms.groupby("platform_id"):
+        account = f"platform:{platform_id}"
+        received = ledger[ledger["payee"] == account].groupby("step")["amount"].sum()
+        paid = ledger[ledger["payer"] == account].groupby("step")["amount"].sum()
+        balance = received.sub(paid, fill_value=0.0).sort_index().cumsum()
+        balance = balance.reindex(range(0, int(rows["step"].max()) + 1)).ffill().fillna(0.0)
+        assert np.allclose(rows.set_index("step")["cash"], balance.loc[rows["step"]], rtol=1e-9, atol=1e-6)
+
+    # Pass-through sectors hold nothing at the end of a month.
+    balances = economy.ledger.balances()
+    assert abs(balances.get("households", 0.0)) < 1e-6
+    assert abs(balances.get("advertisers", 0.0)) < 1e-6
+    return ledger
+
+
+def test_ledger_rejects_negative_or_non_finite_amounts():
+    ledger = Ledger()
+    for amount in (-1.0, math.nan, math.inf):
+        with pytest.raises(ValueError):
+            ledger.transfer(1, "a", "b", amount, "test")
+    with pytest.raises(ValueError):
+        ledger.transfer(1, "a", "a", 1.0, "test")
+
+
+def test_baseline_books_balance_and_cash_follows_the_ledger():
+    check_books(run(scenario(users__count=2000, simulation__steps=120)))
+
+
+def test_investors_paid_out_equals_dividends_in_the_ledger():
+    economy = run(scenario(users__count=2000, simulation__steps=200))
+    ledger = economy.ledger_frame()
+    dividends = ledger[(ledger["kind"] == "dividend") & ledger["payee"].str.startswith("investor:")]
+    holdings = economy.investor_frame()
+    paid = holdings[holdings["holder"].str.startswith("investor:")]["paid_out"].sum()
+    assert dividends["amount"].sum() > 0
+    assert paid == pytest.approx(dividends["amount"].sum())
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    users=st.integers(1, 400),
+    platforms=st.integers(1, 5),
+    advertisers=st.integers(0, 12),
+    investors=st.integers(1, 6),
+    network=st.floats(0, 5),
+    interop=st.floats(0, 1),
+    capital=st.floats(0, 400),
+    bailout=st.booleans(),
+    form=st.sampled_from(["grant", "loan", "equity"]),
+    belief=st.floats(0, 1),
+    strategy=st.sampled_from(["adaptive", "fixed"]),
+    outside=st.sampled_from([0.0, -1.0, 2.0, "none"]),
+    seed=st.integers(0, 10_000),
+)
+def test_money_is_conserved_on_random_valid_parameters(
+    users, platforms, advertisers, investors, network, interop, capital, bailout, form, belief, strategy, outside, seed
+):
+    params = scenario(
+        users__count=users,
+        platforms__count=platforms,
+        advertisers__count=advertisers,
+        investors__count=investors,
+        network__effect=network,
+        regulation__interoperability=interop,
+        investors__capital_per_user=capital,
+        investors__bailout_belief=belief,
+        bailout__enabled=bailout,
+        bailout__form=form,
+        platforms__strategy=strategy,
+        users__outside_utility=outside,
+        simulation__steps=36,
+        simulation__seed=seed,
+    )
+    check_books(run(params))

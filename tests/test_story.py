@@ -1,0 +1,88 @@
+"""The baseline tells Doctorow's story from the agents' decisions, and the knobs move it as expected.
+
+The leader subsidises while it grows; its users' switching costs and the market's HHI rise; then
+its ad load rises and quality falls while its profit turns positive; its users' surplus peaks
+before its advertisers' surplus, which peaks before its profit. Checked over 20 seeds.
+"""
+
+import numpy as np
+import pytest
+
+from model import metrics
+from tests.conftest import run, scenario
+
+SEEDS = range(20)
+
+
+@pytest.fixture(scope="module")
+def baseline_runs():
+    return [run(scenario(simulation__seed=seed)) for seed in SEEDS]
+
+
+def doctorow_stages(economy) -> dict[str, bool]:
+    """Each stage of the story, checked on one run's eventual leader."""
+    summary = economy.summary()
+    lock_in = summary["phase_transitions"]["lock-in"]
+    extraction = summary["phase_transitions"]["extraction"]
+    if lock_in is None or extraction is None:
+        return {"phases detected": False}
+    leader = metrics.leader_series(economy.platform_frame())
+    hhi = economy.model_frame().set_index("step")["hhi"]
+    growing, extracting = leader.loc[:lock_in], leader.loc[extraction:]
+    peaks = summary["peaks"]
+    return {
+        "phases detected": True,
+        "subsidises while growing": growing["costs"].sum() > growing["revenue"].sum(),
+        "switching costs rise": leader.loc[lock_in, "mean_switching_cost"] > leader.loc[12, "mean_switching_cost"],
+        "HHI rises": hhi.loc[lock_in] > hhi.loc[12],
+        "ad load rises": extracting["ad_load"].mean() > growing["ad_load"].mean(),
+        "quality falls": extracting["quality"].mean() < growing["quality"].max(),
+        "profit turns positive": extracting["profit"].mean() > 0,
+        "users' surplus peaks first": peaks["leader_user_surplus"] < peaks["leader_advertiser_surplus"],
+        "advertisers' surplus peaks before profit": peaks["leader_advertiser_surplus"] < peaks["leader_profit"],
+    }
+
+
+def test_baseline_produces_doctorows_stages_in_at_least_16_of_20_seeds(baseline_runs):
+    stages = [doctorow_stages(economy) for economy in baseline_runs]
+    holds = [all(s.values()) for s in stages]
+    failing = {seed: [k for k, ok in s.items() if not ok] for seed, s in zip(SEEDS, stages) if not all(s.values())}
+    assert sum(holds) >= 16, f"stages fail in seeds: {failing}"
+
+
+def test_baseline_stays_in_the_calibration_ranges(baseline_runs):
+    """DESIGN §6: the median over 20 seeds of each stylised fact lies in its target range."""
+    table = metrics.calibration_table([economy.summary() for economy in baseline_runs])
+    outside = table[~table["in_range"]]
+    assert outside.empty, f"out of range:\n{outside.to_string()}"
+
+
+def mean_over_seeds(measure, seeds=range(6), **overrides):
+    return np.mean([measure(run(scenario(users__count=4000, simulation__seed=s, **overrides))) for s in seeds])
+
+
+def test_stronger_network_effects_concentrate_the_market():
+    final_hhi = lambda economy: economy.summary()["final_hhi"]  # noqa: E731
+    assert mean_over_seeds(final_hhi, network__effect=3.5) > mean_over_seeds(final_hhi, network__effect=1.5)
+
+
+def test_full_interoperability_means_less_extraction():
+    """With portable data and a shared network, the leader cannot take as much from its users."""
+
+    def leader_users_surplus_late(economy):
+        leader = metrics.leader_series(economy.platform_frame())
+        return leader["user_surplus"].iloc[-60:].mean()
+
+    assert mean_over_seeds(leader_users_surplus_late, regulation__interoperability=1.0) > mean_over_seeds(
+        leader_users_surplus_late, regulation__interoperability=0.0
+    )
+
+
+def test_more_patient_investors_mean_a_longer_subsidy():
+    def months_of_subsidy(economy):
+        leader = metrics.leader_series(economy.platform_frame())
+        return (leader["profit"] < 0).sum()
+
+    assert mean_over_seeds(months_of_subsidy, investors__patience_mean=180.0) > mean_over_seeds(
+        months_of_subsidy, investors__patience_mean=60.0
+    )
