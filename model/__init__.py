@@ -5,10 +5,7 @@
     economy.model_frame()
 """
 
-try:
-    from model.params import Params, ParamsError, load_params
-except ImportError:  # TEMPORARY until model/params/files.py lands
-    from model.params.schema import Params
+from model.params import Params, ParamsError, load_params
 
 __all__ = ["Params", "ParamsError", "PlatformEconomy", "load_params"]
 

@@ -101,7 +101,7 @@ def phase_transitions(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -
 def label_phases(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -> pd.Series:
     """The phase of every month, from the transitions."""
     transitions = phase_transitions(model_frame, platform_frame)
-    labels = pd.Series("growth", index=model_frame.index, dtype="string")
+    labels = pd.Series("growth", index=model_frame.index)
     for phase in PHASES[1:]:
         month = transitions[phase]
         if month is not None:

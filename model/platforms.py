@@ -63,6 +63,8 @@ class Platform(mesa.Agent):
         self.platform_id = platform_id
         self.account = platform_account(platform_id)
         self.status = ACTIVE
+        spread = settings.quality_efficiency_spread
+        self.quality_max = settings.quality_max * (1.0 + spread * self.model.rng.uniform(-1.0, 1.0))
         self.quality = settings.initial_quality
         self.ad_load = settings.initial_ad_load
         self.user_price = settings.initial_user_price
@@ -130,7 +132,7 @@ class Platform(mesa.Agent):
         if subsidies:
             ledger.transfer(step, self.account, "households", subsidies, "subsidy")
         self.costs = operating + subsidies
-        target = sustained_quality(self.quality_spend, settings.quality_max, settings.quality_spend_half)
+        target = sustained_quality(self.quality_spend, self.quality_max, settings.quality_spend_half)
         self.quality += settings.quality_depreciation * (target - self.quality)
         self.profit_trend += 0.3 * (self.profit - self.profit_trend)
         self.months_of_losses = self.months_of_losses + 1 if self.profit < 0 else 0
@@ -179,7 +181,7 @@ class Platform(mesa.Agent):
         j = self.platform_id
         beta = self.params.users.rationality
         taste, aversion, sensitivity = self._perception_error()
-        planned_quality = sustained_quality(candidates[:, 2], s.quality_max, s.quality_spend_half)
+        planned_quality = sustained_quality(candidates[:, 2], self.quality_max, s.quality_spend_half)
         network = self.params.network.effect * view.offers.network[j]
         users = np.zeros(len(candidates))
         inflow = np.zeros(len(candidates))

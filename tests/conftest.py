@@ -8,25 +8,7 @@ import pytest
 
 from model.economy import PlatformEconomy
 
-try:
-    from model import load_params
-except ImportError:  # TEMPORARY until model/params/files.py lands
-    import tomllib
-
-    from model.params.schema import Params
-
-    def load_params(path, overrides=None):
-        path = Path(path)
-        data = tomllib.loads(path.read_text())
-        if "extends" in data:
-            base = tomllib.loads((path.parent / data.pop("extends")).read_text())
-            for table, values in data.items():
-                base.setdefault(table, {}).update(values)
-            data = base
-        for key, value in (overrides or {}).items():
-            table, name = key.split(".")
-            data.setdefault(table, {})[name] = value
-        return Params.model_validate(data)
+from model import load_params
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "params" / "baseline.toml"

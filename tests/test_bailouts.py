@@ -56,11 +56,16 @@ def test_without_bailouts_platforms_fail_and_their_users_choose_again(without_ba
         assert economy.summary()["public_cost"]["disbursed"] == 0
         frame = economy.platform_frame()
         adopted = economy.model_frame().set_index("step")["adopted_users"]
+        platforms = frame.pivot(index="step", columns="platform_id", values="users")
         for platform_id, rows in frame[frame["status"] == "failed"].groupby("platform_id"):
             failed_any = True
-            month = rows["step"].min()
-            assert (rows["users"] == 0).all()
-            assert adopted.loc[month:].is_monotonic_increasing  # its users are still in the market
+            month = rows["step"].min()  # it served its users this month and failed at its end
+            assert (rows.loc[rows["step"] > month, "users"] == 0).all()
+            assert adopted.loc[month:].is_monotonic_increasing  # its users are still in the market...
+            if month < frame["step"].max() and platforms.loc[month, platform_id] > 20:
+                survivors = platforms.drop(columns=platform_id)
+                gained = (survivors.loc[month + 1] - survivors.loc[month]).clip(lower=0).sum()
+                assert gained > 0  # ...and some of them chose another platform at once
     assert failed_any
 
 

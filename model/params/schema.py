@@ -23,7 +23,8 @@ def knob(default, unit: str, meaning: str, **bounds):
 class Table(BaseModel):
     """A TOML table: unknown keys are errors, values are checked on assignment too."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    # strict: a string "3" or true where a number is expected is an error, not a silent conversion
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True)
 
 
 class Simulation(Table):
@@ -80,6 +81,9 @@ class Platforms(Table):
     initial_ad_price: float = knob(4.0, "$/1000 impressions", "Reserve ad price (CPM) at the start.", gt=0)
     quality_max: float = knob(5.0, "quality", "Quality that unlimited spending would sustain.", gt=0)
     quality_spend_half: float = knob(1.5, "$/user-month", "Spending per user that sustains half of quality_max.", gt=0)
+    quality_efficiency_spread: float = knob(
+        0.2, "-", "Platforms differ in how much quality their spending buys: quality_max x U(1 - spread, 1 + spread).", ge=0, lt=1
+    )
     quality_depreciation: float = knob(0.1, "1/month", "Share of the quality gap to its sustained level closed each month.", gt=0, le=1)
     cost_per_user: float = knob(0.5, "$/user-month", "Infrastructure and compute cost per active user.", ge=0)
     fixed_cost: float = knob(0.02, "$/potential user-month", "Fixed operating cost, per potential user of the market.", ge=0)

@@ -1,0 +1,48 @@
+"""Calibration against DESIGN §6: run the baseline over many seeds, compare with the stylised facts.
+
+    python -m model calibrate params/baseline.toml --seeds 20 --out docs/calibration.md
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from model import metrics
+from model.params.schema import Params
+
+
+def _summary_for_seed(args: tuple[dict, int]) -> dict:
+    from model.economy import PlatformEconomy
+
+    data, seed = args
+    params = Params.model_validate(data)
+    params.simulation.seed = seed
+    return PlatformEconomy(params).run().summary()
+
+
+def summaries_over_seeds(params: Params, seeds, processes: int = 2, progress: bool = False) -> list[dict]:
+    """Run ``params`` once per seed (in parallel processes) and return each run's summary, in seed order."""
+    jobs = [(params.model_dump(), int(seed)) for seed in seeds]
+    if processes <= 1:
+        return [_summary_for_seed(job) for job in tqdm(jobs, desc="seeds", disable=not progress)]
+    with ProcessPoolExecutor(processes) as pool:
+        return list(tqdm(pool.map(_summary_for_seed, jobs), total=len(jobs), desc="seeds", disable=not progress))
+
+
+def calibration_markdown(table: pd.DataFrame, seeds: int) -> str:
+    """The calibration table as Markdown: target range beside the baseline's median and range."""
+    lines = [
+        f"| stylised fact | target | baseline median | baseline range ({seeds} seeds) | in range |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for row in table.itertuples():
+        spread = f"{row.min:.2f} to {row.max:.2f}" + (f" ({row.missing} runs without it)" if row.missing else "")
+        lines.append(f"| {row.fact} | {row.target} | {row.median:.2f} | {spread} | {'yes' if row.in_range else 'no'} |")
+    return "\n".join(lines) + "\n"
+
+
+def calibrate(params: Params, seeds: int = 20, processes: int = 2, progress: bool = False) -> pd.DataFrame:
+    return metrics.calibration_table(summaries_over_seeds(params, range(seeds), processes, progress))
