@@ -8,6 +8,12 @@ import sys
 from pathlib import Path
 
 from model.params import ParamsError, format_reference, load_params, parse_override
+from model.params.reference import commented_toml, reference_markdown
+
+TOML_HEADER = """Baseline scenario: a platform market with strong network effects, switching costs that grow
+with tenure, venture funding and no public bailouts. Every parameter is listed with its meaning
+and unit; `python -m model params` adds the allowed ranges. Money is in dollars; amounts per
+potential user scale with users.count. Written by `python -m model params --toml`."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,7 +29,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--steps", type=int, help="months to simulate (simulation.steps)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    commands.add_parser("params", help="print every parameter with its unit, default, range and meaning")
+    params = commands.add_parser("params", help="print every parameter with its unit, default, range and meaning")
+    params.add_argument("--toml", action="store_true", help="print them as a commented TOML file to start a scenario from")
+    params.add_argument("--markdown", action="store_true", help="print them as a Markdown table")
+    params.add_argument("--odd", type=Path, help="write the Markdown table into this ODD document's parameter section")
 
     validate = commands.add_parser("validate", help="check parameter files")
     validate.add_argument("files", type=Path, nargs="+")
@@ -33,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--seeds", type=int, default=20)
     calibrate.add_argument("--processes", type=int, default=2)
     calibrate.add_argument("--out", type=Path, help="also write the table as Markdown to this file")
+    calibrate.add_argument("--odd", type=Path, help="write the table into this ODD document's calibration section")
     return parser
 
 
@@ -83,7 +93,20 @@ def _calibrate(args) -> int:
     print(markdown)
     if args.out:
         args.out.write_text(markdown, encoding="utf-8")
+    if args.odd:
+        replace_section(args.odd, "calibration", markdown)
     return 0
+
+
+def replace_section(path: Path, name: str, content: str) -> None:
+    """Replace what stands between <!-- name:start --> and <!-- name:end --> in a document."""
+    text = path.read_text(encoding="utf-8")
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    if start not in text or end not in text:
+        raise ParamsError(f"{path}: no '{start}' ... '{end}' section to write into")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{start}\n{content}{end}{tail}", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,7 +115,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             return _run(args)
         if args.command == "params":
-            print(format_reference())
+            if args.odd:
+                replace_section(args.odd, "parameters", reference_markdown())
+            elif args.markdown:
+                print(reference_markdown())
+            else:
+                print(commented_toml(header=TOML_HEADER) if args.toml else format_reference())
             return 0
         if args.command == "validate":
             return _validate(args)

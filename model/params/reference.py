@@ -91,3 +91,21 @@ def reference_markdown() -> str:
     for r in parameter_reference():
         lines.append(f"| `{r['key']}` | {r['unit']} | `{_shown(r['default'])}` | {r['range'].replace('|', '\\|')} | {r['meaning']} |")
     return "\n".join(lines) + "\n"
+
+
+def commented_toml(params: Params | None = None, header: str = "") -> str:
+    """Every parameter as TOML, each with its meaning and unit as a comment (a file to start from)."""
+    params = params or Params()
+    lines = [f"# {line}" if line else "#" for line in header.splitlines()] + ([""] if header else [])
+    for table, table_field in Params.model_fields.items():
+        values = getattr(params, table)
+        lines.append(f"[{table}]")
+        for key, field in table_field.annotation.model_fields.items():
+            value = getattr(values, key)
+            text = f"{value:_}" if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000 else _shown(value)
+            if isinstance(value, float) and "." not in text and "e" not in text:
+                text += ".0"  # keep floats floats: strict validation tells 1 from 1.0 only for ints
+            unit = (field.json_schema_extra or {}).get("unit", "-")
+            lines.append(f"{key} = {text}".ljust(34) + f"# {field.description} [{unit}]")
+        lines.append("")
+    return "\n".join(lines)
