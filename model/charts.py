@@ -126,7 +126,10 @@ def money_chart(ledger_frame: pd.DataFrame, model_frame: pd.DataFrame) -> alt.La
     """Money flows by kind, summed per year."""
     flows = ledger_frame[ledger_frame["kind"].isin(list(MONEY_KINDS)) & (ledger_frame["step"] > 0)].copy()
     flows["year"] = ((flows["step"] - 1) // 12).astype(int) + 0.5
-    yearly = flows.groupby(["year", "kind"], as_index=False)["amount"].sum()
+    yearly = flows.pivot_table(index="year", columns="kind", values="amount", aggfunc="sum", fill_value=0.0)
+    years = ((model_frame["step"] - 1) // 12).astype(int).unique() + 0.5
+    yearly = yearly.reindex(years, fill_value=0.0).rename_axis("year")  # a year without a flow shows 0
+    yearly = yearly.reset_index().melt(id_vars="year", var_name="kind", value_name="amount")
     yearly["flow"] = yearly["kind"].map(MONEY_KINDS)
     lines = (
         alt.Chart(yearly)

@@ -35,7 +35,7 @@ class Simulation(Table):
 class Users(Table):
     count: int = knob(10_000, "users", "Potential users in the market (the population size).", ge=1, le=50_000_000)
     rationality: float = knob(1.5, "1/utility", "Logit scale beta: how strongly choices follow utility.", gt=0, le=100)
-    review_rate: float = knob(0.08, "1/month", "Probability that an adopted user reconsiders its platform in a month.", gt=0, le=1)
+    review_rate: float = knob(0.1, "1/month", "Probability that an adopted user reconsiders its platform in a month.", gt=0, le=1)
     outside_utility: float | Literal["none"] = knob(
         0.0, "utility", 'Utility of using no platform; "none" removes the outside option.'
     )
@@ -78,7 +78,7 @@ class Platforms(Table):
     initial_ad_load: float = knob(0.05, "share of feed", "Ad load at the start.", ge=0, le=1)
     initial_user_price: float = knob(0.0, "$/user-month", "User price at the start (negative = subsidy).")
     initial_quality_spend: float = knob(1.5, "$/user-month", "Quality spending per user at the start.", ge=0)
-    initial_ad_price: float = knob(4.0, "$/1000 impressions", "Reserve ad price (CPM) at the start.", gt=0)
+    initial_ad_price: float = knob(4.0, "$/1000 impressions", "Ad price (CPM) advertisers expect before the first auction clears.", gt=0)
     quality_max: float = knob(5.0, "quality", "Quality that unlimited spending would sustain.", gt=0)
     quality_spend_half: float = knob(1.5, "$/user-month", "Spending per user that sustains half of quality_max.", gt=0)
     quality_efficiency_spread: float = knob(
@@ -92,12 +92,10 @@ class Platforms(Table):
     min_user_price: float = knob(-3.0, "$/user-month", "Lowest user price (largest subsidy) a platform may set.")
     max_user_price: float = knob(15.0, "$/user-month", "Highest user price a platform may set.")
     max_quality_spend: float = knob(8.0, "$/user-month", "Highest quality spending per user.", ge=0)
-    min_ad_price: float = knob(0.5, "$/1000 impressions", "Lowest reserve ad price.", gt=0)
-    max_ad_price: float = knob(60.0, "$/1000 impressions", "Highest reserve ad price.", gt=0)
+    min_ad_price: float = knob(0.5, "$/1000 impressions", "Floor of the ad price: the auction never clears below it.", gt=0)
     ad_load_step: float = knob(0.02, "share of feed", "Largest monthly change of ad load an adaptive platform tries.", gt=0)
     user_price_step: float = knob(0.25, "$/user-month", "Largest monthly change of user price.", gt=0)
     quality_spend_step: float = knob(0.2, "$/user-month", "Largest monthly change of quality spending.", gt=0)
-    ad_price_step: float = knob(0.08, "-", "Largest monthly relative change of the reserve ad price.", gt=0, lt=1)
     demand_sample: int = knob(1500, "users", "Users a platform samples to forecast its demand.", ge=1, le=1_000_000)
     data_noise: float = knob(
         0.3, "-", "Relative error of a platform's demand estimates when it has 1,000 users (shrinks as 1/sqrt(users)).", ge=0, le=10
@@ -108,8 +106,6 @@ class Platforms(Table):
     def _ordered_bounds(self):
         if self.min_user_price > self.max_user_price:
             raise ValueError("min_user_price must not exceed max_user_price")
-        if self.min_ad_price > self.max_ad_price:
-            raise ValueError("min_ad_price must not exceed max_ad_price")
         return self
 
 
