@@ -1,11 +1,11 @@
-"""The baseline tells Doctorow's story from the agents' decisions, and the knobs move it as expected.
+"""The baseline tells Doctorow's story from the agents' decisions.
 
 The leader subsidises while it grows; its users' switching costs and the market's HHI rise; then
 its ad load rises and quality falls while its profit turns positive; its users' surplus peaks
-before its advertisers' surplus, which peaks before its profit. Checked over 20 seeds.
+before its advertisers' surplus, which peaks before its profit. Checked over 20 seeds of the
+full baseline (10,000 users, 240 months). The knobs are in test_knobs.py.
 """
 
-import numpy as np
 import pytest
 
 from model import metrics
@@ -70,34 +70,3 @@ def test_baseline_stays_in_the_calibration_range(baseline_runs, fact):
     table = metrics.calibration_table([economy.summary() for economy in baseline_runs]).set_index("key")
     row = table.loc[fact]
     assert row["in_range"], f"{row['fact']}: median {row['median']:.2f}, target {row['target']}"
-
-
-def mean_over_seeds(measure, seeds=range(6), **overrides):
-    return np.mean([measure(run(scenario(users__count=4000, simulation__seed=s, **overrides))) for s in seeds])
-
-
-def test_stronger_network_effects_concentrate_the_market():
-    final_hhi = lambda economy: economy.summary()["final_hhi"]  # noqa: E731
-    assert mean_over_seeds(final_hhi, network__effect=3.5) > mean_over_seeds(final_hhi, network__effect=1.5)
-
-
-def test_full_interoperability_means_less_extraction():
-    """With portable data and a shared network, the leader cannot take as much from its users."""
-
-    def leader_users_surplus_late(economy):
-        leader = metrics.leader_series(economy.platform_frame())
-        return leader["user_surplus"].iloc[-60:].mean()
-
-    assert mean_over_seeds(leader_users_surplus_late, regulation__interoperability=1.0) > mean_over_seeds(
-        leader_users_surplus_late, regulation__interoperability=0.0
-    )
-
-
-def test_more_patient_investors_mean_a_longer_subsidy():
-    def months_of_subsidy(economy):
-        leader = metrics.leader_series(economy.platform_frame())
-        return (leader["profit"] < 0).sum()
-
-    assert mean_over_seeds(months_of_subsidy, investors__patience_mean=180.0) > mean_over_seeds(
-        months_of_subsidy, investors__patience_mean=60.0
-    )
