@@ -25,7 +25,7 @@ from model.admarket import clear, clearing_price, effectiveness, other_media_wei
 from model.advertisers import Advertiser
 from model.choice import Offers, lognormal, network_term
 from model.government import Government
-from model.investors import Investor
+from model.investors import Investor, is_promising
 from model.ledger import ADVERTISERS, GOVERNMENT, HOUSEHOLDS, OUTSIDE, Ledger
 from model.params.schema import Params
 from model.platforms import FAILED, RESCUED, MarketView, Platform
@@ -164,7 +164,7 @@ class PlatformEconomy(mesa.Model):
         for platform in self.active_platforms:
             earnings = platform.valuation(self.sentiment, 0.0) / platform.users if platform.users else 0.0
             growth = 0.0
-            if self.promise(platform) >= funding.min_share_of_leader:
+            if is_promising(self.promise(platform), self.params):
                 systemic = self.is_systemic(platform)
                 patience = max((i.effective_patience(systemic) for i in self.investors if i.capital > 0), default=0.0)
                 runway = (patience - platform.months_of_losses) / funding.round_months

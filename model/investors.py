@@ -30,6 +30,15 @@ class Investor(mesa.Agent):
         """Months of losses it funds; a believed rescue of a systemic platform stretches it."""
         return self.patience * (1.0 + self.bailout_belief * systemic)
 
-    def will_fund(self, months_of_losses: int, share_of_leader: float, systemic: bool) -> bool:
-        promising = share_of_leader >= self.params.funding.min_share_of_leader
-        return self.capital > 0 and promising and months_of_losses <= self.effective_patience(systemic)
+    def will_fund(self, months_of_losses: int, promise: float, systemic: bool) -> bool:
+        """``promise``: the platform's users against the leader's, as investors judge them."""
+        return (
+            self.capital > 0
+            and is_promising(promise, self.params)
+            and months_of_losses <= self.effective_patience(systemic)
+        )
+
+
+def is_promising(promise: float, params: Params) -> bool:
+    """Investors back only platforms with at least ``min_share_of_leader`` of the leader's users."""
+    return promise >= params.funding.min_share_of_leader

@@ -150,7 +150,7 @@ class Platform(mesa.Agent):
     def _candidate_levers(self) -> np.ndarray:
         """Current levers, then every combination of -1, 0, +1 step on each (clipped to bounds)."""
         s = self.params.platforms
-        moves = [m for m in itertools.product((0, -1, 1), repeat=3)]
+        moves = list(itertools.product((0, -1, 1), repeat=3))
         steps = np.array([s.ad_load_step, s.user_price_step, s.quality_spend_step])
         current = np.array([self.ad_load, self.user_price, self.quality_spend])
         candidates = current + np.array(moves) * steps
