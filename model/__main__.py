@@ -1,3 +1,5 @@
+"""``python -m model ...``: the command line (see model.cli), exiting with its code."""
+
 import sys
 
 from model.cli import main

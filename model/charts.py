@@ -1,7 +1,13 @@
-"""Charts (Altair) of a run, with the detected phases shaded; PNG export offline via vl-convert."""
+"""Charts (Altair) of a run, with the detected phases shaded; PNG export offline via vl-convert.
+
+Every chart puts months on the x axis (ticks labelled in years) and shades the phases detected
+in the model frame's ``phase`` column behind the data. Each platform keeps one colour in every
+chart. Data are embedded in the specs (never a URL), so the charts render without the internet.
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import altair as alt
@@ -9,152 +15,310 @@ import pandas as pd
 
 from model import metrics
 
-PHASE_COLOURS = {"growth": "#9ecae1", "lock-in": "#fdd0a2", "extraction": "#fc9272", "decline": "#bdbdbd"}
-MONEY_KINDS = {
-    "ad_spend": "advertisers pay platforms",
-    "subscription": "users pay platforms",
-    "subsidy": "platforms subsidise users",
-    "equity": "investors fund platforms",
-    "dividend": "platforms pay shareholders",
-    "tax": "taxpayers fund rescues",
-    "bailout": "government rescues platforms",
-    "loan_repayment": "platforms repay rescues",
-}
+PHASE_COLOURS = {"growth": "#c6dbef", "lock-in": "#fdd49e", "extraction": "#fcae91", "decline": "#d9d9d9"}
+PLATFORM_PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756",
+                    "#72b7b2", "#eeca3b", "#9d755d", "#ff9da6", "#79706e"]
+OTHER_PLATFORMS = "other platforms"
+OTHER_COLOUR = "#bab0ac"
+MAX_PLATFORMS = 8  # more lines than this cannot be told apart; the rest are summed or left out
 WIDTH, HEIGHT = 640, 260
 
+# Money into (+1) or out of (-1) the platforms, by ledger kind: label and colour, in stacking order.
+# Paired hues: a darker one for what a group pays in, a lighter one for what it gets back.
+FLOWS = {
+    "ad_spend": ("advertisers pay for ads", "#4c78a8"),
+    "subscription": ("users pay subscriptions", "#2f7d32"),
+    "equity": ("investors buy shares", "#f58518"),
+    "bailout": ("taxpayers rescue platforms", "#d62728"),
+    "creditor_loss": ("unpaid bills written off", "#79706e"),
+    "operating_costs": ("running costs", "#bab0ac"),
+    "subsidy": ("subsidies to users", "#98df8a"),
+    "dividend": ("payouts to shareholders", "#ffbb78"),
+    "loan_repayment": ("returned to taxpayers", "#ff9896"),
+}
+OTHER_IN, OTHER_OUT = ("other money in", "#393b79"), ("other money out", "#9c9ede")
 
-def _years(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
-    frame["year"] = frame["step"] / 12.0
-    return frame
+
+# -- shared pieces ----------------------------------------------------------------------------
+def _inline(frame: pd.DataFrame) -> alt.InlineData:
+    """The frame as inline records (NaN as null).
+
+    Inline values are not subject to Altair's 5,000-row limit, which the platform frame of a
+    long run with many platforms exceeds; the charts only ever pass the columns they draw.
+    """
+    clean = frame.astype(object).where(frame.notna(), None)
+    return alt.InlineData(values=clean.to_dict(orient="records"))
+
+
+def _last_month(model_frame: pd.DataFrame) -> int:
+    return int(model_frame["step"].max()) if len(model_frame) else 12
+
+
+def _month_axis(last_month: int, field: str = "step") -> alt.X:
+    """Months on the x axis, a tick at the start of every year (fewer on long runs), labelled in years."""
+    years_per_tick = max(1, math.ceil(last_month / 12 / 20))
+    ticks = list(range(0, last_month + 1, 12 * years_per_tick))
+    return alt.X(
+        f"{field}:Q",
+        title="Years since the market opened",
+        scale=alt.Scale(domain=[0, last_month], nice=False, zero=True),
+        axis=alt.Axis(values=ticks, labelExpr="datum.value / 12", grid=True),
+    )
+
+
+def _title(text: str, *subtitle: str) -> alt.Title:
+    return alt.Title(text, subtitle=list(subtitle) if subtitle else alt.Undefined, anchor="start")
+
+
+def _platform_ids(platform_frame: pd.DataFrame) -> list[int]:
+    """The platforms to draw: all of them, or the MAX_PLATFORMS with most users at their peak."""
+    if platform_frame.empty:
+        return []
+    peaks = platform_frame.groupby("platform_id")["users"].max().sort_values(ascending=False, kind="stable")
+    return sorted(int(pid) for pid in peaks.index[:MAX_PLATFORMS])
+
+
+def _leader(platform_frame: pd.DataFrame) -> int | None:
+    return metrics.leader_id(platform_frame) if not platform_frame.empty else None
+
+
+def platform_label(platform_id: int, leader: int | None) -> str:
+    """How a platform is named in every legend: "platform 2 (leader)" for the eventual leader."""
+    return f"platform {platform_id}" + (" (leader)" if platform_id == leader else "")
+
+
+def _platform_colours(platform_frame: pd.DataFrame, other: bool = False) -> alt.Scale:
+    """One colour per platform, chosen by its id, so a platform looks the same in every chart."""
+    leader = _leader(platform_frame)
+    ids = _platform_ids(platform_frame)
+    domain = [platform_label(pid, leader) for pid in ids]
+    colours = [PLATFORM_PALETTE[pid % len(PLATFORM_PALETTE)] for pid in ids]
+    if other:
+        domain, colours = domain + [OTHER_PLATFORMS], colours + [OTHER_COLOUR]
+    return alt.Scale(domain=domain, range=colours)
+
+
+def _labelled(platform_frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The drawn platforms' rows with a ``platform`` label, up to the month each one failed."""
+    ids = _platform_ids(platform_frame)
+    rows = platform_frame[platform_frame["platform_id"].isin(ids)].sort_values(["platform_id", "step"])
+    # A failed platform's line ends at its failure instead of running along zero to the end.
+    failed_before = rows["status"].eq("failed").groupby(rows["platform_id"]).transform(lambda s: s.shift(fill_value=False).cummax())
+    rows = rows[~failed_before]
+    labelled = rows[["step", *columns]].copy()
+    leader = _leader(platform_frame)
+    labelled["platform"] = [platform_label(int(pid), leader) for pid in rows["platform_id"]]
+    return labelled
 
 
 def phase_bands(model_frame: pd.DataFrame) -> alt.Chart:
-    """Background rectangles, one per contiguous run of a phase."""
-    phases = model_frame[["step", "phase"]].copy()
-    phases["run"] = (phases["phase"] != phases["phase"].shift()).astype(int).cumsum()
-    runs = phases.groupby("run").agg(phase=("phase", "first"), start=("step", "min"), end=("step", "max")).reset_index()
-    runs["start"] = (runs["start"] - 1) / 12.0
-    runs["end"] = runs["end"] / 12.0
+    """Background rectangles, one per contiguous run of a phase, coloured by phase, with a legend.
+
+    Month m covers the interval (m - 1, m] on the x axis, so adjoining bands meet exactly.
+    """
+    phases = model_frame[["step", "phase"]].sort_values("step")
+    run = (phases["phase"] != phases["phase"].shift()).cumsum()
+    runs = phases.groupby(run).agg(phase=("phase", "first"), first=("step", "min"), last=("step", "max"))
+    runs["start"] = runs["first"] - 1
+    present = [phase for phase in PHASE_COLOURS if phase in set(runs["phase"])]
     return (
-        alt.Chart(runs)
-        .mark_rect(opacity=0.35)
+        alt.Chart(_inline(runs[["phase", "start", "first", "last"]]))
+        .mark_rect(opacity=0.55)
         .encode(
-            x=alt.X("start:Q", title="Year"),
-            x2="end:Q",
+            x=_month_axis(_last_month(model_frame), "start"),
+            x2="last:Q",
             color=alt.Color(
                 "phase:N",
-                title="Phase",
-                scale=alt.Scale(domain=list(PHASE_COLOURS), range=list(PHASE_COLOURS.values())),
+                title="Phase (shaded)",
+                scale=alt.Scale(domain=present, range=[PHASE_COLOURS[p] for p in present]),
+                legend=alt.Legend(orient="right", symbolType="square"),
             ),
-            tooltip=["phase:N", alt.Tooltip("start:Q", format=".1f"), alt.Tooltip("end:Q", format=".1f")],
+            tooltip=[alt.Tooltip("phase:N", title="phase"), alt.Tooltip("first:Q", title="from month"),
+                     alt.Tooltip("last:Q", title="to month")],
         )
     )
 
 
-def _with_bands(model_frame: pd.DataFrame, lines: alt.Chart, title: str, subtitle: str = "") -> alt.LayerChart:
-    return (
-        alt.layer(phase_bands(model_frame), lines)
-        .resolve_scale(color="independent")
-        .properties(width=WIDTH, height=HEIGHT, title=alt.Title(title, subtitle=subtitle or alt.Undefined))
-    )
+def _over_bands(model_frame: pd.DataFrame, *layers: alt.Chart) -> alt.LayerChart:
+    """Data layers drawn over the phase bands; the bands keep their own colour legend."""
+    return alt.layer(phase_bands(model_frame), *layers).resolve_scale(color="independent")
 
 
+# -- the charts ---------------------------------------------------------------------------------
 def shares_chart(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -> alt.LayerChart:
-    """Each platform's share of users, and the market's concentration (HHI)."""
-    shares = _years(platform_frame)[["year", "platform_id", "share"]]
-    shares["platform"] = "platform " + shares["platform_id"].astype(str)
-    hhi = _years(model_frame)[["year", "hhi"]].rename(columns={"hhi": "share"})
-    hhi["platform"] = "HHI (concentration)"
-    data = pd.concat([shares.drop(columns="platform_id"), hhi])
+    """Each platform's share of users, and the market's concentration (HHI) as a dashed line."""
+    x = _month_axis(_last_month(model_frame))
+    shares = _labelled(platform_frame, ["share"])
+    drawn = set(_platform_ids(platform_frame))
+    rest = platform_frame[~platform_frame["platform_id"].isin(drawn)]
+    if not rest.empty:  # many platforms: the small ones as one line
+        other = rest.groupby("step", as_index=False)["share"].sum().assign(platform=OTHER_PLATFORMS)
+        shares = pd.concat([shares, other], ignore_index=True)
+    y = alt.Y("share:Q", title="Share of platform users", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
     lines = (
-        alt.Chart(data)
-        .mark_line()
-        .encode(
-            x=alt.X("year:Q", title="Year"),
-            y=alt.Y("share:Q", title="Share of users / HHI", scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("platform:N", title="Series"),
-            strokeDash=alt.condition(alt.datum.platform == "HHI (concentration)", alt.value([6, 3]), alt.value([1, 0])),
-        )
+        alt.Chart(_inline(shares))
+        .mark_line(strokeWidth=2.5)
+        .encode(x=x, y=y, color=alt.Color("platform:N", title="Platform", scale=_platform_colours(platform_frame, not rest.empty)),
+                tooltip=["platform:N", alt.Tooltip("step:Q", title="month"), alt.Tooltip("share:Q", format=".1%")])
     )
-    return _with_bands(model_frame, lines, "Who has the users", "Share of all platform users; HHI above 0.18 is highly concentrated")
+    hhi = model_frame[["step", "hhi"]].assign(series="concentration (HHI)")
+    hhi_line = (
+        alt.Chart(_inline(hhi))
+        .mark_line(color="black", strokeDash=[6, 3], strokeWidth=1.5)
+        .encode(x=x, y=alt.Y("hhi:Q"),
+                strokeDash=alt.StrokeDash("series:N", title="Market", scale=alt.Scale(range=[[6, 3]])),
+                tooltip=[alt.Tooltip("step:Q", title="month"), alt.Tooltip("hhi:Q", title="HHI", format=".2f")])
+    )
+    threshold = pd.DataFrame({"hhi": [metrics.CONCENTRATED_HHI], "label": ["HHI 0.18: highly concentrated"]})
+    rule = alt.Chart(_inline(threshold)).mark_rule(color="black", strokeDash=[1, 3], opacity=0.6).encode(y="hhi:Q")
+    label = alt.Chart(_inline(threshold)).mark_text(align="right", dy=-6, x="width", fontSize=10, color="#444").encode(
+        y="hhi:Q", text="label:N")
+    return _over_bands(model_frame, lines, hhi_line, rule, label).properties(
+        width=WIDTH, height=HEIGHT,
+        title=_title("Who has the users", "Each platform's share of all platform users, month by month.",
+                     "HHI (dashed) measures concentration: 1 = one platform has everyone."),
+    )
+
+
+def _peak_scaled(values: pd.Series) -> tuple[pd.Series, int | None]:
+    """A 12-month average divided by its highest value, and the month of its peak.
+
+    The peak month is :func:`model.metrics.peak_month`, the one the run's summary reports.
+    """
+    values = values.dropna()
+    smooth = metrics.smooth(values)
+    peak = smooth.max() if not smooth.empty else float("nan")
+    # A series that never turns positive (a leader that never profits) is scaled by its size instead.
+    scale = peak if peak > 0 else (smooth.abs().max() or 1.0)
+    return smooth / scale, (metrics.peak_month(values) if not values.empty else None)
 
 
 def surplus_chart(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -> alt.LayerChart:
-    """The leader's users' surplus, its advertisers' surplus and its profit, each against its own peak."""
-    leader = metrics.leader_series(platform_frame)
+    """The leader's users' surplus per user, its advertisers' surplus and its profit, each against its own peak."""
+    x = _month_axis(_last_month(model_frame))
+    leader_id = _leader(platform_frame)
+    leader = metrics.leader_series(platform_frame) if leader_id is not None else pd.DataFrame(
+        columns=["users", "user_surplus", "advertiser_surplus", "profit"])
     series = {
         "users' surplus per user": leader["user_surplus"].where(leader["users"] > 0),
         "advertisers' surplus": leader["advertiser_surplus"],
-        "leader's profit": leader["profit"],
+        "platform's profit": leader["profit"],
     }
-    rows = []
+    lines, peaks = [], []
     for name, values in series.items():
-        smooth = metrics.smooth(values.dropna())
-        scale = smooth.abs().max() or 1.0
-        rows.append(pd.DataFrame({"year": smooth.index / 12.0, "value": smooth.to_numpy() / scale, "series": name}))
-    lines = (
-        alt.Chart(pd.concat(rows))
-        .mark_line(strokeWidth=2)
-        .encode(
-            x=alt.X("year:Q", title="Year"),
-            y=alt.Y("value:Q", title="Share of its own peak"),
-            color=alt.Color("series:N", title="Series", sort=list(series)),
-        )
-    )
-    return _with_bands(
-        model_frame, lines, "Who gains, and when (the leader)",
-        "12-month averages, each divided by its own largest value: first users, then advertisers, then the platform",
+        scaled, peak = _peak_scaled(values.astype(float))
+        when = f" (peak: year {peak / 12:.1f})" if peak is not None else ""
+        lines.append(pd.DataFrame({"step": scaled.index.astype(int), "value": scaled.to_numpy(), "series": name + when}))
+        if peak is not None:
+            peaks.append({"step": peak, "value": float(scaled.get(peak, 1.0)), "series": name + when})
+    data = pd.concat(lines, ignore_index=True) if lines else pd.DataFrame(columns=["step", "value", "series"])
+    low = max(-2.0, min(-0.1, float(data["value"].min()) if data["value"].notna().any() else 0.0))
+    colour = alt.Color("series:N", title="The leader's", sort=list(data["series"].unique()),
+                       scale=alt.Scale(range=["#2f7d32", "#4c78a8", "#d62728"]), legend=alt.Legend(labelLimit=320))
+    y = alt.Y("value:Q", title="Share of its own peak (1 = peak)", scale=alt.Scale(domain=[low, 1.05], clamp=True))
+    curves = alt.Chart(_inline(data)).mark_line(strokeWidth=2.5).encode(
+        x=x, y=y, color=colour, tooltip=["series:N", alt.Tooltip("step:Q", title="month"), alt.Tooltip("value:Q", format=".2f")])
+    dots = alt.Chart(_inline(pd.DataFrame(peaks, columns=["step", "value", "series"]))).mark_point(
+        filled=True, size=90, stroke="white", strokeWidth=1, opacity=1).encode(x=x, y=y, color=colour.legend(None))
+    zero = alt.Chart(_inline(pd.DataFrame({"value": [0.0]}))).mark_rule(color="#555").encode(y="value:Q")
+    cut = " Losses deeper than twice the peak profit run off the bottom." if low <= -2.0 else ""
+    name = platform_label(leader_id, None) if leader_id is not None else "no platform"
+    return _over_bands(model_frame, zero, curves, dots).properties(
+        width=WIDTH, height=HEIGHT,
+        title=_title(f"Who gains, and when: {name}, the leader at the end",
+                     "Each line is a 12-month average divided by its own peak, so the three peaks can be compared;",
+                     "the dots mark each peak. Below 0: the platform loses money." + cut),
     )
 
 
-def levers_chart(platform_frame: pd.DataFrame) -> alt.VConcatChart:
-    """Ad load and quality of each platform, one panel each."""
-    data = _years(platform_frame[platform_frame["status"] != "failed"])
-    data["platform"] = "platform " + data["platform_id"].astype(str)
-    panels = [
-        alt.Chart(data)
-        .mark_line()
-        .encode(x=alt.X("year:Q", title="Year"), y=alt.Y(f"{column}:Q", title=title), color=alt.Color("platform:N", title="Platform"))
-        .properties(width=WIDTH, height=HEIGHT // 2 + 20, title=title)
-        for column, title in (("ad_load", "Ad load (share of the feed)"), ("quality", "Quality"))
-    ]
-    return alt.vconcat(*panels).properties(title="What users get")
+def levers_chart(platform_frame: pd.DataFrame, model_frame: pd.DataFrame | None = None) -> alt.VConcatChart:
+    """Ad load and quality of each platform, one panel each (phases shaded if ``model_frame`` is given)."""
+    last = int(platform_frame["step"].max()) if len(platform_frame) else 12
+    x = _month_axis(last)
+    data = _labelled(platform_frame, ["ad_load", "quality"])
+    colour = alt.Color("platform:N", title="Platform", scale=_platform_colours(platform_frame))
+    panels = []
+    for column, axis_title, fmt, heading in (
+        ("ad_load", "Share of the feed that is ads", "%", "Ads: how much of what users see is advertising"),
+        ("quality", "Quality (model index)", "~g", "Quality: what the platform spends on content and service buys"),
+    ):
+        lines = alt.Chart(_inline(data)).mark_line(strokeWidth=2).encode(
+            x=x, y=alt.Y(f"{column}:Q", title=axis_title, axis=alt.Axis(format=fmt)), color=colour,
+            tooltip=["platform:N", alt.Tooltip("step:Q", title="month"), alt.Tooltip(f"{column}:Q", format=".2f")])
+        panel = _over_bands(model_frame, lines) if model_frame is not None and len(model_frame) else lines
+        panels.append(panel.properties(width=WIDTH, height=HEIGHT * 2 // 3, title=alt.Title(heading, anchor="start", fontSize=12)))
+    return alt.vconcat(*panels).properties(
+        title=_title("What the platforms offer their users", "A failed platform's lines stop when it fails."))
+
+
+def _platform_cash_flows(ledger_frame: pd.DataFrame) -> pd.DataFrame:
+    """Money into (+) and out of (-) the platforms, per ledger row, with a plain-language flow label.
+
+    Transfers between two platforms, or between accounts that are not platforms, are left out.
+    """
+    payer_is_platform = ledger_frame["payer"].astype(str).str.startswith("platform:")
+    payee_is_platform = ledger_frame["payee"].astype(str).str.startswith("platform:")
+    rows = ledger_frame[payer_is_platform != payee_is_platform]
+    inflow = payee_is_platform[rows.index]
+    kinds = rows["kind"].astype(str).where(
+        ~(rows["kind"].eq("dividend") & rows["payee"].eq("government")), "loan_repayment")  # dividends on a public stake
+    labels = [FLOWS[k][0] if k in FLOWS else (OTHER_IN if is_in else OTHER_OUT)[0] for k, is_in in zip(kinds, inflow)]
+    return pd.DataFrame({
+        "step": rows["step"].to_numpy(),
+        "flow": labels,
+        "amount": rows["amount"].to_numpy(dtype=float) * inflow.map({True: 1.0, False: -1.0}).to_numpy(),
+    })
 
 
 def money_chart(ledger_frame: pd.DataFrame, model_frame: pd.DataFrame) -> alt.LayerChart:
-    """Money flows by kind, summed per year."""
-    flows = ledger_frame[ledger_frame["kind"].isin(list(MONEY_KINDS)) & (ledger_frame["step"] > 0)].copy()
-    flows["year"] = ((flows["step"] - 1) // 12).astype(int) + 0.5
-    yearly = flows.pivot_table(index="year", columns="kind", values="amount", aggfunc="sum", fill_value=0.0)
-    years = ((model_frame["step"] - 1) // 12).astype(int).unique() + 0.5
-    yearly = yearly.reindex(years, fill_value=0.0).rename_axis("year")  # a year without a flow shows 0
-    yearly = yearly.reset_index().melt(id_vars="year", var_name="kind", value_name="amount")
-    yearly["flow"] = yearly["kind"].map(MONEY_KINDS)
-    lines = (
-        alt.Chart(yearly)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("year:Q", title="Year"),
-            y=alt.Y("amount:Q", title="Dollars per year"),
-            color=alt.Color("flow:N", title="Flow"),
-        )
+    """Where the platforms' money comes from and where it goes: yearly sums by kind, stacked bars."""
+    last = _last_month(model_frame)
+    flows = _platform_cash_flows(ledger_frame)
+    # The founding round is booked in month 0; it counts in the first year.
+    flows["year"] = (flows["step"].clip(lower=1) - 1) // 12
+    yearly = flows.groupby(["year", "flow"], as_index=False)["amount"].sum()
+    order = [label for label, _ in FLOWS.values()] + [OTHER_IN[0], OTHER_OUT[0]]
+    colours = dict([*FLOWS.values(), OTHER_IN, OTHER_OUT])
+    present = [label for label in order if label in set(yearly["flow"])]
+    yearly["rank"] = yearly["flow"].map({label: i for i, label in enumerate(order)})
+    yearly = yearly[yearly["amount"] != 0].sort_values(["year", "rank"])
+    # Stacked by hand: money in piles up from zero, money out piles down.
+    yearly["top"] = yearly.groupby(["year", yearly["amount"] > 0])["amount"].cumsum()
+    yearly["bottom"] = yearly["top"] - yearly["amount"]
+    yearly["start"] = yearly["year"] * 12 + 1
+    yearly["end"] = ((yearly["year"] + 1) * 12 - 1).clip(upper=last)
+    yearly["year"] = yearly["year"] + 1
+    bars = alt.Chart(_inline(yearly[["year", "flow", "amount", "top", "bottom", "start", "end"]])).mark_rect(
+        stroke="white", strokeWidth=0.5).encode(
+        x=_month_axis(last, "start"), x2="end:Q",
+        y=alt.Y("bottom:Q", title="Dollars per year (in above 0, out below)", axis=alt.Axis(format="$.2~s")),
+        y2="top:Q",
+        color=alt.Color("flow:N", title="Flow", sort=present,
+                        scale=alt.Scale(domain=present, range=[colours[label] for label in present])),
+        tooltip=[alt.Tooltip("year:Q", title="year"), "flow:N", alt.Tooltip("amount:Q", format="$,.0f")],
     )
-    return _with_bands(model_frame, lines, "Who pays whom", "Money flows in the ledger, per year")
+    zero = alt.Chart(_inline(pd.DataFrame({"bottom": [0.0]}))).mark_rule(color="black").encode(y="bottom:Q")
+    return _over_bands(model_frame, bars, zero).properties(
+        width=WIDTH, height=HEIGHT,
+        title=_title("Who pays the platforms, and whom they pay",
+                     "Money into all platforms (above the line) and out of them (below), summed per year.",
+                     "Each bar is one year; the shading shows the phase of each month."),
+    )
 
 
-def run_charts(model_frame: pd.DataFrame, platform_frame: pd.DataFrame, ledger_frame: pd.DataFrame) -> dict:
+def run_charts(model_frame: pd.DataFrame, platform_frame: pd.DataFrame, ledger_frame: pd.DataFrame) -> dict[str, alt.TopLevelMixin]:
+    """The four charts of a run, by name (the names of their PNG files)."""
     return {
         "shares": shares_chart(model_frame, platform_frame),
         "surplus": surplus_chart(model_frame, platform_frame),
-        "levers": levers_chart(platform_frame),
+        "levers": levers_chart(platform_frame, model_frame),
         "money": money_chart(ledger_frame, model_frame),
     }
 
 
-def save_png(chart: alt.TopLevelMixin, path: str | Path, scale: float = 2.0) -> Path:
+def save_png(chart: alt.TopLevelMixin, path: str | Path, scale: float = 2) -> Path:
     """Render a chart to PNG without a browser or the internet (vl-convert bundles Vega)."""
-    import vl_convert
+    import vl_convert  # imported here: it is large and only needed to write files
 
     path = Path(path)
     with alt.data_transformers.disable_max_rows():

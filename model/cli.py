@@ -1,9 +1,12 @@
-"""The command line: ``python -m model run | params | validate | calibrate``."""
+"""The command line: ``python -m model run | params | validate | calibrate``.
+
+``main`` returns the exit code: 0 done, 2 bad parameters or usage, 1 a failure while writing,
+130 interrupted. Parameters are checked before anything is written.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -22,11 +25,11 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run one scenario and write its results")
     run.add_argument("params", type=Path, help="parameter file (TOML)")
-    run.add_argument("--out", type=Path, required=True, help="folder for the results")
+    run.add_argument("--out", type=Path, required=True, help="folder for the results (replaced if it holds an earlier run)")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override a parameter, e.g. --set network.effect=3.0 (repeatable)")
-    run.add_argument("--seed", type=int, help="random seed (simulation.seed)")
-    run.add_argument("--steps", type=int, help="months to simulate (simulation.steps)")
+    run.add_argument("--seed", type=int, help="random seed (sets simulation.seed)")
+    run.add_argument("--steps", type=int, help="months to simulate (sets simulation.steps)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     params = commands.add_parser("params", help="print every parameter with its unit, default, range and meaning")
@@ -46,7 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# -- run --------------------------------------------------------------------------------------
 def _overrides(args) -> dict:
+    """--set pairs, then --seed and --steps (which win over a --set of the same key)."""
     overrides = dict(parse_override(text) for text in args.overrides)
     if args.seed is not None:
         overrides["simulation.seed"] = args.seed
@@ -55,24 +60,67 @@ def _overrides(args) -> dict:
     return overrides
 
 
+def _check_out(out: Path) -> None:
+    """The results folder must be new, empty or an earlier run: write_run replaces it whole."""
+    if out.exists() and not out.is_dir():
+        raise ParamsError(f"--out {out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / "params.toml").is_file():
+        raise ParamsError(f"--out {out}: folder is not empty and holds no earlier run (no params.toml); "
+                          "refusing to replace it, choose a new folder")
+
+
 def _run(args) -> int:
-    params = load_params(args.params, _overrides(args))  # everything is checked before anything is written
+    params = load_params(args.params, _overrides(args))
+    _check_out(args.out)
+    # Imported only now: Mesa and the charts are slow to import, and `params`/`validate` need neither.
     from model.economy import PlatformEconomy
     from model.outputs import write_run
 
     show = not args.no_progress and sys.stderr.isatty()
-    economy = PlatformEconomy(params).run(progress=show)
-    out = write_run(economy, args.out)
-    summary = economy.summary()
-    phases = ", ".join(f"{k} at month {v}" for k, v in summary["phase_transitions"].items() if v is not None)
-    print(f"{params.simulation.steps} months, seed {params.simulation.seed}: {phases or 'no phase change detected'}")
-    print(f"leader: platform {summary['leader_id']} with {summary['leader_final_share']:.0%} of users; "
-          f"final HHI {summary['final_hhi']:.2f}; public cost {summary['public_cost']['net']:,.0f} $")
-    print(f"results in {out}")
+    economy = PlatformEconomy(params)
+    try:
+        economy.run(progress=show)
+    except KeyboardInterrupt:
+        print("interrupted: nothing written", file=sys.stderr)
+        return 130
+    try:
+        write_run(economy, args.out)
+    except OSError as error:
+        print(f"--out {args.out}: cannot write the results: {error}", file=sys.stderr)
+        return 1
+    print(_summary_lines(params, economy.summary()))
+    print(f"results in {args.out}")
+    return 0
+
+
+def _summary_lines(params, summary: dict) -> str:
+    """A few lines from ``economy.summary()``; missing entries are left out rather than failing."""
+    phases = ", ".join(f"{name} at month {month}" for name, month in (summary.get("phase_transitions") or {}).items()
+                       if month is not None)
+    lines = [f"{params.simulation.steps} months, seed {params.simulation.seed}: {phases or 'no phase change detected'}"]
+    facts = []
+    if summary.get("leader_id") is not None and summary.get("leader_final_share") is not None:
+        facts.append(f"leader: platform {summary['leader_id']} with {summary['leader_final_share']:.0%} of users")
+    if summary.get("final_hhi") is not None:
+        facts.append(f"final HHI {summary['final_hhi']:.2f}")
+    if isinstance(summary.get("public_cost"), dict) and summary["public_cost"].get("net") is not None:
+        facts.append(f"public cost {summary['public_cost']['net']:,.0f} $")
+    return "\n".join(lines + (["; ".join(facts)] if facts else []))
+
+
+# -- the other commands -----------------------------------------------------------------------
+def _params(args) -> int:
+    if args.odd:
+        replace_section(args.odd, "parameters", reference_markdown())
+    elif args.markdown:
+        print(reference_markdown())
+    else:
+        print(commented_toml(header=TOML_HEADER) if args.toml else format_reference())
     return 0
 
 
 def _validate(args) -> int:
+    """Every file is checked, even after a bad one."""
     status = 0
     for path in args.files:
         try:
@@ -109,27 +157,20 @@ def replace_section(path: Path, name: str, content: str) -> None:
     path.write_text(f"{head}{start}\n{content}{end}{tail}", encoding="utf-8")
 
 
+COMMANDS = {"run": _run, "params": _params, "validate": _validate, "calibrate": _calibrate}
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run the command line; returns the exit code (``python -m model`` exits with it)."""
     try:
-        if args.command == "run":
-            return _run(args)
-        if args.command == "params":
-            if args.odd:
-                replace_section(args.odd, "parameters", reference_markdown())
-            elif args.markdown:
-                print(reference_markdown())
-            else:
-                print(commented_toml(header=TOML_HEADER) if args.toml else format_reference())
-            return 0
-        if args.command == "validate":
-            return _validate(args)
-        if args.command == "calibrate":
-            return _calibrate(args)
+        args = _parser().parse_args(argv)
+    except SystemExit as exit_:  # usage errors and --help: return the code instead of exiting
+        return 0 if exit_.code is None else exit_.code if isinstance(exit_.code, int) else 2
+    try:
+        return COMMANDS[args.command](args)
     except ParamsError as error:
         print(error, file=sys.stderr)
         return 2
-    return 1
 
 
 if __name__ == "__main__":

@@ -1,27 +1,34 @@
-"""The command line, as a user meets it."""
+"""The command line, as a user meets it: `python -m model params | validate | run`."""
 
 import json
 import subprocess
 import sys
+import types
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from model.cli import main
-from model.params import Params, flatten
-from tests.conftest import BASELINE, ROOT
+from model.params import Params, parameter_reference
+from model.params.reference import _shown
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "params" / "baseline.toml"
 
 
 def cli(*args):
     return subprocess.run([sys.executable, "-m", "model", *args], cwd=ROOT, capture_output=True, text=True)
 
 
+# -- params ------------------------------------------------------------------------------------
 def test_params_lists_every_parameter_with_unit_and_default():
     result = cli("params")
     assert result.returncode == 0
-    for key in flatten(Params()):
-        assert key in result.stdout, key
-    assert "1/month" in result.stdout and "adaptive" in result.stdout
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip() and not line.startswith("[")}
+    for row in parameter_reference():
+        line = lines[row["key"]]
+        assert f"  {row['unit']}  " in line and f"  {_shown(row['default'])}  " in line, row["key"]
 
 
 def test_params_toml_is_a_valid_parameter_file(tmp_path):
@@ -34,27 +41,151 @@ def test_the_baseline_file_is_what_params_toml_prints():
     assert BASELINE.read_text() == cli("params", "--toml").stdout
 
 
-def test_validate_accepts_good_files_and_rejects_bad_ones(tmp_path, capsys):
+# -- validate ----------------------------------------------------------------------------------
+def test_validate_says_ok_for_a_good_file(capsys):
+    assert main(["validate", str(BASELINE)]) == 0
+    assert capsys.readouterr().out == f"{BASELINE}: ok\n"
+
+
+def test_validate_checks_every_file_and_fails_if_any_is_bad(tmp_path, capsys):
     bad = tmp_path / "bad.toml"
     bad.write_text("[users]\nreview_rate = 3\n")
-    assert main(["validate", str(BASELINE)]) == 0
-    assert main(["validate", str(BASELINE), str(bad)]) == 2
-    assert "users.review_rate" in capsys.readouterr().err
+    assert main(["validate", str(bad), str(BASELINE), str(tmp_path / "gone.toml")]) == 2
+    out, err = capsys.readouterr()
+    assert f"{BASELINE}: ok" in out
+    assert f"{bad}: users.review_rate = 3 is out of range" in err and "gone.toml: no such parameter file" in err
+
+
+def test_the_module_exits_with_the_code_of_main(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[users]\ncont = 3\n")
+    result = cli("validate", str(bad))
+    assert result.returncode == 2 and "did you mean 'users.count'" in result.stderr
+    assert cli("validate", str(BASELINE)).returncode == 0
+
+
+def test_usage_errors_return_2_instead_of_exiting(capsys):
+    assert main(["run", str(BASELINE)]) == 2  # --out missing
+    assert main(["frobnicate"]) == 2
+    assert "usage" in capsys.readouterr().err
+
+
+# -- run, with a stand-in economy so that these tests do not depend on the model ----------------
+class FakeEconomy:
+    made: list["FakeEconomy"] = []
+
+    def __init__(self, params):
+        self.params, self.progress = params, None
+        FakeEconomy.made.append(self)
+
+    def run(self, progress=False):
+        self.progress = progress
+        return self
+
+    def summary(self):
+        return {"phase_transitions": {"lock-in": 30, "extraction": None}, "leader_id": 2, "leader_final_share": 0.8,
+                "final_hhi": 0.66, "public_cost": {"net": 0.0}}
+
+
+@pytest.fixture
+def fake_model(monkeypatch):
+    """model.economy and model.outputs replaced by stand-ins; returns the list of write_run calls."""
+    FakeEconomy.made = []
+    written = []
+
+    def write_run(economy, out_dir):
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "params.toml").write_text("written")
+        written.append((economy, out_dir))
+        return out_dir
+
+    monkeypatch.setitem(sys.modules, "model.economy", types.SimpleNamespace(PlatformEconomy=FakeEconomy))
+    monkeypatch.setitem(sys.modules, "model.outputs", types.SimpleNamespace(write_run=write_run))
+    return written
+
+
+def test_run_applies_overrides_seed_and_steps_and_writes_the_results(tmp_path, capsys, fake_model):
+    out = tmp_path / "results"
+    code = main(["run", str(BASELINE), "--out", str(out), "--set", "users.count=600", "--set", "platforms.strategy=fixed",
+                 "--seed", "5", "--steps", "36", "--no-progress"])
+    assert code == 0
+    (economy,) = FakeEconomy.made
+    p = economy.params
+    assert (p.users.count, p.platforms.strategy, p.simulation.seed, p.simulation.steps) == (600, "fixed", 5, 36)
+    assert fake_model == [(economy, out)] and economy.progress is False
+    printed = capsys.readouterr().out
+    assert "36 months, seed 5: lock-in at month 30" in printed and "platform 2 with 80% of users" in printed
+    assert f"results in {out}" in printed
+
+
+def test_seed_and_steps_win_over_a_set_of_the_same_key(tmp_path, fake_model):
+    main(["run", str(BASELINE), "--out", str(tmp_path / "r"), "--set", "simulation.seed=1", "--seed", "9"])
+    assert FakeEconomy.made[0].params.simulation.seed == 9
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path, monkeypatch, fake_model):
+    main(["run", str(BASELINE), "--out", str(tmp_path / "a")])
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    main(["run", str(BASELINE), "--out", str(tmp_path / "b")])
+    main(["run", str(BASELINE), "--out", str(tmp_path / "c"), "--no-progress"])
+    assert [economy.progress for economy in FakeEconomy.made] == [False, True, False]
+
+
+def test_run_replaces_an_earlier_run(tmp_path, fake_model):
+    out = tmp_path / "results"
+    assert main(["run", str(BASELINE), "--out", str(out)]) == 0
+    assert main(["run", str(BASELINE), "--out", str(out)]) == 0
 
 
 @pytest.mark.parametrize(
     "extra",
-    [["--set", "network.efect=3"], ["--set", "users.count=-5"], ["--set", "nonsense"], ["--steps", "0"]],
-    ids=["unknown key", "out of range", "no equals sign", "zero steps"],
+    [["--set", "network.efect=3"], ["--set", "users.count=-5"], ["--set", "nonsense"], ["--set", "users.count=[1,"],
+     ["--set", "users.count=many"], ["--steps", "0"], ["--seed", "-1"]],
+    ids=["unknown key", "out of range", "no equals sign", "unreadable value", "wrong type", "zero steps", "negative seed"],
 )
-def test_a_bad_run_writes_nothing_and_says_why(tmp_path, capsys, extra):
+def test_a_bad_run_writes_nothing_and_says_why_in_one_message(tmp_path, capsys, fake_model, extra):
     out = tmp_path / "results"
     assert main(["run", str(BASELINE), "--out", str(out), "--no-progress", *extra]) == 2
     assert not out.exists() and list(tmp_path.iterdir()) == []
-    assert capsys.readouterr().err.strip()
+    assert FakeEconomy.made == [] and fake_model == []  # stopped before building the model
+    err = capsys.readouterr().err.strip()
+    assert err and len(err.splitlines()) == 1
 
 
-def test_run_writes_every_output_with_the_overrides_applied(tmp_path):
+@pytest.mark.parametrize("text, reason", [("[users]\ncount = \n", "line 2"), ('extends = "gone.toml"\n', "gone.toml")])
+def test_a_bad_parameter_file_writes_nothing(tmp_path, capsys, fake_model, text, reason):
+    params = tmp_path / "x.toml"
+    params.write_text(text)
+    assert main(["run", str(params), "--out", str(tmp_path / "results")]) == 2
+    assert list(tmp_path.iterdir()) == [params] and reason in capsys.readouterr().err
+
+
+def test_run_refuses_to_replace_a_folder_that_is_not_a_run(tmp_path, capsys, fake_model):
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["run", str(BASELINE), "--out", str(tmp_path)]) == 2
+    assert (tmp_path / "notes.txt").read_text() == "mine" and FakeEconomy.made == []
+    assert "refusing to replace it" in capsys.readouterr().err
+
+
+def test_run_refuses_an_out_path_that_is_a_file(tmp_path, capsys, fake_model):
+    (tmp_path / "results").write_text("mine")
+    assert main(["run", str(BASELINE), "--out", str(tmp_path / "results")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+
+
+def test_an_interrupted_run_writes_nothing(tmp_path, capsys, monkeypatch, fake_model):
+    def interrupt(self, progress=False):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(FakeEconomy, "run", interrupt)
+    assert main(["run", str(BASELINE), "--out", str(tmp_path / "results")]) == 130
+    assert fake_model == [] and not (tmp_path / "results").exists()
+    assert "nothing written" in capsys.readouterr().err
+
+
+# -- run, end to end with the real model --------------------------------------------------------
+def test_run_end_to_end_writes_every_output_with_the_overrides_applied(tmp_path):
     out = tmp_path / "run"
     result = cli("run", str(BASELINE), "--out", str(out), "--set", "users.count=600", "--set", "network.effect=3.0",
                  "--seed", "5", "--steps", "36", "--no-progress")
@@ -65,5 +196,7 @@ def test_run_writes_every_output_with_the_overrides_applied(tmp_path):
     assert "count = 600" in resolved and "effect = 3.0" in resolved and "seed = 5" in resolved
     assert len(pd.read_csv(out / "model.csv")) == 36
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["seed"] == 5 and "phase_transitions" in summary and "public_cost" in summary
+    assert summary["seed"] == 5 and "phase_transitions" in summary
     assert "results in" in result.stdout
+    for table in Params.model_fields:  # the resolved file holds every table
+        assert f"[{table}]" in resolved

@@ -1,4 +1,8 @@
-"""Parameter files: defaults, extends, overrides, and clear errors that name the file and the key."""
+"""Parameter files: defaults, extends, overrides, and clear errors that name the file, the key and what is allowed."""
+
+import math
+import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -8,18 +12,25 @@ from model.params import (
     Params,
     ParamsError,
     flatten,
+    format_reference,
     load_params,
     parameter_reference,
+    params_to_dict,
     params_to_toml,
     parse_override,
+    reference_markdown,
 )
-from model.params.files import _fields
-from tests.conftest import BASELINE, NETWORK_ONLY
+from model.params.reference import bounds_of, schema_fields
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "params" / "baseline.toml"
+NETWORK_ONLY = ROOT / "params" / "classroom" / "network_only.toml"
 
 
-def write(tmp_path, name, text):
-    path = tmp_path / name
-    path.write_text(text)
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -29,6 +40,7 @@ def error_of(path, overrides=None) -> str:
     return str(caught.value)
 
 
+# -- what a file means ------------------------------------------------------------------------
 def test_an_empty_file_gives_the_defaults(tmp_path):
     assert load_params(write(tmp_path, "empty.toml", "")) == Params()
 
@@ -40,11 +52,18 @@ def test_the_baseline_file_lists_every_parameter_at_its_default():
         assert f"\n{key.split('.')[1]} = " in text, key
 
 
-def test_extends_chain_merges_table_by_table(tmp_path):
-    write(tmp_path, "a.toml", "[users]\ncount = 100\nreview_rate = 0.5\n")
+def test_extends_chain_merges_table_by_table_key_by_key(tmp_path):
+    write(tmp_path, "a.toml", "[users]\ncount = 100\nreview_rate = 0.5\n[network]\neffect = 3.0\n")
     write(tmp_path, "b.toml", 'extends = "a.toml"\n[users]\ncount = 200\n')
     params = load_params(write(tmp_path, "c.toml", 'extends = "b.toml"\n[network]\neffect = 1.0\n'))
     assert (params.users.count, params.users.review_rate, params.network.effect) == (200, 0.5, 1.0)
+    assert params.platforms == Params().platforms  # untouched tables keep their defaults
+
+
+def test_extends_is_relative_to_the_file_that_says_it(tmp_path):
+    write(tmp_path, "base.toml", "[users]\ncount = 123\n")
+    scenario = write(tmp_path, "scenarios/deep/s.toml", 'extends = "../../base.toml"\n')
+    assert load_params(scenario).users.count == 123
 
 
 def test_classroom_scenario_extends_the_baseline():
@@ -54,126 +73,296 @@ def test_classroom_scenario_extends_the_baseline():
     assert params.advertisers.count == 0 and params.switching.base_cost == 0
 
 
-def test_overrides_win_over_the_file():
-    params = load_params(BASELINE, {"users.count": 5000, "platforms.strategy": "fixed"})
+def test_overrides_win_over_the_file_and_the_files_it_extends(tmp_path):
+    write(tmp_path, "base.toml", "[users]\ncount = 100\n")
+    path = write(tmp_path, "s.toml", 'extends = "base.toml"\n[platforms]\nstrategy = "adaptive"\n')
+    params = load_params(path, {"users.count": 5000, "platforms.strategy": "fixed"})
     assert params.users.count == 5000 and params.platforms.strategy == "fixed"
 
 
+def test_whole_numbers_are_accepted_where_a_number_is_expected(tmp_path):
+    params = load_params(write(tmp_path, "x.toml", "[network]\neffect = 3\n"))
+    assert params.network.effect == 3.0 and isinstance(params.network.effect, float)
+
+
+def test_outside_utility_takes_a_number_or_none(tmp_path):
+    empty = write(tmp_path, "empty.toml", "")
+    assert load_params(empty, {"users.outside_utility": "none"}).has_outside_option is False
+    assert load_params(empty, {"users.outside_utility": -1.0}).users.outside_utility == -1.0
+    message = error_of(empty, {"users.outside_utility": "nope"})
+    assert message.endswith("""users.outside_utility: expected a number or "none", got string 'nope'""")
+
+
+def test_loading_writes_nothing(tmp_path):
+    write(tmp_path, "base.toml", "[users]\ncount = 100\n")
+    path = write(tmp_path, "s.toml", 'extends = "base.toml"\n')
+    before = sorted(tmp_path.rglob("*"))
+    load_params(path, {"network.effect": 1.0})
+    error_of(write(tmp_path, "bad.toml", "[users]\ncount = -1\n"))
+    assert sorted(tmp_path.rglob("*")) == sorted([*before, tmp_path / "bad.toml"])
+
+
+# -- errors: names -----------------------------------------------------------------------------
 def test_unknown_key_suggests_the_closest_name(tmp_path):
     message = error_of(write(tmp_path, "x.toml", "[users]\ncont = 3\n"))
-    assert "x.toml" in message and "users.cont" in message and "did you mean 'users.count'" in message
+    assert message == f"{tmp_path / 'x.toml'}: unknown key 'users.cont' — did you mean 'users.count'?"
+
+
+def test_a_key_in_the_wrong_table_suggests_the_right_table(tmp_path):
+    assert "unknown key 'users.effect' — did you mean 'network.effect'?" in error_of(
+        write(tmp_path, "x.toml", "[users]\neffect = 3.0\n"))
 
 
 def test_unknown_table_suggests_the_closest_name(tmp_path):
-    assert "did you mean 'users'" in error_of(write(tmp_path, "x.toml", "[userz]\ncount = 3\n"))
+    assert "unknown table 'userz' — did you mean 'users'?" in error_of(write(tmp_path, "x.toml", "[userz]\ncount = 3\n"))
 
 
+def test_a_key_outside_any_table_names_the_tables_that_have_it(tmp_path):
+    message = error_of(write(tmp_path, "x.toml", "effect = 3.0\n"))
+    assert "unknown key 'effect' outside any table — did you mean 'network.effect'?" in message
+
+
+def test_a_table_given_as_a_single_value_is_an_error(tmp_path):
+    assert "users = 3: expected a table [users], got integer 3" in error_of(write(tmp_path, "x.toml", "users = 3\n"))
+
+
+# -- errors: values ----------------------------------------------------------------------------
 def test_wrong_type_names_the_key_and_the_expected_type(tmp_path):
-    message = error_of(write(tmp_path, "x.toml", '[users]\ncount = "many"\n'))
-    assert "users.count" in message and "expected a whole number" in message and "'many'" in message
+    message = error_of(write(tmp_path, "x.toml", '[users]\nrationality = "abc"\n'))
+    assert message == f"{tmp_path / 'x.toml'}: users.rationality: expected a number, got string 'abc'"
 
 
-def test_a_string_number_is_not_silently_converted(tmp_path):
-    assert "users.count" in error_of(write(tmp_path, "x.toml", '[users]\ncount = "3"\n'))
+def test_a_number_in_quotes_is_not_silently_converted(tmp_path):
+    message = error_of(write(tmp_path, "x.toml", '[users]\ncount = "3"\n'))
+    assert "users.count: expected a whole number, got string '3'" in message
 
 
-def test_out_of_range_value_names_the_allowed_range_and_unit(tmp_path):
+def test_a_fraction_is_rejected_where_a_whole_number_is_expected(tmp_path):
+    assert "simulation.steps: expected a whole number, got number 2.5" in error_of(
+        write(tmp_path, "x.toml", "[simulation]\nsteps = 2.5\n"))
+
+
+def test_a_switch_takes_true_or_false_only(tmp_path):
+    assert "bailout.enabled: expected true or false, got string 'yes'" in error_of(
+        write(tmp_path, "x.toml", '[bailout]\nenabled = "yes"\n'))
+
+
+def test_out_of_range_value_names_the_bounds_and_the_unit(tmp_path):
     message = error_of(write(tmp_path, "x.toml", "[users]\nreview_rate = 1.5\n"))
-    assert "users.review_rate = 1.5 is out of range" in message and "(0, 1]" in message and "1/month" in message
+    assert message == f"{tmp_path / 'x.toml'}: users.review_rate = 1.5 is out of range: must be > 0 and <= 1 (1/month)"
+
+
+def test_nan_and_infinity_are_rejected_even_where_there_are_no_bounds(tmp_path):
+    message = error_of(write(tmp_path, "x.toml", "[platforms]\ninitial_user_price = nan\nquality_max = inf\n"))
+    assert "platforms.initial_user_price = nan is not allowed: must be a finite number" in message
+    assert "platforms.quality_max = inf" in message
 
 
 def test_choice_fields_list_the_allowed_values(tmp_path):
-    message = error_of(write(tmp_path, "x.toml", '[platforms]\nstrategy = "smart"\n'))
-    assert '"adaptive" | "fixed"' in message
+    message = error_of(write(tmp_path, "x.toml", '[platforms]\nstrategy = "smart"\n[bailout]\nform = "gift"\n'))
+    assert """platforms.strategy = 'smart' is not allowed: must be "adaptive" or "fixed\"""" in message
+    assert """bailout.form = 'gift' is not allowed: must be "grant", "loan" or "equity\"""" in message
 
 
-def test_all_problems_are_reported_not_just_the_first(tmp_path):
-    message = error_of(write(tmp_path, "x.toml", "[users]\nreview_rate = 2.0\ncount = -1\n"))
-    assert "users.review_rate" in message and "users.count" in message
+def test_keys_that_bound_each_other_are_checked_together(tmp_path):
+    message = error_of(write(tmp_path, "x.toml", "[platforms]\nmin_user_price = 5.0\nmax_user_price = 1.0\n"))
+    assert "platforms.min_user_price must not exceed platforms.max_user_price" in message
+    assert "platforms.min_user_price = 5.0, platforms.max_user_price = 1.0" in message
+    message = error_of(write(tmp_path, "y.toml", "[market]\nmin_sentiment = 5.0\n"))  # the other bound is a default
+    assert "market.min_sentiment = 5.0, market.max_sentiment = 3.0" in message
 
 
+def test_all_problems_are_reported_one_per_line(tmp_path):
+    path = write(tmp_path, "x.toml", '[users]\nreview_rate = 2.0\ncount = -1\ncont = 3\n[platforms]\nstrategy = "smart"\n')
+    lines = error_of(path).splitlines()
+    assert len(lines) == 4 and all(line.startswith(f"{path}: ") for line in lines)
+    for key in ("users.cont", "users.review_rate", "users.count", "platforms.strategy"):
+        assert any(key in line for line in lines), key
+
+
+# -- errors: files -----------------------------------------------------------------------------
 def test_malformed_toml_reports_the_line(tmp_path):
     message = error_of(write(tmp_path, "x.toml", "[users]\ncount = 3\nreview_rate = \n"))
-    assert "x.toml" in message and "malformed TOML" in message and "line 3" in message
+    assert message.startswith(f"{tmp_path / 'x.toml'}: malformed TOML") and "line 3" in message
+
+
+def test_malformed_toml_at_the_end_of_the_file_still_reports_a_line(tmp_path):
+    message = error_of(write(tmp_path, "x.toml", '[users]\ncount = 3\n[network'))
+    assert "malformed TOML" in message and "line 3" in message
+
+
+def test_a_repeated_key_is_malformed_toml(tmp_path):
+    assert "line 3" in error_of(write(tmp_path, "x.toml", "[users]\ncount = 1\ncount = 2\n"))
 
 
 def test_missing_file_is_named(tmp_path):
-    assert "no such parameter file" in error_of(tmp_path / "nowhere.toml")
+    assert error_of(tmp_path / "nowhere.toml") == f"{tmp_path / 'nowhere.toml'}: no such parameter file"
 
 
 def test_missing_extends_names_both_files(tmp_path):
     message = error_of(write(tmp_path, "x.toml", 'extends = "gone.toml"\n'))
-    assert "x.toml" in message and "gone.toml" in message and "does not exist" in message
+    assert message == f"{tmp_path / 'x.toml'}: extends 'gone.toml', but {tmp_path / 'gone.toml'} does not exist"
+
+
+def test_extends_must_be_a_file_name(tmp_path):
+    assert "extends = 3: expected the name of a parameter file" in error_of(write(tmp_path, "x.toml", "extends = 3\n"))
 
 
 def test_circular_extends_is_named(tmp_path):
     write(tmp_path, "a.toml", 'extends = "b.toml"\n')
     write(tmp_path, "b.toml", 'extends = "a.toml"\n')
-    message = error_of(tmp_path / "a.toml")
-    assert "circular" in message and "a.toml -> " in message and "b.toml" in message
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    assert error_of(a) == f"{a}: circular 'extends': {a} -> {b} -> {a}"
 
 
-def test_inconsistent_bounds_are_rejected(tmp_path):
-    message = error_of(write(tmp_path, "x.toml", "[platforms]\nmin_user_price = 5.0\nmax_user_price = 1.0\n"))
-    assert "min_user_price" in message
+def test_a_file_extending_itself_is_circular(tmp_path):
+    assert "circular 'extends'" in error_of(write(tmp_path, "a.toml", 'extends = "a.toml"\n'))
 
 
-def test_outside_utility_takes_a_number_or_none():
-    assert load_params(BASELINE, {"users.outside_utility": "none"}).has_outside_option is False
-    assert load_params(BASELINE, {"users.outside_utility": -1.0}).users.outside_utility == -1.0
-    assert '"none"' in error_of(BASELINE, {"users.outside_utility": "nope"})
+def test_a_problem_in_an_extended_file_names_that_file(tmp_path):
+    write(tmp_path, "base.toml", "[users]\ncount = -1\n")
+    message = error_of(write(tmp_path, "s.toml", 'extends = "base.toml"\n'))
+    assert message.startswith(f"{tmp_path / 'base.toml'}: users.count = -1 is out of range")
+
+
+# -- errors: overrides -------------------------------------------------------------------------
+def test_an_unknown_override_key_suggests_the_closest_name(tmp_path):
+    message = error_of(write(tmp_path, "x.toml", ""), {"network.efect": 3.0})
+    assert message == f"{tmp_path / 'x.toml'} (override): unknown key 'network.efect' — did you mean 'network.effect'?"
+
+
+def test_a_bad_override_value_is_blamed_on_the_override(tmp_path):
+    message = error_of(write(tmp_path, "x.toml", ""), {"users.count": -5})
+    assert message.startswith(f"{tmp_path / 'x.toml'} (override): users.count = -5 is out of range: must be >= 1")
 
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("network.effect=3", ("network.effect", 3)), ("platforms.strategy=fixed", ("platforms.strategy", "fixed")),
-     ("bailout.enabled=true", ("bailout.enabled", True)), ('users.outside_utility="none"', ("users.outside_utility", "none"))],
+    [("network.effect=3", ("network.effect", 3)),
+     ("network.effect = 2.5", ("network.effect", 2.5)),
+     ("platforms.strategy=fixed", ("platforms.strategy", "fixed")),
+     ('platforms.strategy="adaptive"', ("platforms.strategy", "adaptive")),
+     ("bailout.enabled=true", ("bailout.enabled", True)),
+     ("users.count=2_000", ("users.count", 2000)),
+     ("users.outside_utility=none", ("users.outside_utility", "none"))],
 )
-def test_command_line_overrides_are_read_as_toml_values(text, expected):
+def test_command_line_overrides_are_read_as_toml_values_or_else_as_words(text, expected):
     assert parse_override(text) == expected
 
 
-@pytest.mark.parametrize("text", ["network.effect", "=3", "network.efect=3", "network.effect="])
-def test_bad_command_line_overrides_are_explained(text):
-    with pytest.raises(ParamsError, match="--set"):
+@pytest.mark.parametrize(
+    "text, reason",
+    [("network.effect", "expected key=value"),
+     ("=3", "expected key=value"),
+     ("network.efect=3", "unknown key 'network.efect' — did you mean 'network.effect'?"),
+     ("network.effect=", "no value given"),
+     ("users.count=[1,", "cannot read the value '[1,'"),
+     ('platforms.strategy="fixed', "cannot read the value"),
+     ("users.count=3\nusers.review_rate=1", "on one line")],
+)
+def test_bad_command_line_overrides_are_explained(text, reason):
+    with pytest.raises(ParamsError) as caught:
         parse_override(text)
+    assert str(caught.value).startswith(f"--set {text!r}: ") and reason in str(caught.value)
 
 
+# -- writing parameters out --------------------------------------------------------------------
 def test_resolved_parameters_round_trip_through_toml(tmp_path):
-    params = load_params(BASELINE, {"users.count": 1234, "users.outside_utility": "none", "bailout.form": "equity"})
+    params = load_params(BASELINE, {"users.count": 1234, "users.outside_utility": "none", "bailout.form": "equity",
+                                    "platforms.initial_user_price": -0.1, "network.effect": 1 / 3})
     assert load_params(write(tmp_path, "resolved.toml", params_to_toml(params))) == params
 
 
+def test_resolved_toml_lists_every_table_and_key():
+    assert set(params_to_dict(Params())) == set(Params.model_fields)
+    text = params_to_toml(Params())
+    for table in Params.model_fields:
+        assert f"[{table}]" in text
+
+
+def test_flatten_gives_every_parameter_under_its_dotted_key():
+    flat = flatten(load_params(BASELINE, {"users.count": 77}))
+    assert list(flat) == list(schema_fields()) and flat["users.count"] == 77
+
+
+# -- the reference -----------------------------------------------------------------------------
 def test_every_parameter_is_documented_with_unit_default_range_and_meaning():
     rows = parameter_reference()
-    assert {row["key"] for row in rows} == set(flatten(Params()))
+    assert [row["key"] for row in rows] == list(flatten(Params()))
     for row in rows:
         assert row["unit"] and row["range"] and row["meaning"], row["key"]
+        assert row["default"] == flatten(Params())[row["key"]]
 
 
-NUMERIC = {key: field for key, field in _fields().items() if field.annotation in (int, float)}
+@pytest.mark.parametrize(
+    "key, shown",
+    [("users.review_rate", "(0, 1]"), ("users.quality_taste_mean", ">= 0"), ("simulation.steps", "[1, 6000]"),
+     ("platforms.quality_efficiency_spread", "[0, 1)"), ("platforms.strategy", '"adaptive" | "fixed"'),
+     ("users.outside_utility", 'any number | "none"'), ("platforms.initial_user_price", "any number"),
+     ("bailout.enabled", "true | false")],
+)
+def test_ranges_are_written_as_intervals_conditions_or_choices(key, shown):
+    assert {row["key"]: row["range"] for row in parameter_reference()}[key] == shown
 
 
-@settings(max_examples=60, deadline=None)
+def test_the_plain_text_reference_is_grouped_by_table():
+    text = format_reference()
+    for table in Params.model_fields:
+        assert f"\n[{table}]\n" in text
+    assert text.index("[users]") < text.index("users.count") < text.index("[network]")
+
+
+def test_the_markdown_reference_has_a_row_per_parameter():
+    rows = [line for line in reference_markdown().splitlines() if line.startswith("| `")]
+    assert len(rows) == len(schema_fields())
+    assert '| `platforms.strategy` | - | `"adaptive"` | "adaptive" \\| "fixed" |' in reference_markdown()
+
+
+# -- every bound, as the schema states it ------------------------------------------------------
+# Keys that also bound each other (min <= max) are covered by test_keys_that_bound_each_other_are_checked_together.
+PAIRED = {"platforms.min_user_price", "platforms.max_user_price", "market.min_sentiment", "market.max_sentiment"}
+NUMERIC = {key: field for key, field in schema_fields().items() if field.annotation in (int, float) and key not in PAIRED}
+BOUNDED = [(key, kind, limit) for key, field in NUMERIC.items() for kind, limit in bounds_of(field).items()]
+
+
+@pytest.fixture(scope="module")
+def empty(tmp_path_factory):
+    return write(tmp_path_factory.mktemp("params"), "empty.toml", "")
+
+
+@pytest.mark.parametrize("key, kind, limit", BOUNDED, ids=[f"{k} {kind} {v}" for k, kind, v in BOUNDED])
+def test_a_bound_itself_is_allowed_only_if_inclusive(empty, key, kind, limit):
+    value = int(limit) if NUMERIC[key].annotation is int else float(limit)
+    if kind in ("ge", "le"):
+        assert flatten(load_params(empty, {key: value}))[key] == value
+    else:
+        with pytest.raises(ParamsError, match=re.escape(key) + " = .* is out of range"):
+            load_params(empty, {key: value})
+
+
+def inside(field):
+    """A strategy for values inside a field's bounds (wide but finite where it has none)."""
+    b = bounds_of(field)
+    low, high = b.get("ge", b.get("gt", -1e6)), b.get("le", b.get("lt", 1e6))
+    if field.annotation is int:
+        return st.integers(int(low) + ("gt" in b), int(high) - ("lt" in b))
+    return st.floats(low, high, exclude_min="gt" in b, exclude_max="lt" in b, allow_nan=False)
+
+
+@settings(max_examples=150, deadline=None)
 @given(key=st.sampled_from(sorted(NUMERIC)), data=st.data())
-def test_values_inside_the_bounds_validate_and_outside_are_rejected(key, data):
-    field = NUMERIC[key]
-    bounds = {type(m).__name__: getattr(m, type(m).__name__.lower()) for m in field.metadata}
-    low = bounds.get("Ge", bounds.get("Gt"))
-    high = bounds.get("Le", bounds.get("Lt"))
-    integer = field.annotation is int
-    draw = st.integers if integer else lambda lo, hi: st.floats(lo, hi, allow_nan=False)
-    lo = low if low is not None else -1e6
-    hi = high if high is not None else 1e6
-    if "Gt" in bounds:
-        lo = lo + (1 if integer else 1e-9)
-    if "Lt" in bounds:
-        hi = hi - (1 if integer else 1e-9)
-    value = data.draw(draw(lo, min(hi, lo + 1e6)))
-    if key in {"platforms.min_user_price", "platforms.max_user_price", "market.min_sentiment", "market.max_sentiment"}:
-        return  # bounded by each other too: covered by test_inconsistent_bounds_are_rejected
-    assert load_params(BASELINE, {key: value}) is not None
-    if low is not None:
-        outside = low - 1 if integer else low - 1.0
-        with pytest.raises(ParamsError, match=key.replace(".", r"\.")):
-            load_params(BASELINE, {key: outside})
+def test_values_inside_the_bounds_validate(empty, key, data):
+    value = data.draw(inside(NUMERIC[key]))
+    assert flatten(load_params(empty, {key: value}))[key] == value
+
+
+@settings(max_examples=150, deadline=None)
+@given(bound=st.sampled_from(BOUNDED), distance=st.floats(1e-6, 1e9), data=st.data())
+def test_values_outside_the_bounds_are_rejected_with_the_key(empty, bound, distance, data):
+    key, kind, limit = bound
+    value = limit - distance if kind in ("ge", "gt") else limit + distance
+    if NUMERIC[key].annotation is int:
+        value = math.floor(value) if kind in ("ge", "gt") else math.ceil(value)
+    with pytest.raises(ParamsError) as caught:
+        load_params(empty, {key: value})
+    assert f"{key} = " in str(caught.value) and "is out of range: must be" in str(caught.value)

@@ -1,9 +1,9 @@
 """Parameter files: TOML, with ``extends`` and dotted overrides, validated with clear errors.
 
-Every error names the file, the key and what is allowed, e.g.::
+Every problem is one line that names the file, the key and what is allowed, e.g.::
 
     params/x.toml: users.review_rate = 1.5 is out of range: must be > 0 and <= 1 (1/month)
-    params/x.toml: unknown key 'users.cont' - did you mean 'users.count'?
+    params/x.toml: unknown key 'users.cont' — did you mean 'users.count'?
 
 Loading never writes anything.
 """
@@ -11,178 +11,262 @@ Loading never writes anything.
 from __future__ import annotations
 
 import difflib
+import os
+import re
 import tomllib
 from pathlib import Path
-from typing import Any
 
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
+from model.params.reference import describe_bounds, expected, schema_fields, unit_of
 from model.params.schema import Params
+
+_RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
 
 
 class ParamsError(ValueError):
     """A parameter file or override that cannot be used; the message says where and why."""
 
 
-# -- the schema as a flat list of dotted keys -------------------------------------------------
-def _fields() -> dict[str, Any]:
-    """Every dotted key of the schema with its pydantic field."""
-    return {
-        f"{table}.{key}": field
-        for table, table_field in Params.model_fields.items()
-        for key, field in table_field.annotation.model_fields.items()
-    }
-
-
-def allowed(field) -> str:
-    """What a field accepts, in words: its bounds or its choices, and its unit."""
-    from model.params.reference import describe_range
-
-    unit = (field.json_schema_extra or {}).get("unit", "")
-    words = describe_range(field)
-    words = f"in {words}" if words[0] in "([" else words
-    return words + (f" ({unit})" if unit and unit != "-" else "")
-
-
-def _closest(name: str, candidates) -> str:
-    match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.5)
-    return f" - did you mean '{match[0]}'?" if match else ""
-
-
-# -- reading ----------------------------------------------------------------------------------
-def _read(path: Path, chain: tuple[Path, ...] = ()) -> dict:
-    """The file's tables merged over those of the file it extends (recursively)."""
-    path = path.resolve()
-    if path in chain:
-        cycle = " -> ".join(str(p) for p in (*chain, path))
-        raise ParamsError(f"{chain[0]}: circular 'extends': {cycle}")
-    if not path.is_file():
-        if chain:
-            raise ParamsError(f"{chain[-1]}: extends '{path}', which does not exist")
-        raise ParamsError(f"{path}: no such parameter file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ParamsError(f"{path}: malformed TOML: {error}") from None
-    parent = data.pop("extends", None)
-    if parent is None:
-        return data
-    if not isinstance(parent, str):
-        raise ParamsError(f"{path}: 'extends' must be a file name, not {parent!r}")
-    base = _read(path.parent / parent, (*chain, path))
-    return _merge(base, data)
-
-
-def _merge(base: dict, top: dict) -> dict:
-    merged = {table: dict(values) if isinstance(values, dict) else values for table, values in base.items()}
-    for table, values in top.items():
-        if isinstance(values, dict) and isinstance(merged.get(table), dict):
-            merged[table].update(values)
-        else:
-            merged[table] = values
-    return merged
-
-
-def _check_keys(data: dict, source: str) -> None:
-    """Unknown tables or keys, with the closest valid name."""
-    fields = _fields()
-    problems = []
-    for table, values in data.items():
-        if table not in Params.model_fields:
-            problems.append(f"unknown table [{table}]{_closest(table, Params.model_fields)}")
-        elif isinstance(values, dict):
-            for key in values:
-                dotted = f"{table}.{key}"
-                if dotted not in fields:
-                    problems.append(f"unknown key '{dotted}'{_closest(dotted, fields)}")
-    if problems:
-        raise ParamsError("\n".join(f"{source}: {p}" for p in problems))
-
-
-def _apply_overrides(data: dict, overrides: dict, source: str) -> dict:
-    fields = _fields()
-    data = _merge(data, {})
-    for dotted, value in overrides.items():
-        if dotted not in fields:
-            raise ParamsError(f"{source}: unknown key '{dotted}'{_closest(dotted, fields)}")
-        table, key = dotted.split(".")
-        data.setdefault(table, {})[key] = value
-    return data
-
-
-def _validate(data: dict, source: str) -> Params:
-    try:
-        return Params.model_validate(data)
-    except ValidationError as error:
-        messages = {}
-        for problem in error.errors():  # a union field reports each branch: one line per key
-            key = ".".join(str(part) for part in problem["loc"][:2])
-            messages.setdefault(key, _explain(problem, data))
-        raise ParamsError("\n".join(f"{source}: {message}" for message in messages.values())) from None
-
-
-def _explain(error: dict, data: dict) -> str:
-    """One pydantic error, told in the file's words: key, value, what is allowed."""
-    location = [str(part) for part in error["loc"] if not isinstance(part, int)]
-    # Literal/union fields report the branch after the key; keep only table.key.
-    dotted = ".".join(location[:2])
-    field = _fields().get(dotted)
-    value = data.get(location[0], {}).get(location[1]) if len(location) >= 2 and isinstance(data.get(location[0]), dict) else None
-    kind = error["type"]
-    if field is None:
-        return f"{dotted or 'parameters'}: {error['msg']}"
-    if kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
-        return f"{dotted} = {value!r} is out of range: must be {allowed(field)}"
-    if kind in {"literal_error", "enum"}:
-        return f"{dotted} = {value!r} is not allowed: must be {allowed(field)}"
-    if kind.endswith("_type") or kind.endswith("_parsing") or kind == "model_attributes_type":
-        return f"{dotted}: expected {_expected(field)}, got {type(value).__name__} {value!r}"
-    return f"{dotted} = {value!r}: {error['msg']} (allowed: {allowed(field)})"
-
-
-def _expected(field) -> str:
-    annotation = field.annotation
-    names = {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}
-    if annotation in names:
-        return names[annotation]
-    return allowed(field)
-
-
-# -- the public functions ---------------------------------------------------------------------
+# -- public functions -------------------------------------------------------------------------
 def load_params(path: str | Path, overrides: dict | None = None) -> Params:
-    """Parameters of a TOML file (with its ``extends`` chain), then dotted ``overrides``, validated."""
-    path = Path(path)
-    data = _read(path)
-    _check_keys(data, str(path))
-    data = _apply_overrides(data, overrides or {}, f"{path} (override)")
-    return _validate(data, str(path))
+    """Parameters of a TOML file (and the files it ``extends``), then dotted ``overrides``, validated.
+
+    Raises ParamsError listing every problem, one per line.
+    """
+    problems: list[str] = []
+    data: dict = {}
+    origins: dict[str, str] = {}  # dotted key -> the file (or override) its value came from
+    for source, layer in _read_chain(Path(path)):
+        _merge(data, _known(layer, source, problems), source, origins)
+    if overrides:
+        _merge(data, _override_layer(overrides, f"{path} (override)", problems), f"{path} (override)", origins)
+    try:
+        params = Params.model_validate(data)
+    except ValidationError as error:
+        problems += _explain(error, data, origins, str(path))
+        params = None
+    if problems:
+        raise ParamsError("\n".join(problems))
+    return params
 
 
 def parse_override(text: str) -> tuple[str, object]:
-    """``key=value`` from the command line; the value is read as TOML, else kept as a string."""
-    key, sep, raw = text.partition("=")
-    key, raw = key.strip(), raw.strip()
+    """``key=value`` from the command line; the value is read as TOML if it can be, else as a word.
+
+    So ``platforms.strategy=fixed`` and ``platforms.strategy="fixed"`` mean the same.
+    """
+    key, sep, raw = (part.strip() for part in text.partition("="))
+    if "\n" in text:  # one value, not a snippet of TOML that could set other keys
+        raise ParamsError(f"--set {text!r}: a value must be on one line")
     if not sep or not key:
         raise ParamsError(f"--set {text!r}: expected key=value, e.g. --set network.effect=3.0")
-    if key not in _fields():
-        raise ParamsError(f"--set {text!r}: unknown key '{key}'{_closest(key, _fields())}")
+    if key not in schema_fields():
+        raise ParamsError(f"--set {text!r}: {_unknown(key)}")
     if not raw:
         raise ParamsError(f"--set {text!r}: no value given for '{key}'")
     try:
         return key, tomllib.loads(f"value = {raw}")["value"]
-    except tomllib.TOMLDecodeError:
+    except tomllib.TOMLDecodeError as error:
+        # A bare word is a string; something that starts like a TOML string, array or table is a typo.
+        if raw[0] in "\"'[{":
+            reason = re.sub(r"\s*\(at .*\)$", "", str(error))
+            raise ParamsError(f"--set {text!r}: cannot read the value {raw!r} ({reason})") from None
         return key, raw
 
 
 def params_to_dict(params: Params) -> dict:
+    """The parameters as plain tables of plain values."""
     return params.model_dump(mode="json")
 
 
 def params_to_toml(params: Params) -> str:
+    """The resolved parameters as a TOML file: every table, every key."""
     return tomli_w.dumps(params_to_dict(params))
 
 
 def flatten(params: Params | BaseModel) -> dict[str, object]:
-    """Every parameter under its dotted key."""
+    """Every parameter under its dotted key, e.g. ``{"users.count": 10000, ...}``."""
     return {f"{table}.{key}": value for table, values in params_to_dict(params).items() for key, value in values.items()}
+
+
+# -- reading files ----------------------------------------------------------------------------
+def _read_chain(path: Path) -> list[tuple[str, dict]]:
+    """The file and the files it extends, as (name, tables), the most basic first."""
+    layers: list[tuple[str, dict]] = []
+    seen: list[Path] = []
+    target = None
+    while True:
+        shown = os.path.normpath(path) if layers else str(path)
+        if path.resolve() in seen:
+            cycle = " -> ".join([name for name, _ in layers] + [shown])
+            raise ParamsError(f"{layers[0][0]}: circular 'extends': {cycle}")
+        if not path.is_file():
+            why = "is not a file" if path.exists() else "does not exist"
+            if layers:
+                raise ParamsError(f"{layers[-1][0]}: extends '{target}', but {shown} {why}")
+            raise ParamsError(f"{shown}: no such parameter file" if why == "does not exist" else f"{shown}: {why}")
+        data = _parse(path, shown)
+        seen.append(path.resolve())
+        layers.append((shown, data))
+        target = data.pop("extends", None)
+        if target is None:
+            return layers[::-1]
+        if not isinstance(target, str) or not target.strip():
+            raise ParamsError(f"{shown}: extends = {_show(target)}: expected the name of a parameter file (a string)")
+        path = path.parent / target
+
+
+def _parse(path: Path, shown: str) -> dict:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        raise ParamsError(f"{shown}: cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ParamsError(f"{shown}: not UTF-8 text (bad byte at offset {error.start})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        # tomllib says '(at line 3, column 15)', or '(at end of document)' which names no line
+        where = f"(at line {text.count(chr(10)) + 1}, the end of the file)"
+        raise ParamsError(f"{shown}: malformed TOML: {str(error).replace('(at end of document)', where)}") from None
+
+
+def _known(layer: dict, source: str, problems: list[str]) -> dict:
+    """The layer without unknown tables and keys, which are reported with the closest valid name."""
+    fields, tables = schema_fields(), Params.model_fields
+    kept = {}
+    for table, values in layer.items():
+        if table not in tables:
+            problems.append(f"{source}: {_unknown_table(table, values)}")
+        elif not isinstance(values, dict):
+            problems.append(f"{source}: {table} = {_show(values)}: expected a table [{table}], got {_kind(values)}")
+        else:
+            for key in [k for k in values if f"{table}.{k}" not in fields]:
+                problems.append(f"{source}: {_unknown(f'{table}.{key}')}")
+            kept[table] = {k: v for k, v in values.items() if f"{table}.{k}" in fields}
+    return kept
+
+
+def _override_layer(overrides: dict, source: str, problems: list[str]) -> dict:
+    """Dotted overrides as tables; unknown keys are reported."""
+    layer: dict = {}
+    for dotted, value in overrides.items():
+        if dotted not in schema_fields():
+            problems.append(f"{source}: {_unknown(str(dotted))}")
+            continue
+        table, key = dotted.split(".")
+        layer.setdefault(table, {})[key] = value
+    return layer
+
+
+def _merge(data: dict, layer: dict, source: str, origins: dict[str, str], prefix: str = "") -> None:
+    """Deep-merge ``layer`` into ``data`` table by table, key by key, noting where values came from."""
+    for key, value in layer.items():
+        dotted = prefix + key
+        origins[dotted] = source
+        if isinstance(value, dict):
+            if not isinstance(data.get(key), dict):
+                data[key] = {}
+            _merge(data[key], value, source, origins, dotted + ".")
+        else:
+            data[key] = value
+
+
+# -- unknown names ----------------------------------------------------------------------------
+def _unknown(dotted: str) -> str:
+    """'unknown key ...' with the closest valid name: same table first, then the same key elsewhere."""
+    fields = schema_fields()
+    table, _, key = dotted.rpartition(".")
+    same_table = [k.split(".")[1] for k in fields if k.split(".")[0] == table]
+    close = difflib.get_close_matches(key, same_table, n=1, cutoff=0.6)
+    guesses = [f"{table}.{close[0]}"] if close else [k for k in fields if k.split(".")[1] == key]
+    guesses = guesses or difflib.get_close_matches(dotted, list(fields), n=1, cutoff=0.6)
+    return f"unknown key '{dotted}'" + _did_you_mean(guesses)
+
+
+def _unknown_table(name: str, values) -> str:
+    if not isinstance(values, (dict, list)):  # a key written above every table header
+        return f"unknown key '{name}' outside any table" + _did_you_mean([k for k in schema_fields() if k.endswith(f".{name}")])
+    close = difflib.get_close_matches(name, list(Params.model_fields), n=1, cutoff=0.6)
+    return f"unknown table '{name}'" + _did_you_mean(close)
+
+
+def _did_you_mean(names: list[str]) -> str:
+    if not names:
+        return ""
+    quoted = [f"'{name}'" for name in names[:3]]
+    return " — did you mean " + (", ".join(quoted[:-1]) + " or " + quoted[-1] if len(quoted) > 1 else quoted[0]) + "?"
+
+
+# -- validation errors, in the file's words ---------------------------------------------------
+def _explain(error: ValidationError, data: dict, origins: dict[str, str], path: str) -> list[str]:
+    """One line per key: pydantic reports each branch of a union separately, so group by key."""
+    by_key: dict[tuple, list[dict]] = {}
+    for problem in error.errors():
+        by_key.setdefault(tuple(str(part) for part in problem["loc"][:2]), []).append(problem)
+    lines = []
+    for loc, problems in by_key.items():
+        message, mentioned = _message(loc, problems, data)
+        source = next((origins[key] for key in mentioned if key in origins), path)
+        lines.append(f"{source}: {message}")
+    return lines
+
+
+def _message(loc: tuple, problems: list[dict], data: dict) -> tuple[str, list[str]]:
+    """The message for one key (or a rule across keys) and the keys it is about."""
+    first = problems[0]
+    if len(loc) == 2 and ".".join(loc) in schema_fields():
+        dotted = ".".join(loc)
+        return _field_message(dotted, schema_fields()[dotted], problems), [dotted]
+    # A rule across keys (a model validator): name the keys it mentions, with their values.
+    text = first["msg"].removeprefix("Value error, ")
+    if len(loc) == 1:  # a table's own rule speaks of its keys without the table name
+        text = re.sub(rf"(?<![\w.])({'|'.join(_table_keys(loc[0]))})\b", rf"{loc[0]}.\1", text)
+    mentioned = [key for key in schema_fields() if re.search(rf"(?<![\w.]){re.escape(key)}\b", text)]
+    values = ", ".join(f"{key} = {_show(_value(data, key))}" for key in mentioned)
+    return text + (f" (got {values})" if values else ""), mentioned or list(loc)
+
+
+def _field_message(dotted: str, field, problems: list[dict]) -> str:
+    kinds = {problem["type"] for problem in problems}
+    value = problems[0]["input"]
+    if kinds <= _RANGE_ERRORS:
+        unit = unit_of(field)
+        return f"{dotted} = {_show(value)} is out of range: must be {describe_bounds(field)}" + (f" ({unit})" if unit != "-" else "")
+    if "finite_number" in kinds:
+        return f"{dotted} = {_show(value)} is not allowed: must be a finite number"
+    if kinds == {"literal_error"}:
+        return f"{dotted} = {_show(value)} is not allowed: must be {expected(field)}"
+    return f"{dotted}: expected {expected(field)}, got {_kind(value)}"
+
+
+def _table_keys(table: str) -> list[str]:
+    return [key.split(".")[1] for key in schema_fields() if key.split(".")[0] == table]
+
+
+def _value(data: dict, dotted: str):
+    """The value a key has in the data, else its default."""
+    table, key = dotted.split(".")
+    values = data.get(table)
+    if isinstance(values, dict) and key in values:
+        return values[key]
+    return schema_fields()[dotted].default
+
+
+def _show(value) -> str:
+    """A value as the user wrote it: true, 'abc', 1.5."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, (str, float)) else str(value)
+
+
+def _kind(value) -> str:
+    """'string 'abc'', 'number 2.5', 'boolean true', 'a table', ... for 'expected X, got Y'."""
+    if isinstance(value, dict):
+        return "a table"
+    kinds = {bool: "boolean", str: "string", int: "integer", float: "number", list: "array"}
+    kind = next((name for cls, name in kinds.items() if isinstance(value, cls)), type(value).__name__)
+    return f"{kind} {_show(value)}"
+

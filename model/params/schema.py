@@ -24,7 +24,8 @@ class Table(BaseModel):
     """A TOML table: unknown keys are errors, values are checked on assignment too."""
 
     # strict: a string "3" or true where a number is expected is an error, not a silent conversion
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True)
+    # allow_inf_nan=False: TOML can spell inf and nan, and an unbounded knob would let them through
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True, allow_inf_nan=False)
 
 
 class Simulation(Table):
