@@ -28,6 +28,11 @@ class CapTable:
     def shares_outstanding(self) -> float:
         return sum(h.shares for h in self.holdings)
 
+    @property
+    def paid_in(self) -> float:
+        """Capital shareholders have put in (founders' shares were granted for nothing)."""
+        return sum(h.invested for h in self.holdings)
+
     def share_price(self, pre_money_valuation: float) -> float:
         """Price per share implied by a pre-money valuation (1 dollar a share for the first round)."""
         outstanding = self.shares_outstanding

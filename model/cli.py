@@ -1,4 +1,4 @@
-"""The command line: ``python -m model run | params | validate | calibrate``.
+"""The command line: ``python -m model run | params | validate | calibrate | sweep | summarize | sensitivity``.
 
 ``main`` returns the exit code: 0 done, 2 bad parameters or usage, 1 a failure while writing,
 130 interrupted. Parameters are checked before anything is written.
@@ -46,7 +46,90 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--processes", type=int, default=2)
     calibrate.add_argument("--out", type=Path, help="also write the table as Markdown to this file")
     calibrate.add_argument("--odd", type=Path, help="write the table into this ODD document's calibration section")
+    _add_experiment_commands(commands)
     return parser
+
+
+# -- sweep, summarize, sensitivity (model.experiments) ----------------------------------------
+def _add_experiment_commands(commands) -> None:
+    sweep = commands.add_parser("sweep", help="run a batch experiment (params/experiments/*.toml) on Dask; resumes if interrupted")
+    sweep.add_argument("experiment", type=Path, help="experiment file (TOML)")
+    sweep.add_argument("--out", type=Path, required=True, help="results folder (the same command resumes into it)")
+    sweep.add_argument("--scheduler", help="address of a running Dask scheduler (default: $DASK_SCHEDULER_ADDRESS, "
+                                           "else a local cluster)")
+    sweep.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
+    sweep.add_argument("--serial", action="store_true", help="run in this process, one run after another (no Dask)")
+    sweep.add_argument("--batch-size", type=int, default=100, help="runs per Parquet part file (default 100)")
+    sweep.add_argument("--retry-failed", action="store_true", help="run again the runs recorded as failed")
+    sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    for name, text in (("summarize", "per-point means with 95%% intervals, and charts, of a sweep's results"),
+                       ("sensitivity", "Sobol or Morris sensitivity indices (SALib) of a sweep's results")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("results", type=Path, help="results folder written by `sweep`")
+        command.add_argument("--outputs", help="comma-separated outputs (default: the experiment's keep.outputs)")
+        command.add_argument("--no-charts", action="store_true", help="only the table (CSV)")
+    commands.choices["sensitivity"].add_argument("--method", choices=["sobol", "morris"],
+                                                 help="default: the experiment's design")
+
+
+def _sweep(args) -> int:
+    import signal
+
+    from model.experiments import load_experiment, run_experiment
+
+    experiment = load_experiment(args.experiment)  # every problem is reported before anything runs
+    signal.signal(signal.SIGTERM, _interrupt)  # a scheduler's kill: stop as after Ctrl-C
+    show = not args.no_progress and sys.stderr.isatty()
+    report = run_experiment(experiment, args.out, scheduler=args.scheduler, workers=args.workers, serial=args.serial,
+                            batch_size=args.batch_size, retry_failed=args.retry_failed, progress=show)
+    print(report)
+    if report.interrupted:
+        print("interrupted: the runs above are on disk; run the same command to resume", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _results_folder(folder: Path) -> None:
+    if not (folder / "manifest.json").is_file():
+        raise ParamsError(f"{folder}: not a results folder of `python -m model sweep` (no manifest.json)")
+
+
+def _outputs(args) -> list[str] | None:
+    return [name.strip() for name in args.outputs.split(",") if name.strip()] if args.outputs else None
+
+
+def _summarize(args) -> int:
+    import pandas as pd
+
+    from model.experiments.analysis import summarize_folder, wide_summary
+    from model.experiments.runner import ResultStore
+
+    _results_folder(args.results)
+    table, files = summarize_folder(args.results, _outputs(args), charts=not args.no_charts)
+    wide = wide_summary(table, ResultStore(args.results).experiment().keys)
+    with pd.option_context("display.width", 200, "display.max_columns", 50):
+        print(wide.head(60).to_string(index=False))
+    if len(wide) > 60:
+        print(f"... {len(wide) - 60} more points")
+    print("written: " + ", ".join(str(f) for f in files))
+    return 0
+
+
+def _sensitivity(args) -> int:
+    import pandas as pd
+
+    from model.experiments.analysis import sensitivity_folder
+
+    _results_folder(args.results)
+    table, files = sensitivity_folder(args.results, _outputs(args), args.method, charts=not args.no_charts)
+    with pd.option_context("display.width", 200, "display.float_format", "{:.3f}".format):
+        print(table.to_string(index=False))
+    print("written: " + ", ".join(str(f) for f in files))
+    return 0
 
 
 # -- run --------------------------------------------------------------------------------------
@@ -158,6 +241,7 @@ def replace_section(path: Path, name: str, content: str) -> None:
 
 
 COMMANDS = {"run": _run, "params": _params, "validate": _validate, "calibrate": _calibrate}
+COMMANDS.update({"sweep": _sweep, "summarize": _summarize, "sensitivity": _sensitivity})
 
 
 def main(argv: list[str] | None = None) -> int:

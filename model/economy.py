@@ -8,6 +8,7 @@ One step is one month, in this fixed order:
 4. households pay subscriptions; platforms pay their costs and rebuild or erode quality;
 5. finance: platforms short of runway raise rounds; profitable ones repay rescue loans and pay
    out; a platform that still cannot pay is rescued (if systemic and bailouts are on) or fails;
+   if acquisitions are on, the leader may buy a rising rival unless merger control blocks it;
 6. adaptive platforms set next month's levers;
 7. the funding market's sentiment follows market growth and failures; the month is recorded.
 """
@@ -28,7 +29,8 @@ from model.government import Government
 from model.investors import Investor, is_promising
 from model.ledger import ADVERTISERS, GOVERNMENT, HOUSEHOLDS, OUTSIDE, Ledger
 from model.params.schema import Params
-from model.platforms import FAILED, RESCUED, MarketView, Platform
+from model.regulation import merger_allowed
+from model.platforms import ACQUIRED, FAILED, RESCUED, MarketView, Platform
 from model.users import UserPopulation
 
 
@@ -48,6 +50,7 @@ class PlatformEconomy(mesa.Model):
         self.sentiment = params.market.initial_sentiment
         self.adoption_history: list[int] = [0]
         self.failure_months: list[int] = []
+        self.acquisitions: list[dict] = []  # one record per acquisition or blocked merger
         self._measures: dict = {}
         self._model_rows: list[dict] = []
         self._platform_rows: list[dict] = []
@@ -99,9 +102,12 @@ class PlatformEconomy(mesa.Model):
         self._collect_subscriptions()
         for platform in self.active_platforms:
             platform.pay_costs()
+        self.government.record_tax_revenue(sum(p.tax for p in self.platforms))
         self._households_spend()
         self._measure()
         self._finance()
+        if self.params.acquisitions.enabled:
+            self._consolidate()
         view = self.market_view()
         for platform in self.platforms:
             platform.set_levers(view)
@@ -136,9 +142,13 @@ class PlatformEconomy(mesa.Model):
 
     @property
     def value_per_user(self) -> float:
-        """What the funding market pays for a user: sentiment x expected margin x investors' patience."""
-        patience = np.mean([i.patience for i in self.investors])
-        return self.sentiment * self.params.funding.expected_margin_per_user * patience
+        """What the funding market pays for a user: sentiment x expected margin x months of margin.
+
+        A valuation multiple, not the investors' patience: patience is how long they fund losses
+        (see ``user_values``), not what a user is worth.
+        """
+        funding = self.params.funding
+        return self.sentiment * funding.expected_margin_per_user * funding.user_value_months
 
     def promise(self, platform: Platform) -> float:
         """How the platform compares with the leader in investors' eyes: users (plus a prior) / leader's."""
@@ -192,8 +202,7 @@ class PlatformEconomy(mesa.Model):
     def _count_users(self) -> None:
         counts = self.user_counts()
         for platform in self.platforms:
-            platform.users = int(counts[platform.platform_id])
-            platform.new_users = int(self.users.arrivals[platform.platform_id])
+            platform.count_users(int(counts[platform.platform_id]), int(self.users.arrivals[platform.platform_id]))
 
     # -- money --------------------------------------------------------------------------------
     def _ad_conditions(self, users: np.ndarray, ad_load: np.ndarray, active: np.ndarray) -> dict:
@@ -323,6 +332,45 @@ class PlatformEconomy(mesa.Model):
             platform.public_loan -= repayment
             self.government.record_recovery(repayment)
 
+    def _consolidate(self) -> None:
+        """The leader bids for the largest rising rival; merger control may block the deal."""
+        active = self.active_platforms
+        total = sum(p.users for p in active)
+        if len(active) < 2 or total == 0:
+            return
+        leader = max(active, key=lambda p: p.users)
+        rising = [p for p in active if p is not leader and p.user_growth >= self.params.acquisitions.rising_growth]
+        if not rising:
+            return
+        target = max(rising, key=lambda p: p.users)
+        value = self.user_values()[leader.platform_id]
+        price = leader.acquisition_offer(target.users, target.valuation(self.sentiment, self.value_per_user), value)
+        if not price:
+            return
+        merged_share = (leader.users + target.users) / total
+        allowed = merger_allowed(self.params.regulation, merged_share)
+        self.acquisitions.append(
+            {"step": self.month, "acquirer": leader.platform_id, "target": target.platform_id,
+             "price": price, "merged_share": merged_share, "blocked": not allowed}
+        )
+        if allowed:
+            self._acquire(leader, target, price)
+
+    def _acquire(self, acquirer: Platform, target: Platform, price: float) -> None:
+        """The acquirer pays the target's shareholders, takes its cash, debts and users; the target closes."""
+        for holding, part in target.cap_table.split(price):
+            self.ledger.transfer(self.month, acquirer.account, holding.holder, part, "acquisition")
+            if holding.holder == GOVERNMENT:
+                self.government.record_recovery(part)
+        if target.cash > 0:
+            self.ledger.transfer(self.month, target.account, acquirer.account, target.cash, "merger")
+        acquirer.public_loan += target.public_loan
+        target.public_loan = 0.0
+        moved = self.users.merge(target.platform_id, acquirer.platform_id)
+        acquirer.users += moved
+        target.users = 0
+        target.status = ACQUIRED
+
     def _fail(self, platform: Platform) -> None:
         """The platform closes; unpaid bills fall on its suppliers; its users must choose again."""
         if platform.cash < 0:
@@ -389,6 +437,9 @@ class PlatformEconomy(mesa.Model):
                 "switchers": self.users.switchers,
                 "failures": len(self.failure_months),
                 "rescues": self.government.rescues,
+                "public_revenue": self.government.tax_revenue,
+                "acquisitions": sum(not deal["blocked"] for deal in self.acquisitions),
+                "blocked_mergers": sum(deal["blocked"] for deal in self.acquisitions),
             }
         )
         for p in self.platforms:
@@ -421,6 +472,7 @@ class PlatformEconomy(mesa.Model):
                     "months_of_losses": p.months_of_losses,
                     "mean_switching_cost": float(self._measures["switching_cost"][j]),
                     "public_loan": p.public_loan,
+                    "tax": p.tax,
                 }
             )
 

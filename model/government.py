@@ -1,5 +1,7 @@
 """Government: rescues systemic platforms that run out of money, and taxes households to pay.
 
+It also collects the excess-profit tax (model.regulation holds the regulator's rules).
+
 "Privatise profits, socialise losses": a rescue is paid by a tax on households; a loan is repaid
 with interest, equity earns dividends, a grant returns nothing. Disbursed, recovered and net
 public cost are kept apart (as the US Treasury reports TARP).
@@ -22,6 +24,10 @@ class Government(mesa.Agent):
         self.recovered = 0.0
         self.taxes = 0.0
         self.rescues = 0
+        self.tax_revenue = 0.0  # excess-profit tax paid by platforms
+
+    def record_tax_revenue(self, amount: float) -> None:
+        self.tax_revenue += amount
 
     @property
     def net_cost(self) -> float:

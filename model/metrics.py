@@ -147,6 +147,9 @@ def summarize(
             "net": float(last["public_cost"]),
             "rescues": int(last["rescues"]),
         },
+        "public_revenue": float(last.get("public_revenue", 0.0)),
+        "acquisitions": int(last.get("acquisitions", 0)),
+        "blocked_mergers": int(last.get("blocked_mergers", 0)),
         "pioneer_share_of_payouts": float(pioneer_payouts / payouts) if payouts else None,
         "total_payouts": float(payouts),
     }

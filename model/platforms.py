@@ -25,10 +25,11 @@ import numpy as np
 from model.admarket import clear, effectiveness
 from model.captable import CapTable
 from model.choice import NO_PLATFORM, Offers, UserSample
-from model.ledger import founders_account, platform_account
+from model.ledger import GOVERNMENT, founders_account, platform_account
 from model.params.schema import Params
+from model.regulation import ad_load_ceiling, excess_profit_tax
 
-ACTIVE, RESCUED, FAILED = "active", "rescued", "failed"
+ACTIVE, RESCUED, FAILED, ACQUIRED = "active", "rescued", "failed", "acquired"
 
 
 def sustained_quality(spend_per_user, quality_max: float, spend_half: float):
@@ -72,16 +73,18 @@ class Platform(mesa.Agent):
         self.ad_price = settings.initial_ad_price
         self.cap_table = CapTable()
         self.public_loan = 0.0
-        self.months_of_losses = 0
+        self.months_of_losses = 0  # months, since founding, whose last twelve months lost money
+        self.last_year_profits: list[float] = []
         self.users = 0
         self.new_users = 0
+        self.user_history: list[int] = []  # users at the end of each of the last 13 months
         self.clear_month()
         self.profit_trend = 0.0  # exponential average of profit, for valuation and burn
 
     # -- state --------------------------------------------------------------------------------
     @property
     def active(self) -> bool:
-        return self.status != FAILED
+        return self.status not in (FAILED, ACQUIRED)
 
     @property
     def cash(self) -> float:
@@ -92,8 +95,19 @@ class Platform(mesa.Agent):
         """Monthly cash burn the platform plans around (zero when it makes money)."""
         return max(0.0, -self.profit_trend)
 
+    def count_users(self, users: int, new_users: int) -> None:
+        self.users, self.new_users = users, new_users
+        self.user_history = [*self.user_history[-12:], users]
+
+    @property
+    def user_growth(self) -> float:
+        """Growth of its users over the past twelve months (0 before it has a year of history)."""
+        if len(self.user_history) < 13 or self.user_history[0] == 0:
+            return 0.0
+        return self.user_history[-1] / self.user_history[0] - 1.0
+
     def clear_month(self) -> None:
-        self.ad_revenue = self.subscription_revenue = self.costs = self.funding_raised = 0.0
+        self.ad_revenue = self.subscription_revenue = self.costs = self.tax = self.funding_raised = 0.0
 
     @property
     def revenue(self) -> float:
@@ -101,7 +115,8 @@ class Platform(mesa.Agent):
 
     @property
     def profit(self) -> float:
-        return self.revenue - self.costs
+        """Profit after tax (the excess-profit tax, when the regulator levies one)."""
+        return self.revenue - self.costs - self.tax
 
     def valuation(self, sentiment: float, value_per_user: float) -> float:
         """Growth-stage value (users x value per user) or earnings value, whichever is larger."""
@@ -121,7 +136,7 @@ class Platform(mesa.Agent):
         )
 
     def pay_costs(self) -> None:
-        """Pay this month's operating costs to the outside economy and rebuild or erode quality."""
+        """Pay this month's operating costs, subsidies and any excess-profit tax; rebuild or erode quality."""
         if not self.active:
             return
         settings = self.params.platforms
@@ -132,10 +147,16 @@ class Platform(mesa.Agent):
         if subsidies:
             ledger.transfer(step, self.account, "households", subsidies, "subsidy")
         self.costs = operating + subsidies
+        self.tax = float(excess_profit_tax(self.params.regulation, self.profit, self.cap_table.paid_in))
+        if self.tax:
+            ledger.transfer(step, self.account, GOVERNMENT, self.tax, "excess_profit_tax")
         target = sustained_quality(self.quality_spend, self.quality_max, settings.quality_spend_half)
         self.quality += settings.quality_depreciation * (target - self.quality)
         self.profit_trend += 0.3 * (self.profit - self.profit_trend)
-        self.months_of_losses = self.months_of_losses + 1 if self.profit < 0 else 0
+        # Investors' clock: months spent waiting for profit, i.e. with the last twelve months in loss.
+        # It never resets: one good month, or a good year, does not buy a second round of patience.
+        self.last_year_profits = [*self.last_year_profits[-11:], self.profit]
+        self.months_of_losses += sum(self.last_year_profits) < 0
 
     # -- strategy -----------------------------------------------------------------------------
     def set_levers(self, view: MarketView) -> None:
@@ -155,7 +176,7 @@ class Platform(mesa.Agent):
         current = np.array([self.ad_load, self.user_price, self.quality_spend])
         candidates = current + np.array(moves) * steps
         low = np.array([0.0, s.min_user_price, 0.0])
-        high = np.array([s.max_ad_load, s.max_user_price, s.max_quality_spend])
+        high = np.array([ad_load_ceiling(self.params.regulation, s.max_ad_load), s.max_user_price, s.max_quality_spend])
         return np.clip(candidates, low, high)
 
     def forecast_objective(self, view: MarketView, candidates: np.ndarray) -> np.ndarray:
@@ -168,6 +189,7 @@ class Platform(mesa.Agent):
             [self.monthly_costs(u, f, m, p) for u, f, m, p in zip(users, inflow, quality_spend, user_price)]
         )
         profit = ad_revenue + subscriptions - costs
+        profit = profit - excess_profit_tax(self.params.regulation, profit, self.cap_table.paid_in)
         return profit + view.value_per_user[self.platform_id] * (users - self.users)
 
     def _perception_error(self) -> np.ndarray:
@@ -267,6 +289,18 @@ class Platform(mesa.Agent):
             floor=self.params.platforms.min_ad_price,
         )
         return np.where(inventory[:, j] > 0, shares[:, :, j] @ view.ad_budgets, 0.0)
+
+    # -- acquisitions -------------------------------------------------------------------------
+    def acquisition_offer(self, target_users: int, target_valuation: float, value_per_user: float) -> float:
+        """Price it would offer for a rival (0: no offer).
+
+        It offers the target's valuation plus the premium its shareholders ask, if the users it
+        would gain are worth that much to it and it can pay in cash while keeping its buffer.
+        """
+        price = (1.0 + self.params.acquisitions.premium) * target_valuation
+        spare_cash = self.cash - self.params.funding.cash_buffer_months * self.costs
+        worth_it = value_per_user * target_users >= price
+        return price if price > 0 and worth_it and spare_cash >= price else 0.0
 
     # -- finance ------------------------------------------------------------------------------
     def found(self, seed_purchases: list[tuple[str, float]]) -> None:

@@ -104,6 +104,12 @@ class UserPopulation:
         self.must_choose |= leaving
         return int(leaving.sum())
 
+    def merge(self, acquired_id: int, acquirer_id: int) -> int:
+        """Users of an acquired platform find themselves on the acquirer, with their data and tenure."""
+        moving = self.platform == acquired_id
+        self.platform[moving] = acquirer_id
+        return int(moving.sum())
+
     # -- measures -----------------------------------------------------------------------------
     def counts(self, slots: int) -> np.ndarray:
         """Users on each platform slot."""

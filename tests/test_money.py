@@ -83,10 +83,15 @@ def test_investors_paid_out_equals_dividends_in_the_ledger():
     belief=st.floats(0, 1),
     strategy=st.sampled_from(["adaptive", "fixed"]),
     outside=st.sampled_from([0.0, -1.0, 2.0, "none"]),
+    ad_cap=st.floats(0, 1),
+    tax=st.floats(0, 1),
+    acquisitions=st.booleans(),
+    max_share=st.floats(0.05, 1),
     seed=st.integers(0, 10_000),
 )
 def test_money_is_conserved_on_random_valid_parameters(
-    users, platforms, advertisers, investors, network, interop, capital, bailout, form, belief, strategy, outside, seed
+    users, platforms, advertisers, investors, network, interop, capital, bailout, form, belief, strategy, outside,
+    ad_cap, tax, acquisitions, max_share, seed,
 ):
     params = scenario(
         users__count=users,
@@ -101,6 +106,10 @@ def test_money_is_conserved_on_random_valid_parameters(
         bailout__form=form,
         platforms__strategy=strategy,
         users__outside_utility=outside,
+        regulation__ad_load_cap=ad_cap,
+        regulation__excess_profit_tax=tax,
+        regulation__max_share=max_share,
+        acquisitions__enabled=acquisitions,
         simulation__steps=36,
         simulation__seed=seed,
     )

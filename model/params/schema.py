@@ -68,6 +68,20 @@ class Regulation(Table):
     interoperability: float = knob(
         0.0, "-", "Interoperability / data portability in [0, 1]: cuts switching costs and shares network benefits.", ge=0, le=1
     )
+    ad_load_cap: float = knob(1.0, "share of feed", "Most ad load the regulator allows (1: no cap).", ge=0, le=1)
+    max_share: float = knob(
+        1.0, "-", "Merger control: a merger that would give one platform more than this share of users is blocked (1: none).", gt=0, le=1
+    )
+    excess_profit_tax: float = knob(0.0, "-", "Tax rate on monthly profit above the normal return on paid-in capital.", ge=0, le=1)
+    normal_return: float = knob(0.1, "1/year", "Annual return on paid-in capital that the excess-profit tax leaves untaxed.", ge=0)
+
+
+class Acquisitions(Table):
+    enabled: bool = knob(False, "-", "Whether the leader may buy rising rivals (killer acquisitions).")
+    rising_growth: float = knob(
+        0.2, "1/year", "A rival whose users grew at least this much over the past year is a rising rival, a target.", ge=0
+    )
+    premium: float = knob(0.3, "-", "Premium over the target's valuation that the leader offers its shareholders.", ge=0)
 
 
 class Platforms(Table):
@@ -134,7 +148,10 @@ class Investors(Table):
 
 class Funding(Table):
     expected_margin_per_user: float = knob(
-        0.6, "$/user-month", "Monthly margin investors expect from a locked-in user; times patience and sentiment it values a user.", ge=0
+        0.6, "$/user-month", "Monthly margin investors expect from a locked-in user once the market is won.", ge=0
+    )
+    user_value_months: float = knob(
+        120.0, "months", "Months of expected margin the funding market pays for a user (times sentiment: the value of a user).", ge=0
     )
     round_months: float = knob(18.0, "months", "Months of burn a funding round raises.", gt=0)
     runway_trigger_months: float = knob(6.0, "months", "A platform raises a round when its cash covers fewer months of burn.", ge=0)
@@ -177,6 +194,7 @@ class Params(Table):
     network: Network = Field(default_factory=Network)
     switching: Switching = Field(default_factory=Switching)
     regulation: Regulation = Field(default_factory=Regulation)
+    acquisitions: Acquisitions = Field(default_factory=Acquisitions)
     platforms: Platforms = Field(default_factory=Platforms)
     advertisers: Advertisers = Field(default_factory=Advertisers)
     investors: Investors = Field(default_factory=Investors)

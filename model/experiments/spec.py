@@ -1,0 +1,392 @@
+"""Experiment files: what to run (base scenario, varied parameters, design, replicates, outputs).
+
+An experiment is a TOML file under ``params/experiments/``::
+
+    [experiment]
+    description = "Network effect x switching cost"
+    base = "../baseline.toml"           # the scenario every run starts from (relative to this file)
+    design = "grid"                     # "grid", "latin" (hypercube), "sobol" (Saltelli) or "morris"
+    replicates = 10                     # runs per point, each with its own seed
+    seed = 2024                         # master seed: every run's seed is spawned from it
+
+    [set]                               # changes to the base applied to every run
+    "users.count" = 2000
+
+    [vary]                              # a list of values, or a range {low, high, num}
+    "network.effect" = [1.0, 2.0, 3.0]
+    "switching.cost_per_month" = { low = 0.0, high = 0.12, num = 4 }
+
+    [keep]
+    model_frame = false                 # also store every run's per-month model frame
+    outputs = ["final_hhi", "lock_in_month"]   # what `summarize` and `sensitivity` report by default
+
+Everything is checked when the file is loaded, before any run starts: an unknown key (with the
+closest valid name), an empty range, an unknown design, fewer than one replicate, a value the
+parameter does not allow. Every problem is a line naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomli_w
+
+from model.params import Params, ParamsError, load_params, params_to_dict
+from model.params.reference import choices_of, schema_fields
+
+DESIGNS = ("grid", "latin", "sobol", "morris")
+DESIGN_ALIASES = {"lhs": "latin", "latin_hypercube": "latin", "saltelli": "sobol", "full_grid": "grid", "factorial": "grid"}
+SAMPLED = ("latin", "sobol", "morris")  # designs that draw points from ranges {low, high}
+DEFAULT_OUTPUTS = ("final_hhi", "leader_final_share", "lock_in_month", "extraction_month", "public_cost_net")
+
+_TABLES = {
+    "experiment": {"description", "base", "design", "replicates", "seed", "samples", "second_order", "levels", "seeds"},
+    "set": None,  # parameter keys
+    "vary": None,
+    "keep": {"model_frame", "outputs"},
+    "base": None,  # a resolved experiment (written into a results folder) carries its base inline
+}
+_RANGE_KEYS = {"low", "high", "num", "log"}
+
+
+class ExperimentError(ParamsError):
+    """An experiment file that cannot be run; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One varied parameter: explicit ``values`` (a grid axis) or ``low``/``high`` bounds (sampled)."""
+
+    key: str
+    values: tuple = ()
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+
+    def as_toml(self):
+        return list(self.values) if self.values else {"low": self.low, "high": self.high}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A loaded, validated experiment. ``base`` holds the resolved base parameters (with [set])."""
+
+    path: str
+    base: Params
+    factors: tuple[Factor, ...]
+    design: str = "grid"
+    replicates: int = 1
+    seed: int = 0
+    samples: int | None = None
+    second_order: bool = True
+    levels: int = 4
+    seeds: str = "independent"
+    keep_model_frame: bool = False
+    outputs: tuple[str, ...] = DEFAULT_OUTPUTS
+    description: str = ""
+    settings: dict = field(default_factory=dict)  # the [set] table as written, for the record
+
+    @property
+    def keys(self) -> list[str]:
+        return [f.key for f in self.factors]
+
+    def resolved(self) -> dict:
+        """The experiment as plain tables, with the whole base scenario inline (``[base]``).
+
+        Written into the results folder as ``experiment.toml``: loading that file repeats the
+        experiment exactly, and its fingerprint tells whether a folder may be resumed.
+        """
+        experiment = {"description": self.description, "design": self.design, "replicates": self.replicates,
+                      "seed": self.seed, "seeds": self.seeds}
+        if self.design in SAMPLED:
+            experiment["samples"] = self.samples
+        if self.design == "sobol":
+            experiment["second_order"] = self.second_order
+        if self.design == "morris":
+            experiment["levels"] = self.levels
+        return {
+            "experiment": experiment,
+            "vary": {f.key: f.as_toml() for f in self.factors},
+            "keep": {"model_frame": self.keep_model_frame, "outputs": list(self.outputs)},
+            "base": params_to_dict(self.base),
+        }
+
+    def to_toml(self) -> str:
+        header = f"# Resolved from {self.path}; load it with load_experiment() to repeat the experiment.\n"
+        return header + tomli_w.dumps(self.resolved())
+
+    def fingerprint(self) -> str:
+        """A hash of what determines the runs (not where the file lives or its description)."""
+        content = self.resolved()
+        content["experiment"].pop("description")
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
+
+
+# -- loading ----------------------------------------------------------------------------------
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and check an experiment file; raises ExperimentError listing every problem."""
+    path = Path(path)
+    data = _read(path)
+    problems: list[str] = []
+    where = str(path)
+    _check_tables(data, where, problems)
+    head = data.get("experiment", {}) if isinstance(data.get("experiment"), dict) else {}
+    settings = _dotted(data.get("set", {}), where, "set", problems)
+    base = _base(data, head, settings, path, problems)
+    check = _value_checker(data, head, settings, path)
+    design = _design(head, where, problems)
+    replicates = _whole(head, "replicates", 1, 1, where, problems)
+    seed = _whole(head, "seed", 0, 0, where, problems)
+    seeds = head.get("seeds", "independent")
+    if seeds not in ("independent", "common"):
+        problems.append(f"{where}: experiment.seeds = {seeds!r}: must be \"independent\" (a seed per run) "
+                        "or \"common\" (the same seeds at every point: common random numbers)")
+    samples = _samples(head, design, where, problems)
+    levels = _whole(head, "levels", 4, 2, where, problems)
+    second_order = head.get("second_order", True)
+    if not isinstance(second_order, bool):
+        problems.append(f"{where}: experiment.second_order = {second_order!r}: must be true or false")
+    factors = _factors(data.get("vary", {}), design, where, problems)
+    keep = data.get("keep", {}) if isinstance(data.get("keep"), dict) else {}
+    keep_frame, outputs = _keep(keep, where, problems)
+    if base is not None and factors:
+        _check_values(check, factors, where, problems)
+    if problems:
+        raise ExperimentError("\n".join(problems))
+    return Experiment(
+        path=where, base=base, factors=tuple(factors), design=design, replicates=replicates, seed=seed,
+        samples=samples, second_order=second_order, levels=levels, seeds=seeds, keep_model_frame=keep_frame,
+        outputs=outputs, description=str(head.get("description", "")), settings=settings,
+    )
+
+
+def _read(path: Path) -> dict:
+    if not path.is_file():
+        raise ExperimentError(f"{path}: no such experiment file" if not path.exists() else f"{path}: is not a file")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ExperimentError(f"{path}: malformed TOML: {error}") from None
+
+
+def _close(name: str, names) -> str:
+    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
+    return f" — did you mean '{close[0]}'?" if close else ""
+
+
+def _check_tables(data: dict, where: str, problems: list[str]) -> None:
+    for table, value in data.items():
+        if table not in _TABLES:
+            problems.append(f"{where}: unknown table [{table}]{_close(table, _TABLES)} (allowed: "
+                            + ", ".join(f"[{t}]" for t in _TABLES if t != "base") + ")")
+        elif not isinstance(value, dict):
+            problems.append(f"{where}: {table} must be a table [{table}], got {value!r}")
+        elif _TABLES[table] is not None:
+            for key in value:
+                if key not in _TABLES[table]:
+                    problems.append(f"{where}: unknown key '{table}.{key}'{_close(key, _TABLES[table])}")
+
+
+def _dotted(table, where: str, name: str, problems: list[str]) -> dict:
+    """Parameter keys of [set] or [vary] as dotted names: "network.effect" or [vary.network] effect."""
+    if not isinstance(table, dict):
+        return {}
+    flat: dict = {}
+    for key, value in table.items():
+        if key in Params.model_fields and isinstance(value, dict) and not set(value) <= _RANGE_KEYS:
+            flat.update({f"{key}.{sub}": v for sub, v in value.items()})
+        else:
+            flat[key] = value
+    for key in [k for k in flat if k not in schema_fields()]:
+        close = difflib.get_close_matches(key, list(schema_fields()), n=3, cutoff=0.6)
+        hint = f" — did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        problems.append(f"{where}: [{name}] unknown parameter '{key}'{hint} (`python -m model params` lists them)")
+    return {k: v for k, v in flat.items() if k in schema_fields()}
+
+
+def _base(data: dict, head: dict, settings: dict, path: Path, problems: list[str]) -> Params | None:
+    """The base scenario with [set] applied: from ``experiment.base`` (a file) or an inline [base]."""
+    where = str(path)
+    if "base" in data:  # a resolved experiment from a results folder
+        try:
+            return load_params_from_dict(data["base"], settings)
+        except ParamsError as error:
+            problems.append(f"{where}: [base]: {error}")
+            return None
+    if "base" not in head:
+        problems.append(f"{where}: experiment.base is missing: the scenario file every run starts from, "
+                        'e.g. base = "../baseline.toml"')
+        return None
+    if not isinstance(head["base"], str):
+        problems.append(f"{where}: experiment.base = {head['base']!r}: expected the path of a parameter file")
+        return None
+    base_path = path.parent / head["base"]
+    try:
+        return load_params(base_path, settings)
+    except ParamsError as error:
+        problems.extend(_reword(str(error), base_path, where, "[set]"))
+        return None
+
+
+def load_params_from_dict(tables: dict, overrides: dict | None = None) -> Params:
+    """Parameters from plain tables (e.g. a resolved experiment's [base]) with dotted overrides."""
+    from pydantic import ValidationError
+
+    data = {table: dict(values) for table, values in tables.items()}
+    for key, value in (overrides or {}).items():
+        table, name = key.split(".")
+        data.setdefault(table, {})[name] = value
+    try:
+        return Params.model_validate(data)
+    except ValidationError as error:
+        raise ParamsError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())) from None
+
+
+def _reword(message: str, base_path: Path, where: str, table: str) -> list[str]:
+    """load_params names the override source '<base> (override)'; name the experiment file instead."""
+    prefix = f"{base_path} (override): "
+    return [f"{where}: {table} {line.removeprefix(prefix)}" if line.startswith(prefix) else f"{where}: base: {line}"
+            for line in message.splitlines()]
+
+
+def _design(head: dict, where: str, problems: list[str]) -> str:
+    design = head.get("design", "grid")
+    design = DESIGN_ALIASES.get(design, design) if isinstance(design, str) else design
+    if design not in DESIGNS:
+        problems.append(f"{where}: experiment.design = {design!r} is not a design{_close(str(design), DESIGNS)} "
+                        f"(allowed: {', '.join(repr(d) for d in DESIGNS)})")
+        return "grid"
+    return design
+
+
+def _whole(head: dict, key: str, default: int, least: int, where: str, problems: list[str]) -> int:
+    value = head.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        problems.append(f"{where}: experiment.{key} = {value!r}: must be a whole number >= {least}")
+        return default
+    return value
+
+
+def _samples(head: dict, design: str, where: str, problems: list[str]) -> int | None:
+    if design not in SAMPLED:
+        if "samples" in head:
+            problems.append(f"{where}: experiment.samples is only used by the latin, sobol and morris designs")
+        return None
+    if "samples" not in head:
+        what = {"latin": "points", "sobol": "base samples N (a power of 2)", "morris": "trajectories"}[design]
+        problems.append(f"{where}: experiment.samples is missing: the design '{design}' needs the number of {what}")
+        return None
+    samples = _whole(head, "samples", 0, 1, where, problems)
+    if design == "sobol" and samples and samples & (samples - 1):
+        problems.append(f"{where}: experiment.samples = {samples}: Sobol sequences need a power of 2 "
+                        f"(e.g. {2 ** round(math.log2(samples))})")
+    return samples
+
+
+def _factors(vary, design: str, where: str, problems: list[str]) -> list[Factor]:
+    flat = _dotted(vary, where, "vary", problems)
+    if not flat and not any("[vary]" in p for p in problems):
+        problems.append(f"{where}: [vary] is empty: name at least one parameter to vary")
+    return [factor for key, spec in flat.items() if (factor := _factor(key, spec, design, where, problems))]
+
+
+def _factor(key: str, spec, design: str, where: str, problems: list[str]) -> Factor | None:
+    fld = schema_fields()[key]
+    integer = fld.annotation is int
+    numeric = integer or fld.annotation is float or float in getattr(fld.annotation, "__args__", ())
+    name = f"[vary] {key}"
+    if isinstance(spec, list):
+        if design in SAMPLED:
+            problems.append(f"{where}: {name}: the design '{design}' samples from a range; "
+                            "write {{ low = ..., high = ... }} instead of a list")
+            return None
+        if not spec:
+            problems.append(f"{where}: {name} = []: empty list of values")
+            return None
+        if len(set(map(repr, spec))) < len(spec):
+            problems.append(f"{where}: {name} = {spec}: a value is repeated")
+            return None
+        return Factor(key, values=tuple(spec), integer=integer)
+    if not isinstance(spec, dict):
+        problems.append(f"{where}: {name} = {spec!r}: expected a list of values or a range {{ low, high, num }}")
+        return None
+    unknown = set(spec) - _RANGE_KEYS
+    if unknown:
+        problems.append(f"{where}: {name}: unknown range key(s) {sorted(unknown)} (allowed: low, high, num, log)")
+        return None
+    if not numeric:
+        allowed = " | ".join(repr(c) for c in choices_of(fld)) or "true | false"
+        problems.append(f"{where}: {name}: not a number; list the values to try instead ({allowed})")
+        return None
+    low, high = spec.get("low"), spec.get("high")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high)):
+        problems.append(f"{where}: {name}: a range needs numbers low and high, got low = {low!r}, high = {high!r}")
+        return None
+    if design in SAMPLED:
+        if not low < high:
+            problems.append(f"{where}: {name}: empty range: low = {low} must be below high = {high}")
+            return None
+        return Factor(key, low=float(low), high=float(high), integer=integer)
+    return _grid_axis(key, spec, low, high, integer, where, problems)
+
+
+def _grid_axis(key, spec, low, high, integer, where, problems) -> Factor | None:
+    import numpy as np
+
+    name = f"[vary] {key}"
+    num = spec.get("num")
+    if not isinstance(num, int) or isinstance(num, bool) or num < 1:
+        problems.append(f"{where}: {name}: a grid range needs num = the number of values (a whole number >= 1), got {num!r}")
+        return None
+    if low > high or (num > 1 and low == high):
+        problems.append(f"{where}: {name}: empty range: low = {low}, high = {high} with num = {num}")
+        return None
+    if spec.get("log"):
+        if low <= 0:
+            problems.append(f"{where}: {name}: a log range needs low > 0")
+            return None
+        values = np.geomspace(low, high, num)
+    else:
+        values = np.linspace(low, high, num)
+    values = [int(round(v)) for v in values] if integer else [float(v) for v in values]
+    if len(set(values)) < len(values):
+        problems.append(f"{where}: {name}: {num} whole numbers do not fit between {low} and {high}")
+        return None
+    return Factor(key, values=tuple(values), integer=integer)
+
+
+def _keep(keep: dict, where: str, problems: list[str]) -> tuple[bool, tuple[str, ...]]:
+    frame = keep.get("model_frame", False)
+    if not isinstance(frame, bool):
+        problems.append(f"{where}: keep.model_frame = {frame!r}: must be true or false")
+    outputs = keep.get("outputs", list(DEFAULT_OUTPUTS))
+    if not isinstance(outputs, list) or not outputs or not all(isinstance(o, str) for o in outputs):
+        problems.append(f"{where}: keep.outputs = {outputs!r}: must be a non-empty list of output names")
+        outputs = list(DEFAULT_OUTPUTS)
+    return frame is True, tuple(outputs)
+
+
+def _value_checker(data: dict, head: dict, settings: dict, path: Path):
+    """A function that raises ParamsError, in the parameter module's words, for a bad override."""
+    if "base" in data:
+        return lambda overrides: load_params_from_dict(data["base"], {**settings, **overrides})
+    base_path = path.parent / str(head.get("base"))
+    return lambda overrides: load_params(base_path, {**settings, **overrides})
+
+
+def _check_values(check, factors: list[Factor], where: str, problems: list[str]) -> None:
+    """Every value (or both bounds) of every factor must be allowed, with the others at base."""
+    for factor in factors:
+        for value in factor.values or (factor.low, factor.high):
+            value = int(round(value)) if factor.integer and isinstance(value, float) else value
+            try:
+                check({factor.key: value})
+            except ParamsError as error:
+                problems.extend(f"{where}: [vary] {line.split(' (override): ', 1)[-1]}" for line in str(error).splitlines())
+

@@ -1,0 +1,234 @@
+"""Sweeps: the same rows however they run (serially, on 1 or 2 Dask workers, killed and resumed),
+failures recorded, workers' deaths survived, flat driver memory, and Mesa's batch_run."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from model.experiments import ExperimentError, ResultStore, load_experiment, load_runs, load_steps, run_experiment
+
+ROOT = Path(__file__).resolve().parent.parent
+NETWORK_ONLY = ROOT / "params" / "classroom" / "network_only.toml"
+
+
+def experiment_file(tmp_path: Path, users=200, steps=24, replicates=10, effects=(1.0, 2.0, 3.0),
+                    costs=(0.0, 0.5, 1.0), keep_frame=False, name="exp.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(f"""
+[experiment]
+base = "{NETWORK_ONLY}"
+replicates = {replicates}
+seed = 11
+
+[set]
+"users.count" = {users}
+"simulation.steps" = {steps}
+
+[vary]
+"network.effect" = {list(effects)}
+"switching.base_cost" = {list(costs)}
+
+[keep]
+model_frame = {str(keep_frame).lower()}
+outputs = ["final_hhi"]
+""", encoding="utf-8")
+    return path
+
+
+def comparable(folder) -> pd.DataFrame:
+    """Every column but the wall time of each run."""
+    return load_runs(folder).drop(columns="run_seconds")
+
+
+def rows_on_disk(folder) -> int:
+    return sum(pq.ParquetFile(part).metadata.num_rows for part in ResultStore(folder).run_parts())
+
+
+# -- a real Dask cluster (2 worker processes on loopback), shared by the tests of this file ----
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=":0") as local, Client(local) as client:
+        yield client
+
+
+NOTEBOOK_CELL = """
+def extra_metrics(economy):
+    # defined as in a notebook (module __main__): cloudpickle must ship it to the workers by value
+    if economy.params.network.effect == 2.0 and economy.params.switching.base_cost == 0.5:
+        raise RuntimeError("deliberate failure at one point")
+    return {"final_adopted": float(economy.model_frame()["adopted_users"].iloc[-1])}
+"""
+
+
+def notebook_function(source: str, name: str, **globals_):
+    namespace = {"__name__": "__main__", **globals_}
+    exec(source, namespace)  # noqa: S102 - a stand-in for a notebook cell
+    return namespace[name]
+
+
+def test_cluster_sweep_of_90_runs_records_the_failing_point_and_goes_on(tmp_path, cluster):
+    metrics = notebook_function(NOTEBOOK_CELL, "extra_metrics")
+    assert metrics.__module__ == "__main__"
+    out = tmp_path / "out"
+    report = run_experiment(experiment_file(tmp_path), out, client=cluster, metrics=metrics, batch_size=20, progress=False)
+    runs = load_runs(out)
+    assert report.total == report.ran == 90 and rows_on_disk(out) == 90
+    assert sorted(runs["run_id"]) == list(range(90)) and runs["run_id"].is_unique
+    failing = (runs["network.effect"] == 2.0) & (runs["switching.base_cost"] == 0.5)
+    assert (runs.loc[failing, "status"] == "failed").all() and failing.sum() == 10 == report.failed
+    assert runs.loc[failing, "error"].str.contains("RuntimeError: deliberate failure at one point").all()
+    assert (runs.loc[~failing, "status"] == "ok").all() and runs.loc[~failing, "final_adopted"].eq(200).all()
+    for _, point in runs.groupby("point"):  # each point's replicates have their own seeds and results
+        assert point["seed"].is_unique and len(point) == 10
+        assert point["simulation.seed"].equals(point["seed"])
+    tipped = runs[~failing].groupby("network.effect")["final_hhi"].mean()
+    assert tipped[3.0] > tipped[1.0] + 0.2  # theory: beta*J = 4.5 tips the market, beta*J = 1.5 does not
+
+
+def test_same_rows_serially_on_one_and_two_workers(tmp_path, cluster):
+    from distributed import Client, LocalCluster
+
+    path = experiment_file(tmp_path, replicates=3, effects=(1.0, 3.0), keep_frame=True)
+    run_experiment(path, tmp_path / "serial", serial=True, progress=False)
+    run_experiment(path, tmp_path / "two", client=cluster, batch_size=4, progress=False)
+    with LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0") as one, Client(one) as client:
+        run_experiment(path, tmp_path / "one", client=client, batch_size=5, progress=False)
+    serial = comparable(tmp_path / "serial")
+    assert len(serial) == 18 and (serial["status"] == "ok").all()
+    for other in ("one", "two"):
+        pd.testing.assert_frame_equal(comparable(tmp_path / other), serial)
+        pd.testing.assert_frame_equal(load_steps(tmp_path / other), load_steps(tmp_path / "serial"))
+
+
+DIE_ONCE = """
+import os
+from pathlib import Path
+
+def die_once(economy):
+    # the worker process dies (as if its machine were lost) the first time it runs this point
+    marker = Path(MARKER)
+    if economy.params.network.effect == 3.0 and not marker.exists():
+        marker.touch()
+        os._exit(1)
+    return {}
+"""
+
+
+def test_a_worker_that_dies_has_its_run_retried(tmp_path, cluster):
+    die_once = notebook_function(DIE_ONCE, "die_once", MARKER=str(tmp_path / "died"))
+    out = tmp_path / "out"
+    report = run_experiment(experiment_file(tmp_path, replicates=1, effects=(1.0, 3.0), costs=(0.0,)), out,
+                            client=cluster, metrics=die_once, progress=False)
+    assert (tmp_path / "died").exists()  # a worker did die
+    runs = load_runs(out)
+    assert report.failed == 0 and list(runs["status"]) == ["ok", "ok"] and rows_on_disk(out) == 2
+
+
+def test_kill_the_driver_and_resume_gives_the_rows_of_an_uninterrupted_run(tmp_path):
+    path = experiment_file(tmp_path, users=1000, steps=60, replicates=5, effects=(1.0, 2.0, 3.0), costs=(0.0, 1.0),
+                           keep_frame=True)
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "model", "sweep", str(path), "--out", str(out), "--serial", "--batch-size", "3",
+               "--no-progress"]
+    driver = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while len(list((out / "runs").glob("part-*.parquet"))) < 2 and driver.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(driver.pid, signal.SIGKILL)  # as if the machine were lost: no chance to clean up
+    driver.wait()
+    assert driver.returncode == -signal.SIGKILL, "the sweep finished before it could be killed"
+    before = rows_on_disk(out)
+    assert 6 <= before < 30
+    resumed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{30 - before} run now, {before} before" in resumed.stdout
+    run_experiment(path, tmp_path / "whole", serial=True, progress=False)
+    assert rows_on_disk(out) == 30  # none lost, none duplicated
+    pd.testing.assert_frame_equal(comparable(out), comparable(tmp_path / "whole"))
+    pd.testing.assert_frame_equal(load_steps(out), load_steps(tmp_path / "whole"))
+
+
+def test_resume_refuses_a_folder_made_by_another_experiment(tmp_path):
+    out = tmp_path / "out"
+    run_experiment(experiment_file(tmp_path, replicates=1, effects=(1.0,), costs=(0.0,)), out, serial=True, progress=False)
+    other = experiment_file(tmp_path, replicates=2, effects=(1.0,), costs=(0.0,), name="other.toml")
+    with pytest.raises(ExperimentError, match="holds results of a different experiment") as error:
+        run_experiment(other, out, serial=True, progress=False)
+    assert "[experiment]" in str(error.value) and rows_on_disk(out) == 1
+    (tmp_path / "stranger").mkdir()
+    (tmp_path / "stranger" / "notes.txt").write_text("mine")
+    with pytest.raises(ExperimentError, match="holds no experiment"):
+        run_experiment(other, tmp_path / "stranger", serial=True, progress=False)
+
+
+def test_the_resolved_experiment_in_the_folder_repeats_the_experiment(tmp_path):
+    path = experiment_file(tmp_path, replicates=2, effects=(1.0, 3.0), costs=(0.0,))
+    out = tmp_path / "out"
+    run_experiment(path, out, serial=True, progress=False)
+    stored = load_experiment(out / "experiment.toml")
+    assert stored.fingerprint() == load_experiment(path).fingerprint()
+    assert run_experiment(stored, out, serial=True, progress=False).ran == 0  # resumable from its own record
+
+
+def test_driver_memory_stays_flat_as_the_number_of_runs_grows(tmp_path, monkeypatch):
+    """What the driver holds does not grow with the number of runs: results go to disk in batches.
+
+    Traced memory (tracemalloc) of the driver, serial executor (every run in this process), read
+    after each batch is written, over a sweep of 4N runs: after 4N runs it must exceed what it was
+    after N runs by less than a fifth of what holding the extra 3N results would take (a runner
+    that kept them, like Mesa's batch_run, needs all of it and more). The peak within a batch is a
+    single model run's and depends on its seed, so it is not the measure here.
+    """
+    held_after: list[int] = []
+    write_batch = ResultStore.write_batch
+
+    def measured(store, results):
+        write_batch(store, results)
+        held_after.append(tracemalloc.get_traced_memory()[0])
+
+    monkeypatch.setattr(ResultStore, "write_batch", measured)
+    path = experiment_file(tmp_path, users=50, steps=60, replicates=24, effects=(2.0,), costs=(0.0,), keep_frame=True)
+    warm = experiment_file(tmp_path, users=50, steps=60, replicates=2, effects=(2.0,), costs=(0.0,), name="warm.toml")
+    run_experiment(warm, tmp_path / "warm", serial=True, progress=False)  # imports and caches
+    tracemalloc.start()
+    try:
+        run_experiment(path, tmp_path / "out", serial=True, batch_size=3, progress=False)
+    finally:
+        tracemalloc.stop()
+    assert rows_on_disk(tmp_path / "out") == 24 and len(held_after) >= 8
+    runs, steps = load_runs(tmp_path / "out"), load_steps(tmp_path / "out")
+    extra_results = 0.75 * (runs.memory_usage(deep=True).sum() + steps.memory_usage(deep=True).sum())
+    after_n, after_4n = held_after[1], held_after[-1]  # after 6 runs, after 24 runs
+    assert after_4n - after_n < 0.2 * extra_results, (held_after, extra_results)
+
+
+def test_mesa_batch_run_runs_the_model(tmp_path):
+    from mesa.batchrunner import batch_run
+
+    from model.experiments import MesaBatchModel
+
+    rows = batch_run(MesaBatchModel, parameters={"base": str(NETWORK_ONLY), "users.count": 200, "simulation.steps": 12,
+                                                 "network.effect": [1.0, 3.0]},
+                     rng=[1, 2], max_steps=100, data_collection_period=-1, number_processes=1, display_progress=False)
+    frame = pd.DataFrame(rows)
+    assert len(frame) == 4 and set(frame["network.effect"]) == {1.0, 3.0} and (frame["step"] == 12).all()
+    assert frame["final_hhi"].equals(frame["hhi"])
+    # the same run as the model's own API with that seed
+    from model import PlatformEconomy, load_params
+
+    params = load_params(NETWORK_ONLY, {"users.count": 200, "simulation.steps": 12, "network.effect": 3.0,
+                                        "simulation.seed": 2})
+    expected = PlatformEconomy(params).run().summary()["final_hhi"]
+    got = frame[(frame["network.effect"] == 3.0) & (frame["iteration"] == 1)]["final_hhi"].item()
+    assert got == expected

@@ -1,0 +1,119 @@
+"""Regulation (issue 3): each knob is part of the agents' decisions and of the ledger, and moves
+outcomes the way the mechanism implies. Replicated over the same four seeds as tests/test_knobs.py."""
+
+import functools
+
+import numpy as np
+import pytest
+
+from model import metrics
+from model.params.schema import Regulation
+from model.regulation import ad_load_ceiling, excess_profit_tax, merger_allowed
+from tests.conftest import ROOT, run, scenario
+from tests.test_money import check_books
+
+SEEDS = range(4)
+POLICIES = {
+    "baseline": {},
+    "ad_cap": {"regulation__ad_load_cap": 0.15},
+    "tax": {"regulation__excess_profit_tax": 0.5},
+    "acquisitions": {"acquisitions__enabled": True},
+    "merger_control": {"acquisitions__enabled": True, "regulation__max_share": 0.6},
+}
+
+
+@functools.cache
+def runs(policy: str) -> tuple:
+    return tuple(run(scenario(users__count=4000, simulation__seed=s, **POLICIES[policy])) for s in SEEDS)
+
+
+def mean_over_runs(measure, policy: str) -> float:
+    return float(np.mean([measure(economy) for economy in runs(policy)]))
+
+
+# -- the rules themselves ---------------------------------------------------------------------
+def test_the_ad_load_ceiling_is_the_lower_of_the_platform_bound_and_the_cap():
+    assert ad_load_ceiling(Regulation(), 0.6) == 0.6
+    assert ad_load_ceiling(Regulation(ad_load_cap=0.2), 0.6) == 0.2
+
+
+def test_only_profit_above_the_normal_return_is_taxed():
+    rules = Regulation(excess_profit_tax=0.5, normal_return=0.12)  # 1% of paid-in capital a month
+    assert excess_profit_tax(rules, profit=-500.0, paid_in_capital=10_000.0) == 0.0
+    assert excess_profit_tax(rules, profit=100.0, paid_in_capital=10_000.0) == 0.0
+    assert excess_profit_tax(rules, profit=300.0, paid_in_capital=10_000.0) == pytest.approx(100.0)
+
+
+def test_merger_control_blocks_only_mergers_above_the_maximum_share():
+    assert merger_allowed(Regulation(), 0.99)
+    assert merger_allowed(Regulation(max_share=0.5), 0.5)
+    assert not merger_allowed(Regulation(max_share=0.5), 0.51)
+
+
+# -- in the model -----------------------------------------------------------------------------
+def test_no_platform_ever_shows_more_ads_than_the_cap():
+    for economy in runs("ad_cap"):
+        assert economy.platform_frame()["ad_load"].max() <= 0.15 + 1e-12
+
+
+def test_an_ad_load_cap_lowers_the_ad_load_users_see():
+    mean_ad_load = lambda economy: economy.model_frame()["mean_ad_load"].mean()  # noqa: E731
+    assert mean_over_runs(mean_ad_load, "ad_cap") < mean_over_runs(mean_ad_load, "baseline")
+
+
+def test_the_excess_profit_tax_raises_public_revenue_through_the_ledger():
+    revenue = lambda economy: economy.summary()["public_revenue"]  # noqa: E731
+    assert mean_over_runs(revenue, "baseline") == 0.0
+    assert mean_over_runs(revenue, "tax") > 0.0
+    for economy in runs("tax"):
+        ledger = economy.ledger_frame()
+        taxes = ledger[ledger["kind"] == "excess_profit_tax"]
+        assert (taxes["payee"] == "government").all()
+        assert taxes["amount"].sum() == pytest.approx(economy.summary()["public_revenue"])
+
+
+def test_platforms_that_expect_the_tax_extract_less_at_the_peak():
+    """Half of the excess profit goes to the state, so squeezing users pays the platform less."""
+    peak_ad_load = lambda economy: metrics.leader_series(economy.platform_frame())["ad_load"].max()  # noqa: E731
+    assert mean_over_runs(peak_ad_load, "tax") <= mean_over_runs(peak_ad_load, "baseline")
+
+
+def test_without_merger_control_the_leader_buys_rising_rivals():
+    deals = [economy.summary()["acquisitions"] for economy in runs("acquisitions")]
+    assert sum(deals) > 0
+    assert all(economy.summary()["acquisitions"] == 0 for economy in runs("baseline"))
+
+
+def test_merger_control_keeps_more_platforms_alive():
+    blocked = [economy.summary()["blocked_mergers"] for economy in runs("merger_control")]
+    assert sum(blocked) > 0
+    active = lambda economy: economy.summary()["active_platforms"]  # noqa: E731
+    assert mean_over_runs(active, "merger_control") > mean_over_runs(active, "acquisitions")
+
+
+def test_an_acquisition_pays_the_targets_shareholders_and_moves_its_users():
+    economy = next(e for e in runs("acquisitions") if e.acquisitions and not e.acquisitions[0]["blocked"])
+    deal = economy.acquisitions[0]
+    ledger = check_books(economy)
+    paid = ledger[(ledger["kind"] == "acquisition") & (ledger["step"] == deal["step"])]
+    assert (paid["payer"] == f"platform:{deal['acquirer']}").all()
+    assert paid["amount"].sum() == pytest.approx(deal["price"])
+    platforms = economy.platform_frame().set_index(["step", "platform_id"])
+    after = platforms.loc[deal["step"]]
+    before = platforms.loc[deal["step"] - 1]
+    assert after.loc[deal["target"], "status"] == "acquired" and after.loc[deal["target"], "users"] == 0
+    assert after.loc[deal["acquirer"], "users"] >= before.loc[deal["acquirer"], "users"]
+    holdings = economy.investor_frame()
+    target_holders = holdings[holdings["platform_id"] == deal["target"]]
+    assert target_holders["paid_out"].sum() >= deal["price"] - 1e-6
+
+
+@pytest.mark.parametrize("name", ["ad_cap", "antitrust", "killer_acquisitions", "excess_profit_tax"])
+def test_policy_scenario_files_turn_their_mechanism_on(name):
+    from model import load_params
+
+    params = load_params(ROOT / "params" / "scenarios" / f"{name}.toml")
+    baseline = scenario()
+    assert params != baseline
+    text = (ROOT / "params" / "scenarios" / f"{name}.toml").read_text()
+    assert text.startswith("#"), "a scenario file opens with the question it answers"
