@@ -96,14 +96,21 @@ def test_cluster_sweep_of_90_runs_records_the_failing_point_and_goes_on(tmp_path
     assert tipped[3.0] > tipped[1.0] + 0.2  # theory: beta*J = 4.5 tips the market, beta*J = 1.5 does not
 
 
-def test_same_rows_serially_on_one_and_two_workers(tmp_path, cluster):
-    from distributed import Client, LocalCluster
+def test_same_rows_serially_on_one_and_two_workers(tmp_path, cluster, monkeypatch):
+    """The two clusters are reached as a user would reach a running one: by its scheduler's address."""
+    from distributed import LocalCluster
 
     path = experiment_file(tmp_path, replicates=3, effects=(1.0, 3.0), keep_frame=True)
     run_experiment(path, tmp_path / "serial", serial=True, progress=False)
-    run_experiment(path, tmp_path / "two", client=cluster, batch_size=4, progress=False)
-    with LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0") as one, Client(one) as client:
-        run_experiment(path, tmp_path / "one", client=client, batch_size=5, progress=False)
+    tasks_seen = lambda: cluster.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter)  # noqa: E731
+    before = tasks_seen()
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", cluster.scheduler.address)
+    run_experiment(path, tmp_path / "two", batch_size=4, progress=False)
+    assert tasks_seen() > before, "the runs went to the scheduler named by DASK_SCHEDULER_ADDRESS"
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS")
+    with LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0") as one:
+        run_experiment(path, tmp_path / "one", scheduler=one.scheduler_address, batch_size=5, progress=False)
+        assert one.scheduler.transition_counter > 0, "the runs went to the scheduler at --scheduler ADDRESS"
     serial = comparable(tmp_path / "serial")
     assert len(serial) == 18 and (serial["status"] == "ok").all()
     for other in ("one", "two"):
