@@ -67,9 +67,10 @@ def clear(
     Shapes: ``values`` and ``budgets`` (..., advertisers); ``reach``, ``effect``, ``inventory``,
     ``prices`` and ``committed_spend`` (..., platforms), leading axes (e.g. candidate levers)
     broadcasting; ``adjusts`` (platforms,) says which prices move (the others are held).
-    Each platform's own clearing price, given the others, is the root of a monotone function,
-    found by bisection in logs; platforms' roots are then combined by damped best-response sweeps
-    (a single sweep is exact when one price moves). Returns (prices, budget shares).
+    Each platform's own clearing price, given the others, is the root of a monotone function
+    (:func:`_own_price_roots`): exact when one price moves. When several move (one market, no
+    leading axes), Newton's method solves for all of them at once (:func:`_joint_newton`); should
+    it stall at a kink, damped best-response sweeps finish the job. Returns (prices, budget shares).
     """
     moving = np.flatnonzero(adjusts)
     log_price = np.log(np.maximum(np.broadcast_to(prices, np.broadcast_shapes(np.shape(prices), reach.shape)), floor))
@@ -78,8 +79,11 @@ def clear(
         committed_spend=committed_spend, values=values, budgets=budgets, reach=reach, effect=effect,
         inventory=inventory, sensitivity=sensitivity, other_media=other_media, floor=floor,
     )
+    converged = False
+    if moving.size > 1 and reach.ndim == 1:
+        log_price, converged = _joint_newton(log_price, moving, **market)
     sweeps = 1 if moving.size == 1 else CLEARING_SWEEPS
-    for _ in range(sweeps if moving.size else 0):
+    for _ in range(0 if converged or not moving.size else sweeps):
         roots = _own_price_roots(log_price, moving, **market)
         step = 1.0 if moving.size == 1 else CLEARING_DAMPING
         change = roots - log_price[..., moving]
@@ -93,7 +97,77 @@ def clear(
 CLEARING_SWEEPS = 30
 CLEARING_DAMPING = 0.5
 CLEARING_TOLERANCE = 1e-4  # in log price: prices within 0.01% of the fixed point
-BISECTION_STEPS = 16  # a bracket of e^10 narrowed to e^(10 / 2^16): 0.015% precision
+ROOT_TOLERANCE = 1e-10  # in log price: each platform's own root, far below the sweeps' tolerance
+ROOT_STEPS = 60  # safeguarded Newton needs a handful; the cap only bounds pathological brackets
+NEWTON_STEPS = 30
+BACKTRACKS = 10
+
+
+def _joint_newton(log_price, moving, *, committed_spend, values, budgets, reach, effect, inventory, sensitivity, other_media, floor):
+    """Newton's method on every moving price at once: (log prices, whether they clear the market).
+
+    It solves g(x) = x - log max(1000 S(x) / inventory, floor) = 0, where a platform's spend S
+    depends on every price through advertisers' budget shares. A step is halved until it brings the
+    largest |g| down; if none does, the caller's best-response sweeps take over from here.
+    Platforms without inventory sit at the floor.
+    """
+    x = log_price.copy()
+    has_inventory = inventory[moving] > 0
+    x[moving[~has_inventory]] = np.log(floor)
+    solving = moving[has_inventory]
+    if solving.size == 0:
+        return x, True
+    per_price = 1000.0 / inventory[solving]
+
+    def excess(x):
+        price = np.exp(x)
+        returns = values[:, None] * effect[None, :] / price[None, :]  # advertisers x platforms
+        positive = returns > 1.0
+        net = np.where(positive, returns - 1.0, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            weights = reach * (net if sensitivity == 1.0 else net**sensitivity)
+            # d weight / d log price; d net / d log price = -returns where net > 0
+            slope = np.where(positive, -reach * sensitivity * (1.0 if sensitivity == 1.0 else net ** (sensitivity - 1.0)) * returns, 0.0)
+        total = weights.sum(axis=1) + other_media
+        inverse = np.where(total > 0, 1.0 / np.where(total > 0, total, 1.0), 0.0)
+        share = weights * inverse[:, None]
+        spend = budgets @ share + committed_spend
+        # d spend_j / d x_k = sum_a budget_a slope_ak (1[j = k] - share_aj) / total_a
+        pull = (budgets * inverse)[:, None] * slope
+        spend_jacobian = np.diag(pull.sum(axis=0)) - share.T @ pull
+        spend, spend_jacobian = spend[solving], spend_jacobian[np.ix_(solving, solving)]
+        unfloored = spend * per_price > floor
+        g = x[solving] - np.log(np.maximum(spend * per_price, floor))
+        safe_spend = np.where(unfloored, spend, 1.0)
+        jacobian = np.eye(solving.size) - np.where(unfloored[:, None], spend_jacobian / safe_spend[:, None], 0.0)
+        return g, jacobian
+
+    g, jacobian = excess(x)
+    for _ in range(NEWTON_STEPS):
+        if np.abs(g).max() < ROOT_TOLERANCE:
+            return x, True
+        try:
+            step = np.linalg.solve(jacobian, -g)
+        except np.linalg.LinAlgError:
+            return x, False
+        for _ in range(BACKTRACKS):  # far from the root a full step can overshoot: halve it until |g| falls
+            trial = x.copy()
+            trial[solving] += step
+            g_trial, jacobian_trial = excess(trial)
+            if np.abs(g_trial).max() < np.abs(g).max():
+                break
+            step = step / 2
+        else:
+            return x, False
+        x, g, jacobian = trial, g_trial, jacobian_trial
+    return x, bool(np.abs(g).max() < ROOT_TOLERANCE)
+
+
+def _weights(price, values, reach, effect, sensitivity):
+    """Each advertiser's allocation weight on each platform, reach x (return - 1)^sensitivity (..., A, P)."""
+    returns = values[..., :, None] * effect[..., None, :] / price[..., None, :]
+    net = np.maximum(returns - 1.0, 0.0)
+    return reach[..., None, :] * (net if sensitivity == 1.0 else net**sensitivity)
 
 
 def _shares(price, values, reach, effect, sensitivity, other_media):
@@ -102,21 +176,55 @@ def _shares(price, values, reach, effect, sensitivity, other_media):
 
 
 def _own_price_roots(log_price, moving, *, committed_spend, values, budgets, reach, effect, inventory, sensitivity, other_media, floor):
-    """For each moving platform, the log price that clears its inventory, the other prices held."""
-    n = moving.size
+    """For each moving platform j, the log price x that clears its inventory, the other prices held.
+
+    Its spend is S(x) = committed + sum_a budget_a w_a(x) / (rest_a + w_a(x)), where w_a is the
+    advertiser's weight on j and rest_a its weight on everything else (other platforms at their
+    held prices, other media). The root of g(x) = x - log max(1000 S(x) / inventory, floor) is
+    found by Newton steps kept inside a bracket (bisection when a step leaves it): g rises with
+    slope at least 1, between log(floor) and the price at which every budget buys the inventory.
+    """
+    weights = _weights(np.exp(log_price), values, reach, effect, sensitivity)  # (..., A, P)
+    own_weights = np.swapaxes(weights[..., moving], -1, -2)  # (..., n, A)
+    rest = weights.sum(axis=-1)[..., None, :] - own_weights + other_media
+    own_value = values[..., None, :] * effect[..., moving][..., :, None]  # (..., n, A)
+    own_reach = reach[..., moving][..., None]  # (..., n, 1)
+    spend_budgets = budgets[..., None, :]
+    committed = committed_spend[..., moving]
     own_inventory = inventory[..., moving]
-    most_spend = budgets.sum(axis=-1)[..., None] + committed_spend[..., moving]
-    low = np.full(own_inventory.shape, np.log(floor))
-    high = np.log(np.maximum(clearing_price(most_spend, own_inventory, floor), floor)) + 1e-9
-    trial = np.repeat(log_price[..., None, :], n, axis=-2)  # (..., moving, platforms)
-    pick = (np.arange(n), moving)
-    for _ in range(BISECTION_STEPS):
-        middle = 0.5 * (low + high)
-        trial[..., pick[0], pick[1]] = middle
-        shares = _shares(np.exp(trial), values[..., None, :], reach[..., None, :], effect[..., None, :], sensitivity, other_media)
-        own = np.stack([shares[..., i, :, moving[i]] for i in range(n)], axis=-2)  # (..., moving, advertisers)
-        spend = (own * budgets[..., None, :]).sum(axis=-1) + committed_spend[..., moving]
-        too_high = middle > np.log(clearing_price(spend, own_inventory, floor))
-        high = np.where(too_high, middle, high)
-        low = np.where(too_high, low, middle)
-    return np.where(own_inventory > 0, 0.5 * (low + high), np.log(floor))
+    has_inventory = own_inventory > 0
+    per_price = np.where(has_inventory, 1000.0 / np.where(has_inventory, own_inventory, 1.0), 0.0)
+
+    low = np.full(np.broadcast_shapes(own_inventory.shape, committed.shape), np.log(floor))
+    most_spend = budgets.sum(axis=-1)[..., None] + committed
+    high = np.log(np.maximum(most_spend * per_price, floor)) + 1e-9
+    x = np.clip(log_price[..., moving], low, high)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for _ in range(ROOT_STEPS):
+            net = own_value * np.exp(-x)[..., None] - 1.0
+            positive = net > 0
+            net = np.where(positive, net, 0.0)
+            if sensitivity == 1.0:
+                weight, slope = own_reach * net, np.where(positive, -own_reach * (net + 1.0), 0.0)
+            else:
+                weight = own_reach * net**sensitivity
+                slope = np.where(positive, -own_reach * sensitivity * net ** (sensitivity - 1.0) * (net + 1.0), 0.0)
+            total = rest + weight
+            share = np.where(total > 0, weight / total, 0.0)
+            spend = (share * spend_budgets).sum(axis=-1) + committed
+            spend_slope = (np.where(total > 0, rest / total**2, 0.0) * slope * spend_budgets).sum(axis=-1)
+            unfloored = spend * per_price > floor
+            g = x - np.log(np.maximum(spend * per_price, floor))
+            g_slope = np.where(unfloored, 1.0 - spend_slope / np.where(unfloored, spend, 1.0), 1.0)
+            high = np.where(g > 0, x, high)
+            low = np.where(g > 0, low, x)
+            step = g / g_slope
+            newton = x - step
+            # Newton if it stays strictly inside the bracket (or has converged), else bisection.
+            usable = ((newton > low) & (newton < high)) | (np.abs(step) < ROOT_TOLERANCE)
+            following = np.where(usable, newton, 0.5 * (low + high))
+            done = np.abs(following - x).max(initial=0.0) < ROOT_TOLERANCE
+            x = following
+            if done:
+                break
+    return np.where(has_inventory, x, np.log(floor))

@@ -21,6 +21,7 @@ import numpy as np
 from model.params.schema import Params
 
 NO_PLATFORM = -1
+TASTES = ("quality_taste", "ad_aversion", "price_sensitivity")  # the columns of a tastes matrix
 
 
 def logit_probabilities(utilities: np.ndarray, rationality: float) -> np.ndarray:
@@ -33,9 +34,17 @@ def logit_probabilities(utilities: np.ndarray, rationality: float) -> np.ndarray
 
 def log_sum(utilities: np.ndarray, rationality: float) -> np.ndarray:
     """Expected maximum utility (1/beta) ln sum_j exp(beta V_j): the logit consumer surplus."""
+    return scaled_log_sum(utilities, rationality) / rationality
+
+
+def scaled_log_sum(utilities: np.ndarray, rationality: float) -> np.ndarray:
+    """ln sum_j exp(beta V_j), row by row; -inf for a row with no option at all."""
     scaled = rationality * utilities
-    top = scaled.max(axis=1)
-    return (top + np.log(np.exp(scaled - top[:, None]).sum(axis=1))) / rationality
+    top = scaled.max(axis=1, keepdims=True)
+    top[~np.isfinite(top)] = 0.0  # a row of -inf has nothing to guard against
+    scaled -= top
+    with np.errstate(divide="ignore"):
+        return top[:, 0] + np.log(np.exp(scaled, out=scaled).sum(axis=1))
 
 
 def logit_choice(utilities: np.ndarray, rationality: float, rng: np.random.Generator) -> np.ndarray:
@@ -69,9 +78,7 @@ class Offers:
 class UserSample:
     """A random sample of users, as a platform sees them when it forecasts its demand."""
 
-    quality_taste: np.ndarray
-    ad_aversion: np.ndarray
-    price_sensitivity: np.ndarray
+    tastes: np.ndarray  # users x 3: quality taste, ad aversion, price sensitivity (TASTES)
     affinity: np.ndarray  # users x platform slots
     platform: np.ndarray
     switching_cost: np.ndarray
@@ -85,26 +92,35 @@ def network_term(shares: np.ndarray, interoperability: float) -> np.ndarray:
     return (1.0 - interoperability) * shares + interoperability * connected
 
 
-def option_utilities(
-    quality_taste, ad_aversion, price_sensitivity, affinity, platform, switching_cost, offers: Offers, params: Params
-) -> np.ndarray:
+def offer_levers(offers: Offers) -> np.ndarray:
+    """What each taste multiplies (3 x platform slots): quality, minus ad load, minus price."""
+    return np.vstack([offers.quality, -offers.ad_load, -offers.user_price])
+
+
+def option_utilities(tastes, affinity, platform, switching_cost, offers: Offers, params: Params) -> np.ndarray:
     """Utilities (users x options); the last column is the outside option, if there is one.
 
+    ``tastes`` is users x 3 (TASTES). The taste terms of every option come from one matrix product;
+    the switching cost is charged on every option and refunded on the user's own platform.
     Inactive platforms get -inf so that nobody picks them.
     """
-    network_effect = params.network.effect
-    utilities = (
-        quality_taste[:, None] * offers.quality[None, :]
-        - ad_aversion[:, None] * offers.ad_load[None, :]
-        - price_sensitivity[:, None] * offers.user_price[None, :]
-        + network_effect * offers.network[None, :]
-        + affinity
-    )
-    slots = np.arange(offers.quality.size)
-    leaving = (platform[:, None] != slots[None, :]) & (platform[:, None] != NO_PLATFORM)
-    utilities -= leaving * switching_cost[:, None]
-    utilities[:, ~offers.active] = -np.inf
-    if params.has_outside_option:
-        outside = params.users.outside_utility - np.where(platform != NO_PLATFORM, switching_cost, 0.0)
-        utilities = np.column_stack([utilities, outside])
+    slots = offers.quality.size
+    outside = params.has_outside_option
+    levers = np.zeros((3, slots + outside))
+    levers[:, :slots] = offer_levers(offers)
+    # Options x users, returned transposed (column-major) so that the row-wise logit sums read memory
+    # in order; einsum rather than a BLAS product, whose threads only slow down a product this thin.
+    utilities = np.einsum("to,tu->ou", levers, np.ascontiguousarray(tastes.T, dtype=float)).T
+    common = np.zeros(slots + outside)
+    common[:slots] = params.network.effect * offers.network
+    if outside:
+        common[slots] = params.users.outside_utility
+    utilities += common
+    utilities[:, :slots] += affinity
+    on_platform = np.flatnonzero(platform != NO_PLATFORM)
+    paid = np.zeros(platform.size)
+    paid[on_platform] = switching_cost[on_platform]  # users on no platform have nothing to leave
+    utilities -= paid[:, None]
+    utilities[on_platform, platform[on_platform]] += paid[on_platform]
+    utilities[:, np.flatnonzero(~offers.active)] = -np.inf
     return utilities

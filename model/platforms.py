@@ -24,7 +24,7 @@ import numpy as np
 
 from model.admarket import clear, effectiveness
 from model.captable import CapTable
-from model.choice import NO_PLATFORM, Offers, UserSample
+from model.choice import NO_PLATFORM, Offers, UserSample, option_utilities, scaled_log_sum
 from model.ledger import GOVERNMENT, founders_account, platform_account
 from model.params.schema import Params
 from model.regulation import ad_load_ceiling, excess_profit_tax
@@ -126,12 +126,12 @@ class Platform(mesa.Agent):
         return max(value_per_user * self.users, sentiment * earnings_value, 0.0)
 
     # -- operations ---------------------------------------------------------------------------
-    def monthly_costs(self, users: float, gross_inflow: float, quality_spend: float, user_price: float) -> float:
-        """Fixed + (infrastructure + quality) per user + subsidies + customer acquisition."""
+    def monthly_costs(self, users, gross_inflow, quality_spend, user_price):
+        """Fixed + (infrastructure + quality) per user + subsidies + customer acquisition (floats or arrays)."""
         settings = self.params.platforms
         return (
             settings.fixed_cost * self.params.users.count
-            + (settings.cost_per_user + quality_spend + max(-user_price, 0.0)) * users
+            + (settings.cost_per_user + quality_spend + np.maximum(-user_price, 0.0)) * users
             + settings.acquisition_cost * gross_inflow
         )
 
@@ -185,9 +185,7 @@ class Platform(mesa.Agent):
         users, inflow = self.forecast_users(view, candidates)
         ad_revenue = self.forecast_ad_revenue(view, ad_load, users)
         subscriptions = np.maximum(user_price, 0.0) * users
-        costs = np.array(
-            [self.monthly_costs(u, f, m, p) for u, f, m, p in zip(users, inflow, quality_spend, user_price)]
-        )
+        costs = self.monthly_costs(users, inflow, quality_spend, user_price)
         profit = ad_revenue + subscriptions - costs
         profit = profit - excess_profit_tax(self.params.regulation, profit, self.cap_table.paid_in)
         return profit + view.value_per_user[self.platform_id] * (users - self.users)
@@ -198,64 +196,42 @@ class Platform(mesa.Agent):
         return np.clip(1.0 + self.model.rng.normal(0.0, noise, 3), 0.1, 3.0)
 
     def forecast_users(self, view: MarketView, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Expected users next month and users won, for each candidate, by the logit on samples."""
+        """Expected users next month and users won, for each candidate, by the logit on samples.
+
+        A reviewing user picks this platform with the logit probability, written in its binary
+        form 1 / (1 + exp(others - mine)): ``mine`` is beta V of the candidate offer, ``others`` the
+        log-sum of beta V over every other option, which no candidate changes.
+        """
         s = self.params.platforms
         j = self.platform_id
         beta = self.params.users.rationality
-        taste, aversion, sensitivity = self._perception_error()
+        perception = self._perception_error()
         planned_quality = sustained_quality(candidates[:, 2], self.quality_max, s.quality_spend_half)
         network = self.params.network.effect * view.offers.network[j]
+        # beta V of each candidate is tastes (users x 3) @ levers (3 x candidates) plus per-user terms.
+        levers = beta * np.vstack([planned_quality, -candidates[:, 0], -candidates[:, 1]])
         users = np.zeros(len(candidates))
         inflow = np.zeros(len(candidates))
-        # Each candidate's utility is tastes (users x 3) @ levers (3 x candidates) plus per-user terms.
-        levers = np.vstack([planned_quality, -candidates[:, 0], -candidates[:, 1]])
         for sample in (view.adopters, view.newcomers):
             if sample.platform.size == 0:
                 continue
-            tastes = np.column_stack(
-                [taste * sample.quality_taste, aversion * sample.ad_aversion, sensitivity * sample.price_sensitivity]
-            )
-            leaving = (sample.platform != j) & (sample.platform != NO_PLATFORM)
-            fixed = network + sample.affinity[:, j] - leaving * sample.switching_cost
-            scaled = beta * (tastes @ levers + fixed[:, None])
-            others = self._other_options(view, sample, taste, aversion, sensitivity)
-            choose_me = np.exp(scaled - np.logaddexp(scaled, others[:, None]))
+            tastes = sample.tastes * perception
             here = sample.platform == j
-            won = sample.reviewing[:, None] * choose_me
-            stay = ((1.0 - sample.reviewing) * here).sum()
-            users += sample.weight * (stay + won.sum(axis=0))
-            inflow += sample.weight * won[~here].sum(axis=0)
+            leaving = ~here & (sample.platform != NO_PLATFORM)
+            fixed = beta * (network + sample.affinity[:, j] - leaving * sample.switching_cost)
+            others = self._other_options(view, sample, tastes)
+            with np.errstate(over="ignore"):  # exp -> inf is a probability of 0, as it should be
+                choose_me = 1.0 / (1.0 + np.exp((others - fixed)[:, None] - tastes @ levers))
+            staying = ((1.0 - sample.reviewing) * here).sum()
+            users += sample.weight * (staying + sample.reviewing @ choose_me)
+            inflow += sample.weight * ((sample.reviewing * ~here) @ choose_me)
         return users, inflow
 
-    def _other_options(self, view, sample: UserSample, taste, aversion, sensitivity) -> np.ndarray:
-        """log sum_k exp(beta V_ik) over every option but this platform (rivals as they are now)."""
-        j = self.platform_id
-        offers = view.offers
-        beta = self.params.users.rationality
-        rivals = offers.active.copy()
-        rivals[j] = False
-        columns = []
-        if rivals.any():
-            utilities = (
-                taste * sample.quality_taste[:, None] * offers.quality[None, rivals]
-                - aversion * sample.ad_aversion[:, None] * offers.ad_load[None, rivals]
-                - sensitivity * sample.price_sensitivity[:, None] * offers.user_price[None, rivals]
-                + self.params.network.effect * offers.network[None, rivals]
-                + sample.affinity[:, rivals]
-            )
-            slots = np.flatnonzero(rivals)
-            leaving = (sample.platform[:, None] != slots[None, :]) & (sample.platform[:, None] != NO_PLATFORM)
-            columns.append(beta * (utilities - leaving * sample.switching_cost[:, None]))
-        if self.params.has_outside_option:
-            outside = self.params.users.outside_utility - np.where(
-                sample.platform != NO_PLATFORM, sample.switching_cost, 0.0
-            )
-            columns.append(beta * outside[:, None])
-        if not columns:
-            return np.full(sample.platform.size, -np.inf)
-        stacked = np.concatenate(columns, axis=1)
-        top = stacked.max(axis=1)
-        return top + np.log(np.exp(stacked - top[:, None]).sum(axis=1))
+    def _other_options(self, view: MarketView, sample: UserSample, tastes: np.ndarray) -> np.ndarray:
+        """ln sum_k exp(beta V_ik) over every option but this platform (rivals as they are now)."""
+        utilities = option_utilities(tastes, sample.affinity, sample.platform, sample.switching_cost, view.offers, self.params)
+        utilities[:, self.platform_id] = -np.inf
+        return scaled_log_sum(utilities, self.params.users.rationality)
 
     def forecast_ad_revenue(self, view: MarketView, ad_load: np.ndarray, users: np.ndarray) -> np.ndarray:
         """Ad spend the platform would attract once advertisers have reallocated, per candidate.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.choice import NO_PLATFORM, Offers, UserSample, log_sum, logit_choice, lognormal, option_utilities
+from model.choice import NO_PLATFORM, TASTES, Offers, UserSample, log_sum, logit_choice, lognormal, option_utilities
 from model.params.schema import Params
 
 
@@ -21,10 +21,9 @@ class UserPopulation:
         count = users.count
         self.params = params
         self.rng = rng
-        self.quality_taste = lognormal(rng, users.quality_taste_mean, users.quality_taste_cv, count).astype(np.float32)
-        self.ad_aversion = lognormal(rng, users.ad_aversion_mean, users.ad_aversion_cv, count).astype(np.float32)
-        self.price_sensitivity = lognormal(
-            rng, users.price_sensitivity_mean, users.price_sensitivity_cv, count
+        # One row per user: taste for quality theta, aversion to ads alpha, price sensitivity lambda.
+        self.tastes = np.column_stack(
+            [lognormal(rng, getattr(users, f"{name}_mean"), getattr(users, f"{name}_cv"), count) for name in TASTES]
         ).astype(np.float32)
         slots = params.platforms.count
         self.affinity = (users.platform_affinity * rng.standard_normal((count, slots))).astype(np.float32)
@@ -35,10 +34,15 @@ class UserPopulation:
         self.new_adopters = 0
         self.switchers = 0
         self.arrivals = np.zeros(params.platforms.count, dtype=np.int64)  # users won per platform this month
+        self._recount()
 
     @property
     def count(self) -> int:
         return self.platform.size
+
+    @property
+    def price_sensitivity(self) -> np.ndarray:
+        return self.tastes[:, 2]
 
     # -- adoption -----------------------------------------------------------------------------
     def adopt(self) -> np.ndarray:
@@ -62,9 +66,7 @@ class UserPopulation:
 
     def utilities(self, index, offers: Offers) -> np.ndarray:
         return option_utilities(
-            self.quality_taste[index],
-            self.ad_aversion[index],
-            self.price_sensitivity[index],
+            self.tastes[index],
             self.affinity[index],
             self.platform[index],
             self.switching_cost(index),
@@ -93,8 +95,8 @@ class UserPopulation:
         self.tenure[choosers[moved]] = 0
         self.platform[choosers] = picks
         self.must_choose[:] = False
-        on_platform = self.platform != NO_PLATFORM
-        self.tenure[on_platform] = np.minimum(self.tenure[on_platform] + 1, np.iinfo(np.int16).max)
+        self.tenure += self.platform != NO_PLATFORM  # int16 holds it: runs last at most 6,000 months
+        self._recount()
 
     def release(self, platform_id: int) -> int:
         """Users of a failed platform lose it and must choose again next month."""
@@ -102,19 +104,28 @@ class UserPopulation:
         self.platform[leaving] = NO_PLATFORM
         self.tenure[leaving] = 0
         self.must_choose |= leaving
+        self._recount()
         return int(leaving.sum())
 
     def merge(self, acquired_id: int, acquirer_id: int) -> int:
         """Users of an acquired platform find themselves on the acquirer, with their data and tenure."""
         moving = self.platform == acquired_id
         self.platform[moving] = acquirer_id
+        self._recount()
         return int(moving.sum())
 
     # -- measures -----------------------------------------------------------------------------
+    def by_platform(self, weights=None) -> np.ndarray:
+        """Sum of ``weights`` (default: 1 a user) over each platform slot's users."""
+        slots = self.affinity.shape[1]
+        return np.bincount(self.platform + 1, weights=weights, minlength=slots + 1)[1 : slots + 1]  # 0: no platform
+
+    def _recount(self) -> None:
+        self._counts = self.by_platform()
+
     def counts(self, slots: int) -> np.ndarray:
-        """Users on each platform slot."""
-        on = self.platform[self.platform != NO_PLATFORM]
-        return np.bincount(on, minlength=slots)[:slots]
+        """Users on each platform slot (kept up to date whenever users move)."""
+        return self._counts[:slots].copy()
 
     def surplus_by_platform(self, offers: Offers, slots: int) -> tuple[float, np.ndarray, np.ndarray]:
         """Consumer surplus in dollars: market total, and total and count per current platform.
@@ -122,20 +133,22 @@ class UserPopulation:
         The logit log-sum of each adopted user, divided by its price sensitivity to turn utility
         into dollars (DESIGN §2). Users on no platform are reported in the market total only.
         """
-        adopted = np.flatnonzero(self.adopted)
-        if adopted.size == 0 or (not offers.active.any() and not self.params.has_outside_option):
+        adopted = self.adopted.sum()
+        if adopted == 0 or (not offers.active.any() and not self.params.has_outside_option):
             return 0.0, np.zeros(slots), np.zeros(slots)
-        dollars = log_sum(self.utilities(adopted, offers), self.params.users.rationality) / self.price_sensitivity[adopted]
-        where = self.platform[adopted]
-        on = where != NO_PLATFORM
-        per_platform = np.bincount(where[on], weights=dollars[on], minlength=slots)[:slots]
-        return float(dollars.sum()), per_platform, np.bincount(where[on], minlength=slots)[:slots]
+        # Once most users have adopted, computing everyone's surplus and zeroing the rest is
+        # cheaper than gathering the adopters' rows.
+        users = slice(None) if adopted > self.count / 2 else np.flatnonzero(self.adopted)
+        dollars = log_sum(self.utilities(users, offers), self.params.users.rationality) / self.price_sensitivity[users]
+        dollars = np.where(self.adopted[users], dollars, 0.0)
+        where = self.platform[users] + 1  # 0: no platform
+        per_platform = np.bincount(where, weights=dollars, minlength=slots + 1)[1 : slots + 1]
+        return float(dollars.sum()), per_platform, self.counts(slots)
 
     def mean_switching_cost(self, slots: int) -> np.ndarray:
         """Mean switching cost (utility) of each platform's users: how locked in they are."""
-        on = self.platform != NO_PLATFORM
-        totals = np.bincount(self.platform[on], weights=self.switching_cost(on), minlength=slots)[:slots]
-        counts = np.bincount(self.platform[on], minlength=slots)[:slots]
+        totals = self.by_platform(self.switching_cost())[:slots]
+        counts = self.counts(slots)
         return np.divide(totals, counts, out=np.zeros(slots), where=counts > 0)
 
     def sample(self, size: int, rng: np.random.Generator) -> tuple[UserSample, UserSample]:
@@ -155,9 +168,7 @@ class UserPopulation:
                 reviewing[self.must_choose[take]] = 1.0
             samples.append(
                 UserSample(
-                    quality_taste=self.quality_taste[take],
-                    ad_aversion=self.ad_aversion[take],
-                    price_sensitivity=self.price_sensitivity[take],
+                    tastes=self.tastes[take],
                     affinity=self.affinity[take],
                     platform=self.platform[take] if pool is adopted else np.full(take.size, NO_PLATFORM, np.int16),
                     switching_cost=self.switching_cost(take) if pool is adopted else np.zeros(take.size, np.float32),

@@ -74,3 +74,50 @@ def test_market_clears_at_a_fixed_point_within_half_a_percent():
     )
     spend = (shares * budgets[:, None]).sum(axis=0)
     assert np.allclose(prices, clearing_price(spend, inventory, 0.5), rtol=0.005)
+
+
+def _random_market(rng, platforms, candidates=None):
+    """A random ad market: advertisers, platforms (with a leading candidates axis if asked)."""
+    shape = (platforms,) if candidates is None else (candidates, platforms)
+    advertisers = int(rng.integers(1, 60))
+    users = rng.uniform(0, 1000, shape) * (rng.random(shape) > 0.1)
+    load = rng.uniform(0, 0.6, shape)
+    inventory = users * 1000 * load
+    lead = () if candidates is None else (1,)
+    return dict(
+        committed_spend=rng.uniform(0, 100, shape) * (rng.random() < 0.5),
+        values=rng.lognormal(np.log(12), 0.4, lead + (advertisers,)),
+        budgets=rng.uniform(10, 200, lead + (advertisers,)),
+        reach=np.where(inventory > 0, users / 1000, 0.0), effect=effectiveness(load, 2.0), inventory=inventory,
+        prices=rng.uniform(0.5, 20, shape), sensitivity=float(rng.choice([1.0, 0.5, 2.0])),
+        other_media=float(rng.uniform(0.05, 0.5)), floor=0.5,
+    )
+
+
+def _clearing_error(prices, shares, market, adjusts):
+    """Largest |log price - log clearing price| over the platforms whose price moves and that sell ads."""
+    spend = (shares * market["budgets"][..., :, None]).sum(axis=-2) + market["committed_spend"]
+    gap = np.log(prices) - np.log(clearing_price(spend, market["inventory"], market["floor"]))
+    return np.abs(np.where(adjusts & (market["inventory"] > 0), gap, 0.0)).max()
+
+
+def test_every_moving_price_clears_its_market_on_random_markets():
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        market = _random_market(rng, int(rng.integers(1, 7)))
+        adjusts = rng.random(market["reach"].size) < 0.8
+        prices, shares = clear(adjusts=adjusts, **market)
+        assert _clearing_error(prices, shares, market, adjusts) < 1e-8
+        held = ~adjusts
+        assert np.allclose(prices[held], np.maximum(market["prices"][held], 0.5))
+
+
+def test_one_moving_price_clears_for_every_candidate_at_once():
+    rng = np.random.default_rng(8)
+    for _ in range(100):
+        platforms = int(rng.integers(1, 6))
+        market = _random_market(rng, platforms, candidates=int(rng.integers(1, 30)))
+        adjusts = np.zeros(platforms, bool)
+        adjusts[rng.integers(platforms)] = True
+        prices, shares = clear(adjusts=adjusts, **market)
+        assert _clearing_error(prices, shares, market, adjusts) < 1e-8

@@ -1,0 +1,47 @@
+"""Platforms forecast their demand with the users' own choice rule (the fast path is the formula)."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from model.choice import logit_probabilities, option_utilities
+from model.economy import PlatformEconomy
+from model.platforms import sustained_quality
+from tests.conftest import scenario
+
+
+def brute_force_forecast(platform, view, candidates):
+    """Users and users won for each candidate: the full logit over every option, one candidate at a time."""
+    params = platform.params
+    j = platform.platform_id
+    users, inflow = np.zeros(len(candidates)), np.zeros(len(candidates))
+    for c, (ad_load, price, spend) in enumerate(candidates):
+        offers = view.offers
+        quality = offers.quality.copy()
+        quality[j] = sustained_quality(spend, platform.quality_max, params.platforms.quality_spend_half)
+        loads, prices = offers.ad_load.copy(), offers.user_price.copy()
+        loads[j], prices[j] = ad_load, price
+        candidate_offers = replace(offers, quality=quality, ad_load=loads, user_price=prices)
+        for sample in (view.adopters, view.newcomers):
+            if sample.platform.size == 0:
+                continue
+            utilities = option_utilities(sample.tastes, sample.affinity, sample.platform, sample.switching_cost,
+                                         candidate_offers, params)
+            mine = logit_probabilities(utilities, params.users.rationality)[:, j]
+            here = sample.platform == j
+            users[c] += sample.weight * (sample.reviewing * mine + (1 - sample.reviewing) * here).sum()
+            inflow[c] += sample.weight * (sample.reviewing * mine * ~here).sum()
+    return users, inflow
+
+
+@pytest.mark.parametrize("months", [1, 30])
+def test_forecast_users_is_the_users_logit_rule(months):
+    economy = PlatformEconomy(scenario(users__count=3000, platforms__data_noise=0.0)).run(months)
+    view = economy.market_view()
+    for platform in economy.active_platforms:
+        candidates = platform._candidate_levers()
+        fast = platform.forecast_users(view, candidates)
+        slow = brute_force_forecast(platform, view, candidates)
+        assert np.allclose(fast[0], slow[0], rtol=1e-9)
+        assert np.allclose(fast[1], slow[1], rtol=1e-9, atol=1e-9)
