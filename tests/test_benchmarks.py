@@ -1,0 +1,151 @@
+"""The benchmark script (benchmarks/run.py, issue 6) runs and reports; its references follow the rule.
+
+Benchmarks are not timed tests: nothing here asserts a speed. The script runs once at a tiny size
+(the sweep in one process) and its JSON is checked; the two references are checked against the
+logit probabilities of the choice rule; the targets' verdicts are checked on made-up figures.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from benchmarks import run as bench
+from benchmarks.kernel import KernelMarket
+from benchmarks.reference_mesa import MesaChoiceMarket
+from benchmarks.rule import FixedOffers
+from tests.conftest import BASELINE, ROOT, scenario
+
+TINY = ["--sizes", "500", "--steps", "3", "--mesa-users", "200", "--mesa-steps", "2", "--sanity-users", "3000",
+        "--sanity-steps", "3", "--sweep-runs", "2", "--sweep-users", "500", "--sweep-steps", "2", "--sweep-serial"]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("benchmark") / "latest.json"
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), *TINY, "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(out.read_text()), done.stdout
+
+
+def positive(value) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+
+
+def test_the_script_measures_the_full_model_and_both_references(tiny_run):
+    report, _ = tiny_run
+    assert {"schema", "machine", "settings", "sanity", "measurements", "sweep", "ratios", "targets"} <= set(report)
+    found = {(m["implementation"], m["users"], m["steps"]) for m in report["measurements"]}
+    assert found == {("mesa", 200, 2), ("kernel", 500, 3), ("full", 500, 3)}
+    for m in report["measurements"]:
+        for key in ("step_seconds", "total_seconds", "user_steps_per_second", "ms_per_step", "peak_mb"):
+            assert positive(m[key]), (m["implementation"], key, m[key])
+        assert m["construct_seconds"] >= 0
+        assert m["user_steps_per_second"] == pytest.approx(m["users"] * m["steps"] / m["step_seconds"])
+    full = next(m for m in report["measurements"] if m["implementation"] == "full")
+    assert 0 < full["adopted_user_steps"] <= 500 * 3
+    [ratio] = report["ratios"]
+    assert ratio["users"] == 500 and positive(ratio["full_over_mesa"]) and positive(ratio["full_over_kernel"])
+
+
+def test_the_script_describes_the_machine(tiny_run):
+    machine = tiny_run[0]["machine"]
+    for key in ("cpu", "cores", "ram_gb", "python", "numpy", "mesa", "date"):
+        assert machine[key], key
+    assert machine["mesa"].startswith("3.")
+
+
+def test_the_script_runs_the_sweep(tiny_run):
+    sweep = tiny_run[0]["sweep"]
+    assert sweep["runs"] == sweep["completed"] == 2 and sweep["failed"] == 0
+    assert positive(sweep["runs_per_minute"]) and positive(sweep["minutes"])
+
+
+def test_the_three_implementations_agree_on_market_shares(tiny_run):
+    sanity = tiny_run[0]["sanity"]
+    for check in (sanity["symmetric"], sanity["asymmetric_references"]):
+        assert check["passed"], check
+        for shares in check["shares"].values():
+            assert sum(shares) == pytest.approx(1.0)
+    assert set(sanity["symmetric"]["shares"]) == {"full", "kernel", "mesa"}
+    # The full model kept the offers the references were given.
+    assert sanity["full_model_offers_seen"]["quality"] == pytest.approx(sorted(set(sanity["offers"]["quality"])))
+
+
+def test_the_script_prints_the_table_and_says_what_it_did_not_measure(tiny_run):
+    report, printed = tiny_run
+    assert "full/Mesa" in printed and "full/kernel" in printed and "Targets" in printed
+    assert len(report["targets"]) == 5
+    assert all(t["status"] == "not measured" for t in report["targets"])  # a tiny run stands for no target
+
+
+@pytest.mark.parametrize("Market", [KernelMarket, MesaChoiceMarket])
+def test_a_reference_draws_the_logit_shares(Market):
+    """Identical users, no affinity: the first choice (no network yet) has the logit probabilities."""
+    params = scenario(users__quality_taste_cv=0.0, users__ad_aversion_cv=0.0, users__price_sensitivity_cv=0.0,
+                      users__platform_affinity=0.0, platforms__initial_user_price=1.0)
+    offers = FixedOffers(quality=(1.0, 2.0, 2.5), ad_load=(0.05, 0.2, 0.4), user_price=(1.0, 1.0, 0.0))
+    users = 20_000
+    market = Market(params, users, offers=offers, seed=3)
+    values = np.array([*(np.array(offers.quality) - 3.0 * np.array(offers.ad_load) - np.array(offers.user_price)), 0.0])
+    expected = np.exp(1.5 * values) / np.exp(1.5 * values).sum()
+    assert market.shares() == pytest.approx(expected, abs=5 * 0.5 / math.sqrt(users))
+
+
+@pytest.mark.parametrize("Market", [KernelMarket, MesaChoiceMarket])
+def test_in_a_reference_switching_costs_hold_users_and_tenure_grows(Market):
+    # Everyone is on a platform (no outside option) and nobody can afford to leave it.
+    params = scenario(switching__base_cost=50.0, users__outside_utility="none")
+    market = Market(params, 2000, seed=5)
+    before = market.shares()
+    for _ in range(3):
+        market.step()
+    assert market.shares() == pytest.approx(before)
+    tenure = market.state.tenure if Market is KernelMarket else np.array(market.agents.get("tenure"))
+    platform = market.state.platform if Market is KernelMarket else np.array(market.agents.get("platform"))
+    assert (platform >= 0).all() and set(tenure) == {4}  # a month at entry, then one a step
+
+
+def measurement(implementation, users, steps, speed, total=1.0, peak=500.0):
+    return {"implementation": implementation, "users": users, "steps": steps, "user_steps_per_second": speed,
+            "total_seconds": total, "peak_mb": peak}
+
+
+def test_targets_say_by_how_much_they_are_missed():
+    measurements = [measurement("mesa", 10_000, 5, 100_000.0), measurement("kernel", 100_000, 240, 20e6),
+                    measurement("full", 100_000, 240, 4e6), measurement("full", 1_000_000, 240, 1e6, total=240.0, peak=1500.0)]
+    sweep = {"runs": 200, "users": 10_000, "steps": 240, "workers": 2, "serial": False, "runs_per_minute": 25.0, "failed": 0}
+    verdicts = {t["target"]: t for t in bench.targets(measurements, bench.ratios(measurements), sweep)}
+    mesa, kernel, wall, memory, swept = verdicts.values()
+    assert mesa["status"] == "missed" and mesa["measured"] == pytest.approx(40.0) and "missed by 20%" in mesa["detail"]
+    assert kernel["status"] == "missed" and kernel["measured"] == pytest.approx(5.0) and "missed by 67%" in kernel["detail"]
+    assert wall["status"] == "missed" and "missed by 60 s" in wall["detail"]
+    assert memory["status"] == "met"
+    assert swept["status"] == "met" and swept["measured"] == pytest.approx(8.0)
+
+
+def test_a_short_run_stands_for_no_target_unless_it_already_misses():
+    measurements = [measurement("mesa", 10_000, 5, 100_000.0), measurement("kernel", 100_000, 24, 20e6),
+                    measurement("full", 100_000, 24, 10e6), measurement("full", 1_000_000, 24, 1e6, total=200.0, peak=100.0)]
+    sweep = {"runs": 20, "users": 10_000, "steps": 240, "workers": 2, "serial": False, "runs_per_minute": 10.0, "failed": 0}
+    mesa, kernel, wall, memory, swept = bench.targets(measurements, bench.ratios(measurements), sweep)
+    assert mesa["status"] == kernel["status"] == "indicative only"
+    assert wall["status"] == "missed"  # 200 s in 24 months: 240 months can only take longer
+    assert memory["status"] == "not measured"
+    assert swept["status"] == "projected missed" and swept["measured"] == pytest.approx(20.0)
+
+
+def test_the_sweep_spec_is_a_valid_experiment(tmp_path):
+    from model.experiments import load_experiment
+
+    spec = tmp_path / "sweep.toml"
+    spec.write_text(bench.sweep_spec(str(BASELINE), 7, 1000, 12, 3))
+    experiment = load_experiment(spec)
+    assert experiment.replicates == 7 and experiment.base.users.count == 1000
+    assert [f.values for f in experiment.factors] == [(12,)]
