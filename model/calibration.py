@@ -5,31 +5,16 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
-
 import pandas as pd
-from tqdm.auto import tqdm
 
 from model import metrics
 from model.params.schema import Params
-
-
-def _summary_for_seed(args: tuple[dict, int]) -> dict:
-    from model.economy import PlatformEconomy
-
-    data, seed = args
-    params = Params.model_validate(data)
-    params.simulation.seed = seed
-    return PlatformEconomy(params).run().summary()
+from model.replicates import measure_runs
 
 
 def summaries_over_seeds(params: Params, seeds, processes: int = 2, progress: bool = False) -> list[dict]:
     """Run ``params`` once per seed (in parallel processes) and return each run's summary, in seed order."""
-    jobs = [(params.model_dump(), int(seed)) for seed in seeds]
-    if processes <= 1:
-        return [_summary_for_seed(job) for job in tqdm(jobs, desc="seeds", disable=not progress)]
-    with ProcessPoolExecutor(processes) as pool:
-        return list(tqdm(pool.map(_summary_for_seed, jobs), total=len(jobs), desc="seeds", disable=not progress))
+    return measure_runs([(params, seed) for seed in seeds], processes=processes, progress=progress, desc="seeds")
 
 
 def calibration_markdown(table: pd.DataFrame, seeds: int) -> str:

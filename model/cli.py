@@ -1,4 +1,4 @@
-"""The command line: ``python -m model run | params | validate | calibrate | sweep | summarize | sensitivity``.
+"""The command line: ``python -m model run | params | validate | calibrate | compare | sweep | summarize | sensitivity``.
 
 ``main`` returns the exit code: 0 done, 2 bad parameters or usage, 1 a failure while writing,
 130 interrupted. Parameters are checked before anything is written.
@@ -46,6 +46,15 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--processes", type=int, default=2)
     calibrate.add_argument("--out", type=Path, help="also write the table as Markdown to this file")
     calibrate.add_argument("--odd", type=Path, help="write the table into this ODD document's calibration section")
+    compare = commands.add_parser("compare", help="run scenarios over the same seeds and compare key outcomes (95%% intervals)")
+    compare.add_argument("params", type=Path, nargs="+", help="parameter files (TOML), two or more")
+    compare.add_argument("--seeds", type=int, default=20, help="runs per scenario, seeds 0 .. N-1 (default 20)")
+    compare.add_argument("--processes", type=int, default=2, help="parallel processes (default 2)")
+    compare.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                         help="override a parameter in every scenario, e.g. --set users.count=2000 (repeatable)")
+    compare.add_argument("--steps", type=int, help="months to simulate (sets simulation.steps)")
+    compare.add_argument("--out", type=Path, default=Path("results/compare"),
+                         help="folder for compare.csv, compare_runs.csv and compare.png (default results/compare)")
     _add_experiment_commands(commands)
     return parser
 
@@ -136,7 +145,7 @@ def _sensitivity(args) -> int:
 def _overrides(args) -> dict:
     """--set pairs, then --seed and --steps (which win over a --set of the same key)."""
     overrides = dict(parse_override(text) for text in args.overrides)
-    if args.seed is not None:
+    if getattr(args, "seed", None) is not None:
         overrides["simulation.seed"] = args.seed
     if args.steps is not None:
         overrides["simulation.steps"] = args.steps
@@ -240,7 +249,33 @@ def replace_section(path: Path, name: str, content: str) -> None:
     path.write_text(f"{head}{start}\n{content}{end}{tail}", encoding="utf-8")
 
 
-COMMANDS = {"run": _run, "params": _params, "validate": _validate, "calibrate": _calibrate}
+def _compare(args) -> int:
+    names = [path.stem for path in args.params]
+    if len(args.params) < 2:
+        raise ParamsError("compare: give two or more parameter files")
+    if len(set(names)) < len(names):
+        names = [str(path) for path in args.params]  # same file names in different folders
+    overrides = _overrides(args)
+    if args.seeds < 2:
+        raise ParamsError(f"--seeds {args.seeds}: at least 2 seeds are needed for a confidence interval")
+    scenarios = {name: load_params(path, overrides) for name, path in zip(names, args.params)}  # all checked first
+    from model.compare import compare, comparison_table, write_comparison
+
+    try:
+        runs, summary = compare(scenarios, args.seeds, args.processes, progress=sys.stderr.isatty())
+    except KeyboardInterrupt:
+        print("interrupted: nothing written", file=sys.stderr)
+        return 130
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_columns", None, "display.max_colwidth", 40):
+        print(comparison_table(summary).to_string())
+    files = write_comparison(runs, summary, args.out)
+    print(f"{args.seeds} seeds per scenario; mean [95% interval]; written: {', '.join(str(f) for f in files)}")
+    return 0
+
+
+COMMANDS = {"run": _run, "params": _params, "validate": _validate, "calibrate": _calibrate, "compare": _compare}
 COMMANDS.update({"sweep": _sweep, "summarize": _summarize, "sensitivity": _sensitivity})
 
 

@@ -150,6 +150,15 @@ class PlatformEconomy(mesa.Model):
         funding = self.params.funding
         return self.sentiment * funding.expected_margin_per_user * funding.user_value_months
 
+    def value_per_user_of(self, platform: Platform) -> float:
+        """What the funding market pays for one of this platform's users.
+
+        Investors bet on the platform they expect to win the market: a user of the leader is worth
+        the full value per user, a rival's user (its users / the leader's) ** funding.winner_take_all
+        of it (0: the same for every platform).
+        """
+        return self.value_per_user * self.promise(platform) ** self.params.funding.winner_take_all
+
     def promise(self, platform: Platform) -> float:
         """How the platform compares with the leader in investors' eyes: users (plus a prior) / leader's."""
         prior = self.params.funding.judgement_users * self.params.users.count
@@ -178,7 +187,7 @@ class PlatformEconomy(mesa.Model):
                 systemic = self.is_systemic(platform)
                 patience = max((i.effective_patience(systemic) for i in self.investors if i.capital > 0), default=0.0)
                 runway = (patience - platform.months_of_losses) / funding.round_months
-                growth = self.value_per_user * float(np.clip(runway, 0.0, 1.0))
+                growth = self.value_per_user_of(platform) * float(np.clip(runway, 0.0, 1.0))
             values[platform.platform_id] = max(growth, earnings)
         return values
 
@@ -307,13 +316,13 @@ class PlatformEconomy(mesa.Model):
             return
         raised = min(wanted, available)
         purchases = [(i.account, raised * i.capital / available) for i in backers]
-        platform.issue_shares(purchases, self.sentiment, self.value_per_user, "equity")
+        platform.issue_shares(purchases, self.sentiment, self.value_per_user_of(platform), "equity")
 
     def _rescue(self, platform: Platform, amount: float) -> None:
         government = self.government
         government.levy(amount)
         if government.policy.form == "equity":
-            platform.issue_shares([(GOVERNMENT, amount)], self.sentiment, self.value_per_user, "bailout")
+            platform.issue_shares([(GOVERNMENT, amount)], self.sentiment, self.value_per_user_of(platform), "bailout")
         else:
             self.ledger.transfer(self.month, GOVERNMENT, platform.account, amount, "bailout")
             if government.policy.form == "loan":
@@ -344,7 +353,7 @@ class PlatformEconomy(mesa.Model):
             return
         target = max(rising, key=lambda p: p.users)
         value = self.user_values()[leader.platform_id]
-        price = leader.acquisition_offer(target.users, target.valuation(self.sentiment, self.value_per_user), value)
+        price = leader.acquisition_offer(target.users, target.valuation(self.sentiment, self.value_per_user_of(target)), value)
         if not price:
             return
         merged_share = (leader.users + target.users) / total
@@ -458,7 +467,7 @@ class PlatformEconomy(mesa.Model):
                     "costs": p.costs,
                     "profit": p.profit,
                     "cash": p.cash,
-                    "valuation": p.valuation(self.sentiment, self.value_per_user),
+                    "valuation": p.valuation(self.sentiment, self.value_per_user_of(p)),
                     "status": p.status,
                     "ad_revenue": p.ad_revenue,
                     "subscription_revenue": p.subscription_revenue,
@@ -499,7 +508,7 @@ class PlatformEconomy(mesa.Model):
         pioneer_rounds = self.params.funding.pioneer_rounds
         for platform in self.platforms:
             outstanding = platform.cap_table.shares_outstanding
-            value = platform.valuation(self.sentiment, self.value_per_user)
+            value = platform.valuation(self.sentiment, self.value_per_user_of(platform))
             for h in platform.cap_table.holdings:
                 holding_value = value * h.shares / outstanding if outstanding else 0.0
                 rows.append(

@@ -95,3 +95,23 @@ def test_users_of_a_failed_platform_must_choose_again_next_month():
     assert economy.users.adopted[stranded].all()
     rejoined = economy.users.platform[stranded] >= 0
     assert rejoined.mean() > 0.5  # most chose another platform at once (some may prefer none)
+
+
+@pytest.fixture(scope="module")
+def crunch_scenarios(root):
+    """The scenario files, smaller: the same funding crunch with and without the state's rescue."""
+    folder = root / "params" / "scenarios"
+    return {name: [run(scenario(folder / f"{name}.toml", users__count=2000, simulation__seed=s)) for s in SEEDS]
+            for name in ("no_bailout", "bailout")}
+
+
+def test_the_bailout_scenario_rescues_platforms_the_no_bailout_scenario_lets_fail(crunch_scenarios):
+    def total(name, key):
+        return sum(e.summary()["public_cost"][key] for e in crunch_scenarios[name])
+
+    def failures(name):
+        return sum(e.summary()["failures"] for e in crunch_scenarios[name])
+
+    assert total("no_bailout", "rescues") == 0 and total("no_bailout", "disbursed") == 0
+    assert total("bailout", "rescues") > 0 and total("bailout", "disbursed") > 0
+    assert failures("bailout") < failures("no_bailout")

@@ -19,6 +19,7 @@ POLICIES = {
     "tax": {"regulation__excess_profit_tax": 0.5},
     "acquisitions": {"acquisitions__enabled": True},
     "merger_control": {"acquisitions__enabled": True, "regulation__max_share": 0.6},
+    "interoperability": {"regulation__interoperability": 0.7},  # as params/scenarios/interoperability.toml
 }
 
 
@@ -108,7 +109,7 @@ def test_an_acquisition_pays_the_targets_shareholders_and_moves_its_users():
     assert target_holders["paid_out"].sum() >= deal["price"] - 1e-6
 
 
-@pytest.mark.parametrize("name", ["ad_cap", "antitrust", "killer_acquisitions", "excess_profit_tax"])
+@pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "params" / "scenarios").glob("*.toml")))
 def test_policy_scenario_files_turn_their_mechanism_on(name):
     from model import load_params
 
@@ -116,4 +117,12 @@ def test_policy_scenario_files_turn_their_mechanism_on(name):
     baseline = scenario()
     assert params != baseline
     text = (ROOT / "params" / "scenarios" / f"{name}.toml").read_text()
-    assert text.startswith("#"), "a scenario file opens with the question it answers"
+    assert text.startswith("#") and "# Question:" in text, "a scenario file opens with the question it answers"
+
+
+def test_interoperability_weakens_lock_in_and_leaves_users_more_surplus():
+    leader = lambda economy: metrics.leader_series(economy.platform_frame())  # noqa: E731
+    lock_in = lambda economy: leader(economy)["mean_switching_cost"].iloc[-60:].mean()  # noqa: E731
+    late_surplus = lambda economy: leader(economy)["user_surplus"].iloc[-60:].mean()  # noqa: E731
+    assert mean_over_runs(lock_in, "interoperability") < mean_over_runs(lock_in, "baseline")
+    assert mean_over_runs(late_surplus, "interoperability") > mean_over_runs(late_surplus, "baseline")

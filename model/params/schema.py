@@ -156,6 +156,9 @@ class Funding(Table):
     round_months: float = knob(18.0, "months", "Months of burn a funding round raises.", gt=0)
     runway_trigger_months: float = knob(6.0, "months", "A platform raises a round when its cash covers fewer months of burn.", ge=0)
     min_share_of_leader: float = knob(0.25, "-", "Investors fund only platforms with at least this fraction of the leader's users.", ge=0, le=1)
+    winner_take_all: float = knob(
+        0.0, "-", "Investors' bet on the leader: a rival's user is worth (its users / the leader's) to this power of a leader's user (0: all alike).", ge=0, le=10
+    )
     judgement_users: float = knob(
         0.02, "share of potential users", "Users investors add to every platform before comparing it with the leader (early noise).", ge=0, le=1
     )

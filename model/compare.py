@@ -1,0 +1,114 @@
+"""Scenarios side by side: each run over the same seeds, key outcomes with 95% confidence intervals.
+
+    python -m model compare params/baseline.toml params/scenarios/ad_cap.toml --seeds 20 --out results/compare
+
+Every scenario runs once per seed (0 .. seeds-1, the same seeds for all: common random numbers),
+in parallel processes; each run is reduced to the outcomes below; the table gives each
+scenario's mean over seeds with a Student-t 95% interval (``model.experiments.analysis``).
+Money is per potential user, so scenarios of different sizes compare.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from model import metrics
+from model.charts import _inline, _title, save_png
+from model.experiments.analysis import point_summary, wide_summary
+from model.params import Params
+from model.replicates import measure_runs
+
+# Each outcome: (label, what it is). Computed by ``outcomes``.
+OUTCOMES = {
+    "final_hhi": ("Final HHI", "HHI of user shares in the last month (1: one platform holds everyone)"),
+    "leader_peak_ad_load": ("Leader's peak ad load", "highest ad load the eventual leader set (share of the feed)"),
+    "users_surplus": ("Users' surplus", "consumer surplus summed over the run, $ per potential user"),
+    "advertisers_surplus": ("Advertisers' surplus", "advertisers' value minus spend summed over the run, $ per potential user"),
+    "platform_profits": ("Platforms' profits", "all platforms' profits summed over the run, $ per potential user"),
+    "pioneer_multiple": ("Pioneer investors' multiple", "(paid out + value held) / invested, founding rounds' investors"),
+    "late_multiple": ("Late investors' multiple", "(paid out + value held) / invested, later rounds' investors"),
+    "public_cost": ("Public cost", "rescues disbursed minus recovered, $ per potential user"),
+    "failures": ("Failures", "platforms that failed during the run"),
+}
+
+
+def outcomes(economy) -> dict[str, float]:
+    """A finished run's key outcomes (the keys of OUTCOMES)."""
+    model_frame, platforms, investors = economy.model_frame(), economy.platform_frame(), economy.investor_frame()
+    per_user = 1.0 / economy.params.users.count
+    leader = metrics.leader_series(platforms)
+    last = model_frame.iloc[-1]
+    return {
+        "final_hhi": float(last["hhi"]),
+        "leader_peak_ad_load": float(leader["ad_load"].max()),
+        "users_surplus": float(model_frame["consumer_surplus"].sum() * per_user),
+        "advertisers_surplus": float(model_frame["advertiser_surplus"].sum() * per_user),
+        "platform_profits": float(model_frame["platform_profit"].sum() * per_user),
+        "pioneer_multiple": _multiple(investors[investors["pioneer"]]),
+        "late_multiple": _multiple(investors[~investors["pioneer"]]),
+        "public_cost": float(last["public_cost"] * per_user),
+        "failures": float(last["failures"]),
+    }
+
+
+def _multiple(holdings: pd.DataFrame) -> float:
+    """Pooled multiple on invested capital of these holdings (NaN if nobody invested)."""
+    invested = holdings["invested"].sum() if len(holdings) else 0.0
+    return float((holdings["paid_out"].sum() + holdings["holding_value"].sum()) / invested) if invested > 0 else np.nan
+
+
+def compare(scenarios: dict[str, Params], seeds: int = 20, processes: int = 2, progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(runs, summary): one row per scenario and seed; one row per scenario and outcome, with 95% intervals."""
+    names = list(scenarios)
+    jobs = [(scenarios[name], seed) for name in names for seed in range(seeds)]
+    measured = measure_runs(jobs, outcomes, processes=processes, progress=progress, desc="runs")
+    runs = pd.DataFrame(measured)
+    runs.insert(0, "seed", [seed for _, seed in jobs])
+    runs.insert(0, "scenario", [name for name in names for _ in range(seeds)])
+    runs.insert(0, "point", [names.index(name) for name in runs["scenario"]])
+    runs["status"] = "ok"
+    summary = point_summary(runs, ["scenario"], list(OUTCOMES))
+    return runs.drop(columns=["point", "status"]), summary.drop(columns=["point", "ok", "failed"])
+
+
+def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Outcomes as rows, scenarios as columns, each cell 'mean [low, high]' (for the terminal)."""
+    shown = summary.assign(point=summary["scenario"], ok=summary["n"], failed=0)
+    wide = wide_summary(shown, ["scenario"]).set_index("scenario").drop(columns=["point", "runs ok", "failed"])
+    table = wide.T[list(dict.fromkeys(summary["scenario"]))].rename(index={key: label for key, (label, _) in OUTCOMES.items()})
+    table.index.name = "outcome"
+    return table
+
+
+def comparison_chart(summary: pd.DataFrame) -> alt.VConcatChart:
+    """One small panel per outcome: each scenario's mean with its 95% interval."""
+    order = list(dict.fromkeys(summary["scenario"]))
+    panels = []
+    for key, (label, meaning) in OUTCOMES.items():
+        data = summary[summary["output"] == key][["scenario", "mean", "ci95_low", "ci95_high"]]
+        base = alt.Chart(_inline(data)).encode(y=alt.Y("scenario:N", sort=order, title=None))
+        bars = base.mark_rule(strokeWidth=2).encode(x=alt.X("ci95_low:Q", title=label, scale=alt.Scale(zero=False)),
+                                                    x2="ci95_high:Q")
+        points = base.mark_point(filled=True, size=60).encode(
+            x="mean:Q", color=alt.Color("scenario:N", sort=order, legend=None),
+            tooltip=["scenario:N", alt.Tooltip("mean:Q", format=".3g"), alt.Tooltip("ci95_low:Q", format=".3g"),
+                     alt.Tooltip("ci95_high:Q", format=".3g")])
+        panels.append(alt.layer(bars, points).properties(width=260, height=22 * len(order), title=_title(label, meaning)))
+    rows = [alt.hconcat(*panels[i:i + 3]) for i in range(0, len(panels), 3)]
+    return alt.vconcat(*rows).properties(title=_title("Scenarios compared over the same seeds",
+                                                      "Dot: mean over seeds; line: its 95% confidence interval."))
+
+
+def write_comparison(runs: pd.DataFrame, summary: pd.DataFrame, out: str | Path) -> list[Path]:
+    """compare_runs.csv, compare.csv (tidy summary) and compare.png in ``out``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = [out / "compare_runs.csv", out / "compare.csv", out / "compare.png"]
+    runs.to_csv(files[0], index=False)
+    summary.to_csv(files[1], index=False)
+    save_png(comparison_chart(summary), files[2])
+    return files

@@ -1,0 +1,64 @@
+"""`python -m model compare`: scenarios over the same seeds, key outcomes with 95% intervals."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model.compare import OUTCOMES, compare, comparison_table, outcomes
+from model.economy import PlatformEconomy
+from tests.conftest import ROOT, scenario
+from tests.test_cli import cli
+
+SMALL = {"users__count": 800, "simulation__steps": 36}
+SMALL_SET = ["--set", "users.count=800", "--steps", "36"]
+
+
+def test_outcomes_are_read_from_the_run():
+    economy = PlatformEconomy(scenario(**SMALL, bailout__enabled=True)).run()
+    measured = outcomes(economy)
+    assert set(measured) == set(OUTCOMES)
+    frame = economy.model_frame()
+    assert measured["final_hhi"] == frame["hhi"].iloc[-1]
+    assert measured["users_surplus"] == pytest.approx(frame["consumer_surplus"].sum() / 800)
+    assert measured["failures"] == frame["failures"].iloc[-1]
+    assert 0 <= measured["leader_peak_ad_load"] <= economy.params.platforms.max_ad_load
+
+
+def test_the_same_seeds_run_every_scenario_so_identical_scenarios_agree_exactly():
+    runs, summary = compare({"a": scenario(**SMALL), "b": scenario(**SMALL)}, seeds=2, processes=1)
+    a, b = (runs[runs["scenario"] == name].drop(columns="scenario").reset_index(drop=True) for name in "ab")
+    pd.testing.assert_frame_equal(a, b)
+    assert list(runs["seed"]) == [0, 1, 0, 1]
+
+
+def test_each_outcome_has_a_mean_inside_its_95_percent_interval():
+    _, summary = compare({"baseline": scenario(**SMALL), "ad_cap": scenario(**SMALL, regulation__ad_load_cap=0.1)},
+                         seeds=3, processes=2)
+    assert set(summary["output"]) == set(OUTCOMES) and list(dict.fromkeys(summary["scenario"])) == ["baseline", "ad_cap"]
+    finite = summary.dropna(subset=["ci95_low"])
+    assert (finite["ci95_low"] <= finite["mean"] + 1e-12).all() and (finite["mean"] <= finite["ci95_high"] + 1e-12).all()
+    capped = summary[(summary["scenario"] == "ad_cap") & (summary["output"] == "leader_peak_ad_load")]["mean"].iloc[0]
+    assert capped <= 0.1 + 1e-12
+    table = comparison_table(summary)
+    assert list(table.columns) == ["baseline", "ad_cap"] and len(table) == len(OUTCOMES)
+
+
+def test_compare_prints_the_table_and_writes_csv_and_chart(tmp_path):
+    result = cli("compare", "params/baseline.toml", "params/scenarios/ad_cap.toml", "--seeds", "2", *SMALL_SET,
+                 "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "Final HHI" in result.stdout and "ad_cap" in result.stdout and "baseline" in result.stdout
+    assert {p.name for p in tmp_path.iterdir()} == {"compare.csv", "compare_runs.csv", "compare.png"}
+    assert len(pd.read_csv(tmp_path / "compare_runs.csv")) == 4
+
+
+@pytest.mark.parametrize("args, message", [
+    (["params/baseline.toml"], "two or more"),
+    (["params/baseline.toml", "params/scenarios/ad_cap.toml", "--seeds", "1"], "at least 2 seeds"),
+    (["params/baseline.toml", "params/scenarios/nope.toml"], "nope.toml"),
+    (["params/baseline.toml", "params/scenarios/ad_cap.toml", "--set", "network.efect=2"], "network.effect"),
+])
+def test_bad_comparisons_are_refused_before_anything_runs(tmp_path, args, message):
+    result = cli("compare", *args, "--out", str(tmp_path / "out"))
+    assert result.returncode == 2 and message in result.stderr
+    assert not (tmp_path / "out").exists()
