@@ -6,8 +6,9 @@ One step is one month, in this fixed order:
 2. newcomers and reviewing users choose a platform (logit);
 3. advertisers spread their budgets, ad prices clear, advertisers pay platforms;
 4. households pay subscriptions; platforms pay their costs and rebuild or erode quality;
-5. finance: platforms short of runway raise rounds; profitable ones repay rescue loans and pay
-   out; a platform that still cannot pay is rescued (if systemic and bailouts are on) or fails;
+5. finance: platforms short of runway raise rounds (and, if lending is on, borrow what investors
+   did not provide); profitable ones repay loans and pay out; a platform that still cannot pay is
+   rescued (if systemic and bailouts are on) or fails, and its lenders write its debt off;
    if acquisitions are on, the leader may buy a rising rival unless merger control blocks it;
 6. adaptive platforms set next month's levers;
 7. the funding market's sentiment follows market growth and failures; the month is recorded.
@@ -28,6 +29,7 @@ from model.choice import Offers, lognormal, network_term
 from model.government import Government
 from model.investors import Investor, is_promising
 from model.ledger import ADVERTISERS, GOVERNMENT, HOUSEHOLDS, OUTSIDE, Ledger
+from model.lenders import Lender
 from model.params.schema import Params
 from model.regulation import merger_allowed
 from model.platforms import ACQUIRED, FAILED, RESCUED, MarketView, Platform
@@ -47,6 +49,7 @@ class PlatformEconomy(mesa.Model):
         self.advertisers = self._create_advertisers()
         self.investors = self._create_investors()
         self.government = Government(self, params)
+        self.lender = Lender(self, params) if params.lending.enabled else None
         self.sentiment = params.market.initial_sentiment
         self.adoption_history: list[int] = [0]
         self.failure_months: list[int] = []
@@ -111,6 +114,8 @@ class PlatformEconomy(mesa.Model):
         view = self.market_view()
         for platform in self.platforms:
             platform.set_levers(view)
+        if self.lender:
+            self.lender.recover()
         self._update_sentiment()
         self._record()
 
@@ -291,8 +296,11 @@ class PlatformEconomy(mesa.Model):
         funding = self.params.funding
         for platform in self.active_platforms:
             self._service_public_loan(platform)
+            self._repay_debt(platform)
             if platform.cash < 0 or platform.cash < funding.runway_trigger_months * platform.burn:
                 self._raise_round(platform)
+                if self.lender and platform.cash < funding.runway_trigger_months * platform.burn:
+                    self._borrow(platform)
             if platform.cash < 0:
                 total = sum(p.users for p in self.platforms)
                 share = platform.users / total if total else 0.0
@@ -317,6 +325,22 @@ class PlatformEconomy(mesa.Model):
         raised = min(wanted, available)
         purchases = [(i.account, raised * i.capital / available) for i in backers]
         platform.issue_shares(purchases, self.sentiment, self.value_per_user_of(platform), "equity")
+
+    def _borrow(self, platform: Platform) -> None:
+        """What investors did not provide, lenders lend against the valuation, up to their credit line."""
+        wanted = self.params.funding.round_months * platform.burn + max(0.0, -platform.cash)
+        valuation = platform.valuation(self.sentiment, self.value_per_user_of(platform))
+        amount = min(wanted, self.lender.credit_line(valuation, platform.debt))
+        if amount > 0:
+            self.ledger.transfer(self.month, self.lender.account, platform.account, amount, "loan")
+            platform.debt += amount
+
+    def _repay_debt(self, platform: Platform) -> None:
+        """A profitable platform repays its lenders' principal out of profit (interest is a monthly cost)."""
+        repayment = min(platform.debt, max(platform.profit, 0.0), max(platform.cash, 0.0))
+        if repayment > 0:
+            self.ledger.transfer(self.month, platform.account, self.lender.account, repayment, "debt_repayment")
+            platform.debt -= repayment
 
     def _rescue(self, platform: Platform, amount: float) -> None:
         government = self.government
@@ -375,6 +399,8 @@ class PlatformEconomy(mesa.Model):
             self.ledger.transfer(self.month, target.account, acquirer.account, target.cash, "merger")
         acquirer.public_loan += target.public_loan
         target.public_loan = 0.0
+        acquirer.debt += target.debt
+        target.debt = 0.0
         moved = self.users.merge(target.platform_id, acquirer.platform_id)
         acquirer.users += moved
         target.users = 0
@@ -385,6 +411,9 @@ class PlatformEconomy(mesa.Model):
         if platform.cash < 0:
             self.ledger.transfer(self.month, OUTSIDE, platform.account, -platform.cash, "creditor_loss")
         platform.status = FAILED
+        if self.lender:
+            self.lender.write_off(platform.debt)
+        platform.debt = 0.0
         self.users.release(platform.platform_id)
         self.failure_months.append(self.month)
 
@@ -449,6 +478,9 @@ class PlatformEconomy(mesa.Model):
                 "public_revenue": self.government.tax_revenue,
                 "acquisitions": sum(not deal["blocked"] for deal in self.acquisitions),
                 "blocked_mergers": sum(deal["blocked"] for deal in self.acquisitions),
+                "debt": float(sum(p.debt for p in self.platforms)),
+                "lender_losses": self.lender.losses if self.lender else 0.0,
+                "credit_appetite": self.lender.appetite if self.lender else np.nan,
             }
         )
         for p in self.platforms:
@@ -481,6 +513,7 @@ class PlatformEconomy(mesa.Model):
                     "months_of_losses": p.months_of_losses,
                     "mean_switching_cost": float(self._measures["switching_cost"][j]),
                     "public_loan": p.public_loan,
+                    "debt": p.debt,
                     "tax": p.tax,
                 }
             )

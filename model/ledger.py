@@ -26,6 +26,10 @@ def investor_account(investor_id: int) -> str:
     return f"investor:{investor_id}"
 
 
+def lender_account(lender_id: int) -> str:
+    return f"lender:{lender_id}"
+
+
 def founders_account(platform_id: int) -> str:
     return f"founders:{platform_id}"
 

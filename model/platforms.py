@@ -25,7 +25,7 @@ import numpy as np
 from model.admarket import clear, effectiveness
 from model.captable import CapTable
 from model.choice import NO_PLATFORM, Offers, UserSample, option_utilities, scaled_log_sum
-from model.ledger import GOVERNMENT, founders_account, platform_account
+from model.ledger import GOVERNMENT, founders_account, lender_account, platform_account
 from model.params.schema import Params
 from model.regulation import ad_load_ceiling, excess_profit_tax
 
@@ -73,6 +73,7 @@ class Platform(mesa.Agent):
         self.ad_price = settings.initial_ad_price
         self.cap_table = CapTable()
         self.public_loan = 0.0
+        self.debt = 0.0  # owed to lenders (lending.enabled)
         self.months_of_losses = 0  # months, since founding, whose last twelve months lost money
         self.last_year_profits: list[float] = []
         self.users = 0
@@ -136,7 +137,7 @@ class Platform(mesa.Agent):
         )
 
     def pay_costs(self) -> None:
-        """Pay this month's operating costs, subsidies and any excess-profit tax; rebuild or erode quality."""
+        """Pay this month's operating costs, subsidies, interest and any excess-profit tax; rebuild or erode quality."""
         if not self.active:
             return
         settings = self.params.platforms
@@ -146,7 +147,10 @@ class Platform(mesa.Agent):
         ledger.transfer(step, self.account, "outside", operating, "operating_costs")
         if subsidies:
             ledger.transfer(step, self.account, "households", subsidies, "subsidy")
-        self.costs = operating + subsidies
+        interest = self.debt * self.params.lending.interest_rate
+        if interest:
+            ledger.transfer(step, self.account, lender_account(0), interest, "interest")
+        self.costs = operating + subsidies + interest
         self.tax = float(excess_profit_tax(self.params.regulation, self.profit, self.cap_table.paid_in))
         if self.tax:
             ledger.transfer(step, self.account, GOVERNMENT, self.tax, "excess_profit_tax")

@@ -87,11 +87,15 @@ def test_investors_paid_out_equals_dividends_in_the_ledger():
     tax=st.floats(0, 1),
     acquisitions=st.booleans(),
     max_share=st.floats(0.05, 1),
+    lending=st.booleans(),
+    leverage=st.floats(0, 3),
+    lender_capital=st.floats(0, 300),
+    winner_take_all=st.floats(0, 3),
     seed=st.integers(0, 10_000),
 )
 def test_money_is_conserved_on_random_valid_parameters(
     users, platforms, advertisers, investors, network, interop, capital, bailout, form, belief, strategy, outside,
-    ad_cap, tax, acquisitions, max_share, seed,
+    ad_cap, tax, acquisitions, max_share, lending, leverage, lender_capital, winner_take_all, seed,
 ):
     params = scenario(
         users__count=users,
@@ -110,6 +114,10 @@ def test_money_is_conserved_on_random_valid_parameters(
         regulation__excess_profit_tax=tax,
         regulation__max_share=max_share,
         acquisitions__enabled=acquisitions,
+        lending__enabled=lending,
+        lending__leverage_cap=leverage,
+        lending__capital_per_user=lender_capital,
+        funding__winner_take_all=winner_take_all,
         simulation__steps=36,
         simulation__seed=seed,
     )

@@ -189,6 +189,15 @@ class Bailout(Table):
     loan_rate: float = knob(0.004, "1/month", "Monthly interest on rescue loans.", ge=0, le=1)
 
 
+class Lending(Table):
+    enabled: bool = knob(False, "-", "Whether platforms may borrow from lenders against their valuation.")
+    capital_per_user: float = knob(100.0, "$/potential user", "Lenders' capital at the start, per potential user.", ge=0)
+    interest_rate: float = knob(0.008, "1/month", "Monthly interest on platforms' debt, paid in cash.", ge=0, le=1)
+    leverage_cap: float = knob(0.3, "-", "Most debt a platform may carry, as a fraction of its valuation.", ge=0, le=10)
+    tightening: float = knob(0.5, "-", "Share of lenders' appetite lost at each default (credit tightens for everyone).", ge=0, le=1)
+    recovery_months: float = knob(24.0, "months", "Time constant with which lenders' appetite recovers after defaults.", ge=1)
+
+
 class Params(Table):
     """All parameters of one run. Tables map one-to-one to TOML tables."""
 
@@ -204,6 +213,7 @@ class Params(Table):
     funding: Funding = Field(default_factory=Funding)
     market: Market = Field(default_factory=Market)
     bailout: Bailout = Field(default_factory=Bailout)
+    lending: Lending = Field(default_factory=Lending)
 
     @field_validator("*", mode="before")
     @classmethod
