@@ -2,7 +2,8 @@
 
 Every chart puts months on the x axis (ticks labelled in years) and shades the phases detected
 in the model frame's ``phase`` column behind the data. Each platform keeps one colour in every
-chart. Data are embedded in the specs (never a URL), so the charts render without the internet.
+chart. Data are embedded in the specs (never a URL), so the charts render without the internet;
+:func:`use_offline_renderer` makes notebooks draw them without the internet too.
 """
 
 from __future__ import annotations
@@ -325,3 +326,18 @@ def save_png(chart: alt.TopLevelMixin, path: str | Path, scale: float = 2) -> Pa
         spec = chart.to_json()
     path.write_bytes(vl_convert.vegalite_to_png(spec, scale=scale))
     return path
+
+
+def use_offline_renderer() -> str:
+    """Draw Altair charts in Jupyter without the internet; call it in a notebook's first cell.
+
+    Altair's default renderer loads Vega from a CDN, and JupyterLab 4's own Vega renderer only
+    knows Vega-Lite 5 (Altair 6 writes Vega-Lite 6). The ``jupyter`` renderer shows each chart as
+    an anywidget (:class:`altair.JupyterChart`) whose JavaScript, in offline mode, is the Vega,
+    Vega-Lite and vega-embed bundle that vl-convert ships, so nothing is fetched. Idempotent:
+    calling it again changes nothing. Returns the renderer's name.
+    """
+    if alt.renderers.active != "jupyter" or not alt.renderers.options.get("offline"):
+        alt.renderers.enable("jupyter", offline=True)
+    alt.JupyterChart.enable_offline(True)  # bundles the JavaScript once (about a second), then a no-op
+    return alt.renderers.active

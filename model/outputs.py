@@ -1,4 +1,4 @@
-"""A run's results on disk: parameters, frames, ledger, summary and charts, written all or nothing."""
+"""A run's results on disk: parameters, frames, ledger, summary, charts and report, written all or nothing."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 from model.charts import run_charts, save_png
 from model.params import params_to_toml
+from model.report import write_report
 
 
 def write_run(economy, out_dir: str | Path) -> Path:
@@ -28,10 +29,13 @@ def write_run(economy, out_dir: str | Path) -> Path:
         platforms.to_csv(staging / "platforms.csv", index=False)
         economy.investor_frame().to_csv(staging / "investors.csv", index=False)
         ledger.to_parquet(staging / "ledger.parquet", index=False)
-        (staging / "summary.json").write_text(json.dumps(economy.summary(), indent=2), encoding="utf-8")
+        summary = economy.summary()
+        (staging / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
         (staging / "charts").mkdir()
-        for name, chart in run_charts(model_frame, platforms, ledger).items():
+        charts = run_charts(model_frame, platforms, ledger)
+        for name, chart in charts.items():
             save_png(chart, staging / "charts" / f"{name}.png")
+        write_report(staging / "report.html", charts, summary, economy.params)
         if out_dir.exists():
             shutil.rmtree(out_dir)
         staging.rename(out_dir)

@@ -1,0 +1,506 @@
+"""The notebooks and the HTML report in a real browser, offline.
+
+Starts JupyterLab on 127.0.0.1 (a free port, a random token, settings, workspaces, runtime files and home
+in a temporary folder, the notebooks copied there), drives Debian's Chromium headless with
+Playwright, and checks that the charts are drawn: ``01_the_cycle.ipynb`` run whole, the explorer
+(``05_explorer.ipynb``) run, a slider moved and a month stepped, and a ``report.html`` written by
+``python -m model run`` opened from disk. Every request that leaves 127.0.0.1 is blocked and
+recorded (the browser also resolves no other host name), and the tests fail if one is attempted.
+Screenshots go to ``test-artifacts/``.
+
+Chromium comes from the system (``chromium`` on PATH); if it is missing and we are root, it is
+installed with apt-get, else the tests are skipped. Playwright never downloads a browser here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+NOTEBOOKS = ROOT / "notebooks"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 # no name but the local ones resolves: nothing can leave the machine by accident
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"]
+LOCAL_SCHEMES, LOCAL_HOSTS = {"file", "data", "blob", "about"}, {"127.0.0.1", "localhost"}
+SERVER_START = 90     # seconds for JupyterLab to answer
+NOTEBOOK_RUN = 150    # seconds for a notebook's cells to finish
+CHART_DRAW = 60       # seconds for the charts to appear once the cells are done
+
+# JupyterLab settings for the test: every cell in the page (no virtual scrolling, so every
+# output can be found), no news or update checks (they would fetch from the internet), no toasts.
+LAB_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True},
+}
+
+
+# -- Chromium ---------------------------------------------------------------------------------
+def find_chromium() -> str | None:
+    """Chromium on PATH; if missing and we are root on Debian/Ubuntu, apt-get installs it first."""
+    for name in ("chromium", "chromium-browser"):
+        if shutil.which(name):
+            return shutil.which(name)
+    if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        for command in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium"]):
+            done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=900)
+            if done.returncode != 0:
+                return None
+    return shutil.which("chromium")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (the system's, started with CHROMIUM_ARGS), closed at the end."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    executable = find_chromium()
+    if executable is None:
+        pytest.skip("Chromium is not on PATH and could not be installed (apt-get install chromium needs root)")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Offline:
+    """A browser context that lets only local requests through and remembers the others."""
+
+    def __init__(self, browser, **options):
+        self.context = browser.new_context(**{"viewport": {"width": 1400, "height": 1000}, **options})
+        self.context.set_default_timeout(30_000)
+        self.blocked: list[str] = []
+        self.context.route("**/*", self._route)
+        self.errors: list[str] = []
+
+    def _route(self, route):
+        url = route.request.url
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme in LOCAL_SCHEMES or (parts.scheme in {"http", "ws"} and parts.hostname in LOCAL_HOSTS):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+    def page(self):
+        page = self.context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        return page
+
+    def close(self):
+        with contextlib.suppress(Exception):
+            self.context.close()
+
+
+@contextlib.contextmanager
+def offline(browser, **options):
+    context = Offline(browser, **options)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+def screenshot(page, name: str, element: str | None = None) -> Path:
+    """Save the page (or the element matching ``element``, scrolled into view) to test-artifacts/."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    if element and page.locator(element).count():
+        page.locator(element).first.scroll_into_view_if_needed()
+        page.locator(element).first.screenshot(path=str(path))
+    else:
+        page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+# -- JupyterLab -------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop_process_tree(process: subprocess.Popen) -> None:
+    """Stop a process we started and every process below it (kernels included), by pid."""
+    import psutil
+
+    try:
+        children = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        children = []
+    for proc in [*children]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.terminate()
+    with contextlib.suppress(ProcessLookupError):
+        process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+    _, alive = psutil.wait_procs(children, timeout=10)
+    for proc in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+
+
+class Lab:
+    """A JupyterLab server on 127.0.0.1 with everything it writes kept in ``home``."""
+
+    def __init__(self, home: Path, root_dir: Path):
+        self.home, self.root_dir = home, root_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.token = secrets.token_hex(16)  # known to the test only: no other local user can use the server
+        settings = home / "lab-settings"
+        for name, values in LAB_SETTINGS.items():
+            path = settings / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(values))
+        env = {**os.environ, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(home / "config"),
+               "JUPYTER_DATA_DIR": str(home / "data"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+               "IPYTHONDIR": str(home / "ipython"), "MPLCONFIGDIR": str(home / "mpl"),
+               "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+               "JUPYTER_PLATFORM_DIRS": "1", "JUPYTER_TOKEN": self.token}  # not on the command line: ps shows that
+        command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
+                   "--ServerApp.port_retries=0",
+                   f"--ServerApp.root_dir={root_dir}", f"--LabApp.user_settings_dir={settings}",
+                   f"--LabApp.workspaces_dir={home / 'workspaces'}",
+                   "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                   "--LabApp.extension_manager=readonly"]  # the default one asks PyPI
+        if os.name == "posix" and os.geteuid() == 0:
+            command.append("--allow-root")
+        self.log = (home / "jupyterlab.log").open("wb")
+        self.process = subprocess.Popen(command, cwd=root_dir, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL)
+        try:
+            self._wait_until_up()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_until_up(self) -> None:
+        deadline = time.monotonic() + SERVER_START
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"JupyterLab stopped at start:\n{self.log_text()}")
+            with contextlib.suppress(OSError):
+                with self.api("GET", "status", timeout=5) as answer:
+                    if answer.status == 200:
+                        return
+            time.sleep(0.5)
+        raise RuntimeError(f"JupyterLab did not answer within {SERVER_START} s:\n{self.log_text()}")
+
+    def api(self, method: str, path: str, timeout: float = 30):
+        request = urllib.request.Request(f"{self.url}/api/{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        return urllib.request.urlopen(request, timeout=timeout)
+
+    def page_url(self, path: str) -> str:
+        """A page of the server; the token in the first one logs the browser in."""
+        return f"{self.url}/{path}{'&' if '?' in path else '?'}token={self.token}"
+
+    def shut_down_kernels(self) -> None:
+        """Stop the kernels a test started (the server stops the rest when it stops)."""
+        with contextlib.suppress(OSError, ValueError):
+            with self.api("GET", "kernels") as answer:
+                kernels = json.load(answer)
+            for kernel in kernels:
+                self.api("DELETE", f"kernels/{kernel['id']}").close()
+
+    def log_text(self, last: int | None = 4000) -> str:
+        """The server's log (its last ``last`` characters; all of it if None)."""
+        with contextlib.suppress(ValueError):  # closed: the server has stopped
+            self.log.flush()
+        text = (self.home / "jupyterlab.log").read_text(errors="replace")
+        return text if last is None else text[-last:]
+
+    def stop(self) -> None:
+        stop_process_tree(self.process)
+        self.log.close()
+
+
+@contextlib.contextmanager
+def jupyterlab(notebooks: Path = NOTEBOOKS):
+    """JupyterLab serving a temporary folder with a copy of ``notebooks`` (as notebooks/)."""
+    home = Path(tempfile.mkdtemp(prefix="lab-test-"))
+    root_dir = home / "repo"
+    root_dir.mkdir()
+    shutil.copytree(notebooks, root_dir / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    # Notebooks may read ../params/...: the kernel runs in notebooks/, as in the repository.
+    (root_dir / "params").symlink_to(ROOT / "params", target_is_directory=True)
+    lab = None
+    try:
+        lab = Lab(home, root_dir)
+        yield lab
+    finally:
+        if lab is not None:
+            lab.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+# -- driving JupyterLab -----------------------------------------------------------------------
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"          # the notebook on show
+NOTEBOOK = f"{PANEL} .jp-Notebook"
+CHARTS_IN_OUTPUTS = f"{NOTEBOOK} .jp-OutputArea-output .vega-embed :is(svg.marks, canvas.marks)"
+
+
+def open_notebook(page, lab: Lab, name: str) -> None:
+    """Open a notebook alone in a fresh workspace and wait for its kernel."""
+    workspace = name.split(".")[0].replace("_", "-")
+    page.goto(lab.page_url(f"lab/workspaces/{workspace}/tree/notebooks/{name}?reset"), wait_until="domcontentloaded")
+    page.wait_for_selector(f"{NOTEBOOK} .jp-Cell", timeout=SERVER_START * 1000)
+    wait_for_kernel(page, "idle", SERVER_START)
+
+
+def wait_for_kernel(page, status: str, seconds: float) -> None:
+    page.wait_for_function(
+        f"""status => {{ const el = document.querySelector('{PANEL} .jp-Notebook-ExecutionIndicator');
+                        return el && el.getAttribute('data-status') === status; }}""",
+        arg=status, timeout=seconds * 1000)
+
+
+def prompts(page) -> list[str]:
+    return page.locator(f"{NOTEBOOK} .jp-CodeCell .jp-InputArea-prompt").all_inner_texts()
+
+
+def run_all_cells(page) -> None:
+    """Run > Run All Cells, then wait until every code cell has run (an execution count, no [*])."""
+    for _ in range(3):  # the menu acts on the notebook only once it has the focus and a kernel
+        page.locator(f"{NOTEBOOK} .jp-Cell .jp-InputArea-prompt").first.click()
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        with contextlib.suppress(Exception):
+            page.wait_for_function(
+                f"""() => [...document.querySelectorAll('{NOTEBOOK} .jp-CodeCell .jp-InputArea-prompt')]
+                          .some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))""", timeout=10_000)
+            break
+    page.wait_for_function(
+        f"""() => {{ const texts = [...document.querySelectorAll('{NOTEBOOK} .jp-CodeCell .jp-InputArea-prompt')]
+                       .map(p => p.textContent);
+                    return texts.length > 0 && texts.every(t => /\\[\\d+\\]/.test(t)); }}""",
+        timeout=NOTEBOOK_RUN * 1000)
+    wait_for_kernel(page, "idle", NOTEBOOK_RUN)
+
+
+def output_errors(page) -> list[str]:
+    return page.locator(f"{NOTEBOOK} .jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
+
+
+def tracebacks(page) -> list[str]:
+    return [text for text in output_errors(page) if "Traceback" in text or "Error" in text]
+
+
+def chart_count(page) -> int:
+    return page.locator(CHARTS_IN_OUTPUTS).count()
+
+
+def wait_for_charts(page, at_least: int) -> int:
+    """Wait until at least ``at_least`` charts are drawn, every chart begun is drawn, and none comes for a moment."""
+    embeds = f"{NOTEBOOK} .jp-OutputArea-output .vega-embed"
+    settled = f"""n => {{ const drawn = document.querySelectorAll('{CHARTS_IN_OUTPUTS}').length;
+                         return drawn >= n && drawn === document.querySelectorAll('{embeds}').length; }}"""
+    deadline = time.monotonic() + CHART_DRAW
+    count = -1
+    while True:
+        page.wait_for_function(settled, arg=at_least, timeout=max(1.0, deadline - time.monotonic()) * 1000)
+        if chart_count(page) == count or time.monotonic() > deadline:
+            return chart_count(page)
+        count = chart_count(page)
+        page.wait_for_timeout(1500)
+
+
+def drawn_marks(page, selector: str) -> int:
+    """How many drawn things (paths, shapes, text) a chart holds, or canvas pixels not blank."""
+    return page.locator(selector).first.evaluate(
+        """el => el.tagName.toLowerCase() === 'canvas'
+                 ? (el.width > 0 && el.height > 0 && el.toDataURL().length > 5000 ? 1000 : 0)
+                 : el.querySelectorAll('path, rect, line, text, circle').length""")
+
+
+@pytest.fixture(scope="module")
+def lab_server():
+    if not NOTEBOOKS.is_dir():
+        pytest.skip("no notebooks/ folder")
+    with jupyterlab() as server:
+        yield server
+
+
+@pytest.fixture
+def lab(lab_server):
+    """The module's JupyterLab; the test's kernels are shut down after it."""
+    yield lab_server
+    lab_server.shut_down_kernels()
+    # Solara's server extension logs this when something asks it to fetch from a CDN.
+    assert "Could not load URL" not in lab_server.log_text(None), "the server tried to fetch from the internet"
+
+
+@contextlib.contextmanager
+def evidence(page, name: str, element: str | None = None):
+    """Screenshot ``name`` at the end, or ``name-FAILED`` (with the page's text) if the block fails."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(Exception):
+            screenshot(page, f"{name}-FAILED", element)
+            (ARTIFACTS / f"{name}-FAILED.txt").write_text(page.locator("body").inner_text()[-20000:])
+        raise
+    screenshot(page, name, element)
+
+
+# -- the tests --------------------------------------------------------------------------------
+def test_the_cycle_notebook_draws_its_charts_offline(browser, lab):
+    name = "01_the_cycle.ipynb"
+    if not (NOTEBOOKS / name).is_file():
+        pytest.skip(f"notebooks/{name} is not in the repository yet")
+    with offline(browser) as context:
+        page = context.page()
+        with evidence(page, "01_the_cycle"):
+            open_notebook(page, lab, name)
+            run_all_cells(page)
+            assert tracebacks(page) == []
+            drawn = wait_for_charts(page, 1)
+            for i in range(drawn):
+                assert drawn_marks(page, f"{CHARTS_IN_OUTPUTS} >> nth={i}") > 0, f"chart {i} is empty"
+                if i < 4:
+                    screenshot(page, f"01_the_cycle-chart-{i + 1}", f"{NOTEBOOK} .jp-OutputArea-output:has(.vega-embed) >> nth={i}")
+            assert page.get_by_text("Error displaying widget").count() == 0
+        assert context.blocked == [], f"requests that left the machine: {context.blocked}"
+        assert context.errors == [], context.errors
+
+
+EXPLORER = "05_explorer.ipynb"
+
+
+def explorer_svg(page, name: str) -> str:
+    return page.locator(f".explorer-{name} svg.marks").first.evaluate("el => el.outerHTML")
+
+
+def explorer_status(page) -> str:
+    return page.locator(".explorer-status").first.inner_text()
+
+
+def press(page, button: str, month: int) -> None:
+    """Click an explorer button and wait until the status line reaches ``month``."""
+    page.locator(".explorer button", has_text=button).first.click()
+    page.wait_for_function(
+        "m => (document.querySelector('.explorer-status') || {}).innerText?.startsWith(`Month ${m}`)",
+        arg=month, timeout=CHART_DRAW * 1000)
+
+
+def wait_for_new_chart(page, name: str, before: str) -> str:
+    page.wait_for_function(
+        """([name, before]) => { const el = document.querySelector(`.explorer-${name} svg.marks`);
+                                 return el && el.outerHTML !== before; }""",
+        arg=[name, before], timeout=CHART_DRAW * 1000)
+    return explorer_svg(page, name)
+
+
+def test_the_explorer_follows_a_slider_and_a_step_offline(browser, lab):
+    if not (NOTEBOOKS / EXPLORER).is_file():
+        pytest.fail(f"notebooks/{EXPLORER} is missing")
+    with offline(browser, viewport={"width": 1400, "height": 2200}) as context:  # tall: the whole explorer on screen
+        page = context.page()
+        with evidence(page, "05_explorer", ".explorer"):
+            open_notebook(page, lab, EXPLORER)
+            run_all_cells(page)
+            assert tracebacks(page) == []
+            wait_for_charts(page, 3)
+            assert explorer_status(page).startswith("Month 24")  # the notebook runs 24 months
+            for name in ("shares", "sides", "levers"):
+                assert drawn_marks(page, f".explorer-{name} svg.marks") > 20, name
+            screenshot(page, "05_explorer-month-24", ".explorer")
+
+            # Move the network-effect slider one notch with the keyboard, then reset and step.
+            slider = page.locator(".explorer .widget-slider", has_text="Network effect J").first
+            slider.locator(".noUi-handle").first.focus()
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function("() => document.querySelector('.explorer').innerText.includes('press Reset')",
+                                   timeout=CHART_DRAW * 1000)
+            assert slider.locator(".widget-readout").first.inner_text().strip() == "2.6"
+            month_24 = explorer_svg(page, "shares")
+            press(page, "Reset", 0)
+            assert "network.effect = 2.6" in explorer_status(page)
+            press(page, "Step", 1)
+            month_1 = wait_for_new_chart(page, "shares", month_24)
+            press(page, "Step", 2)
+            month_2 = wait_for_new_chart(page, "shares", month_1)
+            assert len({month_24, month_1, month_2}) == 3
+            press(page, "Run", 26)  # Months per Run: 24
+            wait_for_new_chart(page, "levers", "")
+            assert "phase" in explorer_status(page)
+            assert tracebacks(page) == []
+        assert context.blocked == [], f"requests that left the machine: {context.blocked}"
+        assert context.errors == [], context.errors
+
+
+def test_the_report_opens_from_disk_offline(browser, tmp_path):
+    out = tmp_path / "run"
+    done = subprocess.run([sys.executable, "-m", "model", "run", str(ROOT / "params" / "baseline.toml"),
+                           "--out", str(out), "--set", "users.count=300", "--steps", "48", "--no-progress"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    with offline(browser) as context:
+        page = context.page()
+        with evidence(page, "report"):
+            page.goto((out / "report.html").as_uri())
+            page.wait_for_function("document.querySelectorAll('div.chart[data-rendered=true]').length === 4",
+                                   timeout=CHART_DRAW * 1000)
+            for name in ("shares", "surplus", "levers", "money"):
+                assert drawn_marks(page, f"#chart-{name} svg.marks") > 20, name
+            assert page.locator("#summary tr").count() >= 5
+        assert context.blocked == [], f"requests that left the machine: {context.blocked}"
+        assert context.errors == [], context.errors
+
+
+# -- the same pieces without a browser (fast, never skipped) ------------------------------------
+def test_the_offline_renderer_imports_nothing_from_the_internet():
+    import re
+
+    import altair as alt
+
+    from model.charts import use_offline_renderer
+
+    assert use_offline_renderer() == use_offline_renderer() == "jupyter"  # idempotent
+    assert alt.renderers.options.get("offline") is True
+    remote_import = re.compile(r"""(?:\bfrom|\bimport)\s*\(?\s*["']https?://""")
+    assert not remote_import.search(alt.JupyterChart._esm)
+    assert "vegaEmbed" in alt.JupyterChart._esm or "vega-embed" in alt.JupyterChart._esm
+
+
+def test_the_explorer_applies_its_knobs_on_reset_and_redraws_as_it_steps():
+    from model.explorer import KNOBS, Explorer
+
+    explorer = Explorer(users=300)
+    assert explorer.month == 0 and explorer.status.value.count("Month 0") == 1
+    waiting = {name: chart.spec for name, chart in explorer.charts.items()}
+    explorer.step()
+    assert explorer.month == 1 and "Month 1" in explorer.status.value
+    assert all(explorer.charts[name].spec != waiting[name] for name in waiting)
+    explorer.set(**{"network.effect": 3.0, "bailout.enabled": True, "platforms.count": 2})
+    assert "press Reset" in explorer.note.value and explorer.economy.params.network.effect != 3.0
+    explorer.reset().run(5)
+    assert explorer.month == 5 and explorer.note.value == ""
+    assert (explorer.economy.params.network.effect, explorer.economy.params.bailout.enabled,
+            explorer.economy.params.platforms.count) == (3.0, True, 2)
+    assert set(explorer.knobs) == {knob.key for knob in KNOBS}
+    with pytest.raises(KeyError, match="not a knob"):
+        explorer.set(**{"users.count": 5})
