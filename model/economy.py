@@ -32,7 +32,7 @@ from model.ledger import ADVERTISERS, GOVERNMENT, HOUSEHOLDS, OUTSIDE, Ledger
 from model.lenders import Lender
 from model.params.schema import Params
 from model.regulation import merger_allowed
-from model.platforms import ACQUIRED, FAILED, RESCUED, MarketView, Platform
+from model.platforms import ACQUIRED, ACTIVE, FAILED, PLANNED, RESCUED, MarketView, Platform
 from model.users import UserPopulation
 
 
@@ -45,7 +45,8 @@ class PlatformEconomy(mesa.Model):
         self.month = 0
         self.ledger = Ledger()
         self.users = UserPopulation(params, self.rng)
-        self.platforms = [Platform(self, j, params) for j in range(params.platforms.count)]
+        first_nonprofit = params.platforms.count - params.cooperative.count
+        self.platforms = [Platform(self, j, params, nonprofit=j >= first_nonprofit) for j in range(params.platforms.count)]
         self.advertisers = self._create_advertisers()
         self.investors = self._create_investors()
         self.government = Government(self, params)
@@ -58,6 +59,7 @@ class PlatformEconomy(mesa.Model):
         self._model_rows: list[dict] = []
         self._platform_rows: list[dict] = []
         self._found_platforms()
+        self._open_platforms()
 
     # -- set-up -------------------------------------------------------------------------------
     def _create_advertisers(self) -> list[Advertiser]:
@@ -82,9 +84,11 @@ class PlatformEconomy(mesa.Model):
         return investors
 
     def _found_platforms(self) -> None:
-        """Month 0: each platform's founding round, from up to two investors drawn at random."""
+        """Month 0: each for-profit platform's founding round, from up to two investors drawn at random."""
         seed = self.params.platforms.seed_funding * self.params.users.count
         for platform in self.platforms:
+            if platform.nonprofit:
+                continue
             backers = self.rng.choice(len(self.investors), size=min(2, len(self.investors)), replace=False)
             purchases = []
             for b in backers:
@@ -93,9 +97,25 @@ class PlatformEconomy(mesa.Model):
                     purchases.append((self.investors[b].account, amount))
             platform.found(purchases)
 
+    def _open_platforms(self) -> None:
+        """Cooperative or public platforms open in their entry month, with members' or the state's money."""
+        coop = self.params.cooperative
+        for platform in self.platforms:
+            if platform.status != PLANNED or self.month < coop.entry_month:
+                continue
+            platform.status = ACTIVE
+            members = coop.member_funding_per_user * self.params.users.count
+            if members > 0:  # members are households: they put in money from their income, for service, not dividends
+                self.ledger.transfer(self.month, OUTSIDE, HOUSEHOLDS, members, "income")
+                platform.issue_shares([(HOUSEHOLDS, members)], self.sentiment, 0.0, "member_funding")
+            grant = coop.public_funding_per_user * self.params.users.count
+            if grant > 0:
+                self.government.fund_platform(platform, grant)
+
     # -- the month ----------------------------------------------------------------------------
     def step(self) -> None:
         self.month += 1
+        self._open_platforms()
         for platform in self.platforms:
             platform.clear_month()
         newcomers = self.users.adopt()
@@ -316,6 +336,8 @@ class PlatformEconomy(mesa.Model):
 
     def _raise_round(self, platform: Platform) -> None:
         """Willing investors fund ``round_months`` of burn (plus any deficit) pro rata to capital."""
+        if platform.nonprofit:
+            return  # venture investors buy no shares in a platform that pays no dividends
         wanted = self.params.funding.round_months * platform.burn + max(0.0, -platform.cash)
         promise, systemic = self.promise(platform), self.is_systemic(platform)
         backers = [i for i in self.investors if i.will_fund(platform.months_of_losses, promise, systemic)]
@@ -372,7 +394,8 @@ class PlatformEconomy(mesa.Model):
         if len(active) < 2 or total == 0:
             return
         leader = max(active, key=lambda p: p.users)
-        rising = [p for p in active if p is not leader and p.user_growth >= self.params.acquisitions.rising_growth]
+        rising = [p for p in active if p is not leader and not p.nonprofit  # members do not sell
+                  and p.user_growth >= self.params.acquisitions.rising_growth]
         if not rising:
             return
         target = max(rising, key=lambda p: p.users)
@@ -478,6 +501,7 @@ class PlatformEconomy(mesa.Model):
                 "public_revenue": self.government.tax_revenue,
                 "acquisitions": sum(not deal["blocked"] for deal in self.acquisitions),
                 "blocked_mergers": sum(deal["blocked"] for deal in self.acquisitions),
+                "public_platform_funding": self.government.platform_funding,
                 "debt": float(sum(p.debt for p in self.platforms)),
                 "lender_losses": self.lender.losses if self.lender else 0.0,
                 "credit_appetite": self.lender.appetite if self.lender else np.nan,
@@ -514,6 +538,7 @@ class PlatformEconomy(mesa.Model):
                     "mean_switching_cost": float(self._measures["switching_cost"][j]),
                     "public_loan": p.public_loan,
                     "debt": p.debt,
+                    "nonprofit": p.nonprofit,
                     "tax": p.tax,
                 }
             )

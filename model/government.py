@@ -1,6 +1,7 @@
 """Government: rescues systemic platforms that run out of money, and taxes households to pay.
 
-It also collects the excess-profit tax (model.regulation holds the regulator's rules).
+It also collects the excess-profit tax (model.regulation holds the regulator's rules) and funds
+public platforms (``cooperative.kind = "public"``).
 
 "Privatise profits, socialise losses": a rescue is paid by a tax on households; a loan is repaid
 with interest, equity earns dividends, a grant returns nothing. Disbursed, recovered and net
@@ -25,6 +26,7 @@ class Government(mesa.Agent):
         self.taxes = 0.0
         self.rescues = 0
         self.tax_revenue = 0.0  # excess-profit tax paid by platforms
+        self.platform_funding = 0.0  # grants to public (or cooperative) platforms
 
     def record_tax_revenue(self, amount: float) -> None:
         self.tax_revenue += amount
@@ -50,6 +52,12 @@ class Government(mesa.Agent):
         ledger.transfer(step, OUTSIDE, HOUSEHOLDS, amount, "income")
         ledger.transfer(step, HOUSEHOLDS, GOVERNMENT, amount, "tax")
         self.taxes += amount
+
+    def fund_platform(self, platform, amount: float) -> None:
+        """Fund a public or cooperative platform with a grant, raised by a tax on households."""
+        self.levy(amount)
+        self.model.ledger.transfer(self.model.month, GOVERNMENT, platform.account, amount, "public_funding")
+        self.platform_funding += amount
 
     def record_disbursement(self, amount: float) -> None:
         self.disbursed += amount

@@ -1,6 +1,6 @@
 """Platforms: firms that set ad load, user price and quality spending, and live on their cash.
 
-An adaptive platform chooses, each month, the levers that maximise
+An adaptive (for-profit) platform chooses, each month, the levers that maximise
 
     forecast profit next month + value_per_user * (forecast users next month - users now)
 
@@ -30,6 +30,7 @@ from model.params.schema import Params
 from model.regulation import ad_load_ceiling, excess_profit_tax
 
 ACTIVE, RESCUED, FAILED, ACQUIRED = "active", "rescued", "failed", "acquired"
+PLANNED = "planned"  # a cooperative or public platform that has not opened yet
 
 
 def sustained_quality(spend_per_user, quality_max: float, spend_half: float):
@@ -57,13 +58,15 @@ class MarketView:
 class Platform(mesa.Agent):
     """A platform: levers, a quality stock, a cap table; its cash is its ledger balance."""
 
-    def __init__(self, model, platform_id: int, params: Params) -> None:
+    def __init__(self, model, platform_id: int, params: Params, nonprofit: bool = False) -> None:
         super().__init__(model)
         settings = params.platforms
         self.params = params
         self.platform_id = platform_id
         self.account = platform_account(platform_id)
-        self.status = ACTIVE
+        # A cooperative or public platform recovers its costs and pays no dividends (section 6.15).
+        self.nonprofit = nonprofit
+        self.status = PLANNED if nonprofit else ACTIVE  # a non-profit opens in cooperative.entry_month
         spread = settings.quality_efficiency_spread
         self.quality_max = settings.quality_max * (1.0 + spread * self.model.rng.uniform(-1.0, 1.0))
         self.quality = settings.initial_quality
@@ -85,7 +88,7 @@ class Platform(mesa.Agent):
     # -- state --------------------------------------------------------------------------------
     @property
     def active(self) -> bool:
-        return self.status not in (FAILED, ACQUIRED)
+        return self.status not in (FAILED, ACQUIRED, PLANNED)
 
     @property
     def cash(self) -> float:
@@ -164,11 +167,24 @@ class Platform(mesa.Agent):
 
     # -- strategy -----------------------------------------------------------------------------
     def set_levers(self, view: MarketView) -> None:
-        """Adaptive platforms move each lever by at most one step towards a better objective."""
+        """Adaptive platforms move each lever by at most one step towards a better objective.
+
+        A for-profit platform maximises profit plus the value of user growth. A non-profit one
+        (cooperative, public) serves as many users as it can while covering its costs: among the
+        candidates whose forecast loss its reserves can carry (at most its cash spread over
+        funding.round_months) it takes the one with most users, so it never sets ads or prices
+        above what covers its costs; if none is affordable, the least loss.
+        """
         if not self.active or self.params.platforms.strategy == "fixed":
             return
         candidates = self._candidate_levers()
-        objective = self.forecast_objective(view, candidates)
+        profit, users = self.forecast(view, candidates)
+        if not self.nonprofit:
+            objective = profit + view.value_per_user[self.platform_id] * (users - self.users)
+        elif (affordable := profit >= -max(self.cash, 0.0) / self.params.funding.round_months).any():
+            objective = np.where(affordable, users, -np.inf)
+        else:
+            objective = profit
         best = int(np.argmax(objective))  # candidate 0 is "keep": ties keep the current levers
         self.ad_load, self.user_price, self.quality_spend = (float(x) for x in candidates[best])
 
@@ -183,16 +199,15 @@ class Platform(mesa.Agent):
         high = np.array([ad_load_ceiling(self.params.regulation, s.max_ad_load), s.max_user_price, s.max_quality_spend])
         return np.clip(candidates, low, high)
 
-    def forecast_objective(self, view: MarketView, candidates: np.ndarray) -> np.ndarray:
-        """Forecast profit + value of user growth for each candidate (ad load, price, quality spend)."""
+    def forecast(self, view: MarketView, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Forecast profit after tax, and users, next month for each candidate (ad load, price, quality spend)."""
         ad_load, user_price, quality_spend = candidates.T
         users, inflow = self.forecast_users(view, candidates)
         ad_revenue = self.forecast_ad_revenue(view, ad_load, users)
         subscriptions = np.maximum(user_price, 0.0) * users
         costs = self.monthly_costs(users, inflow, quality_spend, user_price)
         profit = ad_revenue + subscriptions - costs
-        profit = profit - excess_profit_tax(self.params.regulation, profit, self.cap_table.paid_in)
-        return profit + view.value_per_user[self.platform_id] * (users - self.users)
+        return profit - excess_profit_tax(self.params.regulation, profit, self.cap_table.paid_in), users
 
     def _perception_error(self) -> np.ndarray:
         """Multipliers on the users' tastes as this platform estimates them (its data advantage)."""
@@ -307,7 +322,7 @@ class Platform(mesa.Agent):
     def pay_out(self) -> list[tuple[str, float]]:
         """A profitable platform pays part of its cash beyond a buffer to its shareholders."""
         funding = self.params.funding
-        if not self.active or self.profit <= 0:
+        if not self.active or self.nonprofit or self.profit <= 0:
             return []
         amount = funding.payout_ratio * (self.cash - funding.cash_buffer_months * self.costs)
         if amount <= 0:

@@ -91,11 +91,15 @@ def test_investors_paid_out_equals_dividends_in_the_ledger():
     leverage=st.floats(0, 3),
     lender_capital=st.floats(0, 300),
     winner_take_all=st.floats(0, 3),
+    cooperatives=st.integers(0, 2),
+    public=st.booleans(),
+    entry=st.integers(0, 30),
     seed=st.integers(0, 10_000),
 )
 def test_money_is_conserved_on_random_valid_parameters(
     users, platforms, advertisers, investors, network, interop, capital, bailout, form, belief, strategy, outside,
-    ad_cap, tax, acquisitions, max_share, lending, leverage, lender_capital, winner_take_all, seed,
+    ad_cap, tax, acquisitions, max_share, lending, leverage, lender_capital, winner_take_all, cooperatives, public,
+    entry, seed,
 ):
     params = scenario(
         users__count=users,
@@ -118,6 +122,10 @@ def test_money_is_conserved_on_random_valid_parameters(
         lending__leverage_cap=leverage,
         lending__capital_per_user=lender_capital,
         funding__winner_take_all=winner_take_all,
+        cooperative__count=min(cooperatives, platforms),
+        cooperative__kind="public" if public else "cooperative",
+        cooperative__public_funding_per_user=5.0 if public else 0.0,
+        cooperative__entry_month=entry,
         simulation__steps=36,
         simulation__seed=seed,
     )

@@ -189,6 +189,20 @@ class Bailout(Table):
     loan_rate: float = knob(0.004, "1/month", "Monthly interest on rescue loans.", ge=0, le=1)
 
 
+class Cooperative(Table):
+    count: int = knob(0, "platforms", "Cooperative or public platforms: the last `count` of platforms.count (0: none).", ge=0)
+    kind: Literal["cooperative", "public"] = knob(
+        "cooperative", "-", '"cooperative": owned and funded by its members (households); "public": funded by the state.'
+    )
+    entry_month: int = knob(0, "months", "Month in which the cooperative or public platforms open.", ge=0, le=6000)
+    member_funding_per_user: float = knob(
+        3.0, "$/potential user", "Capital members put into a cooperative when it opens (0 for a public platform).", ge=0
+    )
+    public_funding_per_user: float = knob(
+        0.0, "$/potential user", "Grant from the state (paid by a tax on households) when it opens.", ge=0
+    )
+
+
 class Lending(Table):
     enabled: bool = knob(False, "-", "Whether platforms may borrow from lenders against their valuation.")
     capital_per_user: float = knob(100.0, "$/potential user", "Lenders' capital at the start, per potential user.", ge=0)
@@ -214,6 +228,7 @@ class Params(Table):
     market: Market = Field(default_factory=Market)
     bailout: Bailout = Field(default_factory=Bailout)
     lending: Lending = Field(default_factory=Lending)
+    cooperative: Cooperative = Field(default_factory=Cooperative)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -226,6 +241,25 @@ class Params(Table):
     def _sentiment_bounds(self):
         if self.market.min_sentiment > self.market.max_sentiment:
             raise ValueError("market.min_sentiment must not exceed market.max_sentiment")
+        return self
+
+    @model_validator(mode="after")
+    def _cooperatives_can_exist(self):
+        coop = self.cooperative
+        if coop.count == 0:
+            return self
+        if coop.count > self.platforms.count:
+            raise ValueError(f"cooperative.count ({coop.count}) exceeds platforms.count ({self.platforms.count}): "
+                             "cooperatives are some of the platforms")
+        if coop.entry_month >= self.simulation.steps:
+            raise ValueError(f"cooperative.entry_month ({coop.entry_month}) is not before the end of the run "
+                             f"(simulation.steps = {self.simulation.steps}): the cooperative would never open")
+        if coop.kind == "public" and coop.public_funding_per_user <= 0:
+            raise ValueError('cooperative.kind = "public" needs cooperative.public_funding_per_user > 0: '
+                             "a public platform is funded by the state")
+        if coop.member_funding_per_user + coop.public_funding_per_user <= 0:
+            raise ValueError("cooperative.member_funding_per_user and cooperative.public_funding_per_user are both 0: "
+                             "a cooperative raises no venture capital, so it needs members' or public money to open")
         return self
 
     @property
