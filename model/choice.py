@@ -7,8 +7,12 @@ Utility of platform j for user i (DESIGN §2):
 
 where affinity_ij is user i's lasting taste for platform j (horizontal differentiation; a normal
 draw fixed at the start, zero when ``users.platform_affinity`` is 0), and network_j = (1 - interop) s_j + interop: interoperable platforms share one network, so the
-network effect stops favouring the largest. Leaving a platform for no platform costs the same
-switching cost (data, contacts, content are lost either way); users on no platform pay none.
+network effect stops favouring the largest. With social-graph network effects
+(``network.social_weight`` w > 0, :mod:`model.social`) the network term is per user: the mix
+(1 - w) network_j + w [(1 - interop) c_ij + interop], where c_ij is the share of user i's own
+contacts on a platform who are on platform j (:func:`network_terms`; 0 and no interop term if
+none is). Leaving a platform for no platform costs the same switching cost (data, contacts,
+content are lost either way); users on no platform pay none.
 All functions are vectorised over users (rows) and options (columns); none loops over users.
 """
 
@@ -84,12 +88,33 @@ class UserSample:
     switching_cost: np.ndarray
     reviewing: np.ndarray  # probability that each sampled user chooses this month
     weight: float  # users represented by each sampled user
+    contacts: np.ndarray | None = None  # users x platform slots: contacts' shares (None: no social graph)
+
+    def network_terms(self, offers: Offers, params: Params) -> np.ndarray:
+        """The network term as these users see it (per platform, or users x platforms): :func:`network_terms`."""
+        return network_terms(offers, params, self.contacts)
 
 
 def network_term(shares: np.ndarray, interoperability: float) -> np.ndarray:
-    """Network benefit per platform: its own share, or (under interoperability) the whole network."""
-    connected = 1.0 if shares.sum() > 0 else 0.0
+    """Network benefit per platform: its own share, or (under interoperability) the whole network.
+
+    ``shares`` is one row of shares (per platform) or one row per user (a user's contacts' shares);
+    a row with nobody on any platform has no network to share.
+    """
+    connected = shares.sum(axis=-1, keepdims=True) > 0
     return (1.0 - interoperability) * shares + interoperability * connected
+
+
+def network_terms(offers: Offers, params: Params, contacts: np.ndarray | None = None) -> np.ndarray:
+    """The network term: per platform (global shares), or users x platforms with a social graph.
+
+    ``contacts`` (users x platform slots) is each user's contacts' shares c_ij (model.social);
+    the term is then (1 - w) N_j + w network_term(c_i), w = ``network.social_weight``.
+    """
+    if contacts is None:
+        return offers.network
+    weight = params.network.social_weight
+    return (1.0 - weight) * offers.network + weight * network_term(contacts, params.regulation.interoperability)
 
 
 def offer_levers(offers: Offers) -> np.ndarray:
@@ -97,12 +122,15 @@ def offer_levers(offers: Offers) -> np.ndarray:
     return np.vstack([offers.quality, -offers.ad_load, -offers.user_price])
 
 
-def option_utilities(tastes, affinity, platform, switching_cost, offers: Offers, params: Params) -> np.ndarray:
+def option_utilities(
+    tastes, affinity, platform, switching_cost, offers: Offers, params: Params, contacts=None
+) -> np.ndarray:
     """Utilities (users x options); the last column is the outside option, if there is one.
 
     ``tastes`` is users x 3 (TASTES). The taste terms of every option come from one matrix product;
     the switching cost is charged on every option and refunded on the user's own platform.
-    Inactive platforms get -inf so that nobody picks them.
+    Inactive platforms get -inf so that nobody picks them. ``contacts`` (users x platform slots,
+    or None) are the users' contacts' shares, when users value their contacts (:func:`network_terms`).
     """
     slots = offers.quality.size
     outside = params.has_outside_option
@@ -112,11 +140,15 @@ def option_utilities(tastes, affinity, platform, switching_cost, offers: Offers,
     # in order; einsum rather than a BLAS product, whose threads only slow down a product this thin.
     utilities = np.einsum("to,tu->ou", levers, np.ascontiguousarray(tastes.T, dtype=float)).T
     common = np.zeros(slots + outside)
-    common[:slots] = params.network.effect * offers.network
+    network = network_terms(offers, params, contacts)
+    if network.ndim == 1:  # one network term per platform, the same for every user
+        common[:slots] = params.network.effect * network
     if outside:
         common[slots] = params.users.outside_utility
     utilities += common
     utilities[:, :slots] += affinity
+    if network.ndim == 2:  # each user's own mix of the global share and its contacts' shares
+        utilities[:, :slots] += params.network.effect * network
     on_platform = np.flatnonzero(platform != NO_PLATFORM)
     paid = np.zeros(platform.size)
     paid[on_platform] = switching_cost[on_platform]  # users on no platform have nothing to leave

@@ -30,6 +30,7 @@ from model.government import Government
 from model.investors import Investor, is_promising
 from model.ledger import ADVERTISERS, GOVERNMENT, HOUSEHOLDS, OUTSIDE, Ledger
 from model.lenders import Lender
+from model.suppliers import Supplier
 from model.params.schema import Params
 from model.regulation import merger_allowed
 from model.platforms import ACQUIRED, ACTIVE, FAILED, PLANNED, RESCUED, MarketView, Platform
@@ -45,19 +46,25 @@ class PlatformEconomy(mesa.Model):
         self.month = 0
         self.ledger = Ledger()
         self.users = UserPopulation(params, self.rng)
-        first_nonprofit = params.platforms.count - params.cooperative.count
-        self.platforms = [Platform(self, j, params, nonprofit=j >= first_nonprofit) for j in range(params.platforms.count)]
+        first_nonprofit, spares = params.platforms.count - params.cooperative.count, params.platforms.count
+        self.platforms = [Platform(self, j, params, nonprofit=first_nonprofit <= j < spares, spare=j >= spares)
+                          for j in range(params.platform_slots)]
         self.advertisers = self._create_advertisers()
         self.investors = self._create_investors()
         self.government = Government(self, params)
         self.lender = Lender(self, params) if params.lending.enabled else None
+        self.suppliers = self._create_suppliers()
         self.sentiment = params.market.initial_sentiment
         self.adoption_history: list[int] = [0]
         self.failure_months: list[int] = []
+        self.contagion_months: list[int] = []  # suppliers' write-offs and failures (suppliers.enabled)
         self.acquisitions: list[dict] = []  # one record per acquisition or blocked merger
+        self.divestitures: list[dict] = []  # one record per platform split by the regulator
+        self.months_dominant: dict[int, int] = {}  # consecutive months above regulation.max_share, per platform
         self._measures: dict = {}
         self._model_rows: list[dict] = []
         self._platform_rows: list[dict] = []
+        self._supplier_rows: list[dict] = []
         self._found_platforms()
         self._open_platforms()
 
@@ -69,7 +76,7 @@ class PlatformEconomy(mesa.Model):
         weights = lognormal(self.rng, 1.0, 1.0, ads.count)
         budgets = ads.budget_per_user * self.params.users.count * weights / weights.sum()
         values = lognormal(self.rng, ads.value_per_impression_mean, ads.value_per_impression_cv, ads.count)
-        slots = self.params.platforms.count
+        slots = self.params.platform_slots
         return [Advertiser(self, b, v, slots, self.params) for b, v in zip(budgets, values)]
 
     def _create_investors(self) -> list[Investor]:
@@ -83,11 +90,24 @@ class PlatformEconomy(mesa.Model):
             self.ledger.transfer(0, OUTSIDE, investor.account, float(amount), "capital_commitment")
         return investors
 
+    def _create_suppliers(self) -> list[Supplier]:
+        """Suppliers of compute (the AI scenario); platform j buys from supplier j mod count."""
+        settings = self.params.suppliers
+        if not settings.enabled:
+            return []
+        suppliers = [Supplier(self, k, self.params) for k in range(settings.count)]
+        for platform in self.platforms:
+            platform.supplier_account = suppliers[platform.platform_id % settings.count].account
+        return suppliers
+
+    def supplier_of(self, platform: Platform) -> Supplier | None:
+        return next((s for s in self.suppliers if s.account == platform.supplier_account and s.active), None)
+
     def _found_platforms(self) -> None:
         """Month 0: each for-profit platform's founding round, from up to two investors drawn at random."""
         seed = self.params.platforms.seed_funding * self.params.users.count
         for platform in self.platforms:
-            if platform.nonprofit:
+            if platform.nonprofit or platform.spare:
                 continue
             backers = self.rng.choice(len(self.investors), size=min(2, len(self.investors)), replace=False)
             purchases = []
@@ -101,7 +121,7 @@ class PlatformEconomy(mesa.Model):
         """Cooperative or public platforms open in their entry month, with members' or the state's money."""
         coop = self.params.cooperative
         for platform in self.platforms:
-            if platform.status != PLANNED or self.month < coop.entry_month:
+            if not platform.nonprofit or platform.status != PLANNED or self.month < coop.entry_month:
                 continue
             platform.status = ACTIVE
             members = coop.member_funding_per_user * self.params.users.count
@@ -118,6 +138,8 @@ class PlatformEconomy(mesa.Model):
         self._open_platforms()
         for platform in self.platforms:
             platform.clear_month()
+        for supplier in self.suppliers:
+            supplier.clear_month()
         newcomers = self.users.adopt()
         self.users.choose(self.offers(), newcomers)
         self._count_users()
@@ -125,12 +147,15 @@ class PlatformEconomy(mesa.Model):
         self._collect_subscriptions()
         for platform in self.active_platforms:
             platform.pay_costs()
+        self._run_suppliers()
         self.government.record_tax_revenue(sum(p.tax for p in self.platforms))
         self._households_spend()
         self._measure()
         self._finance()
         if self.params.acquisitions.enabled:
             self._consolidate()
+        if self.params.regulation.divestiture:
+            self._divest()
         view = self.market_view()
         for platform in self.platforms:
             platform.set_levers(view)
@@ -338,6 +363,8 @@ class PlatformEconomy(mesa.Model):
         """Willing investors fund ``round_months`` of burn (plus any deficit) pro rata to capital."""
         if platform.nonprofit:
             return  # venture investors buy no shares in a platform that pays no dividends
+        if self.suppliers:
+            self._circular_deal(platform)
         wanted = self.params.funding.round_months * platform.burn + max(0.0, -platform.cash)
         promise, systemic = self.promise(platform), self.is_systemic(platform)
         backers = [i for i in self.investors if i.will_fund(platform.months_of_losses, promise, systemic)]
@@ -363,6 +390,52 @@ class PlatformEconomy(mesa.Model):
         if repayment > 0:
             self.ledger.transfer(self.month, platform.account, self.lender.account, repayment, "debt_repayment")
             platform.debt -= repayment
+
+    def _run_suppliers(self) -> None:
+        """Suppliers book their clients' compute purchases, pay their costs and bonds; one that cannot, fails."""
+        for platform in self.platforms:
+            supplier = self.supplier_of(platform)
+            if supplier and platform.compute_paid:
+                supplier.sell(platform.platform_id, platform.compute_paid)
+        for supplier in self.suppliers:
+            if supplier.active:
+                supplier.operate()
+                if supplier.cash < 0:
+                    self._supplier_fails(supplier)
+
+    def _circular_deal(self, platform: Platform) -> None:
+        """Its supplier invests in the round against a purchase commitment, and builds capacity for it."""
+        supplier = self.supplier_of(platform)
+        terms = self.params.suppliers
+        amount = supplier.investment_offer() if supplier else 0.0
+        if amount <= 0 or not is_promising(self.promise(platform), self.params):
+            return
+        platform.issue_shares([(supplier.account, amount)], self.sentiment, self.value_per_user_of(platform), "supplier_equity")
+        commitment = terms.commitment_multiple * amount
+        platform.commit(supplier.account, commitment, terms.commitment_months)
+        supplier.record_investment(platform.platform_id, amount)
+        supplier.build_capacity(commitment)
+        # Valuations follow announcements: the deal itself lifts the funding market.
+        self._shift_sentiment(terms.announcement_boost)
+
+    def _shift_sentiment(self, change: float) -> None:
+        market = self.params.market
+        self.sentiment = float(np.clip(self.sentiment + change, market.min_sentiment, market.max_sentiment))
+
+    def _contagion(self) -> None:
+        """A supplier's loss frightens the funding market: sentiment falls now, and its target for a year."""
+        penalty = self.params.suppliers.contagion_penalty
+        self.contagion_months.append(self.month)
+        self._shift_sentiment(-penalty)
+
+    def _supplier_fails(self, supplier: Supplier) -> None:
+        """A supplier that cannot pay fails: its clients lose their contracts; the funding market takes fright."""
+        supplier.fail()
+        self.failure_months.append(self.month)
+        for platform in self.platforms:
+            if platform.supplier_account == supplier.account:
+                platform.supplier_account, platform.commitment_left, platform.commitment_months_left = None, 0.0, 0.0
+        self._contagion()
 
     def _rescue(self, platform: Platform, amount: float) -> None:
         government = self.government
@@ -412,6 +485,28 @@ class PlatformEconomy(mesa.Model):
         if allowed:
             self._acquire(leader, target, price)
 
+    def _divest(self) -> None:
+        """The regulator splits a platform that has held more than the maximum share for a year.
+
+        Only lasting dominance of a real market counts: a year above ``regulation.max_share`` of
+        platform users, with at least ``funding.judgement_users`` of the potential users (the
+        early noise investors also discount). Part of it becomes a new platform (a spare slot).
+        """
+        rules = self.params.regulation
+        total = sum(p.users for p in self.platforms)
+        least = self.params.funding.judgement_users * self.params.users.count
+        for platform in self.active_platforms:
+            dominant = total > 0 and platform.users / total > rules.max_share and platform.users >= least
+            self.months_dominant[platform.platform_id] = self.months_dominant.get(platform.platform_id, 0) + 1 if dominant else 0
+            spare = next((p for p in self.platforms if p.spare and p.status == PLANNED), None)
+            if spare is None or self.months_dominant[platform.platform_id] < 12:
+                continue
+            self.months_dominant[platform.platform_id] = 0
+            moved = self.users.split(platform.platform_id, spare.platform_id, rules.divested_share)
+            platform.split_off(spare, rules.divested_share, moved)
+            self.divestitures.append({"step": self.month, "platform": platform.platform_id,
+                                      "spin_off": spare.platform_id, "users": moved})
+
     def _acquire(self, acquirer: Platform, target: Platform, price: float) -> None:
         """The acquirer pays the target's shareholders, takes its cash, debts and users; the target closes."""
         for holding, part in target.cap_table.split(price):
@@ -437,18 +532,30 @@ class PlatformEconomy(mesa.Model):
         if self.lender:
             self.lender.write_off(platform.debt)
         platform.debt = 0.0
+        self._suppliers_write_off(platform)
         self.users.release(platform.platform_id)
         self.failure_months.append(self.month)
 
+    def _suppliers_write_off(self, platform: Platform) -> None:
+        """Suppliers lose their stake in a failed platform, and its supplier the unpaid commitment (contagion)."""
+        for supplier in self.suppliers:
+            stake = sum(h.invested - h.paid_out for h in platform.cap_table.holdings if h.holder == supplier.account)
+            commitment = platform.commitment_left if platform.supplier_account == supplier.account else 0.0
+            if supplier.write_off(platform.platform_id, max(stake, 0.0), commitment) > 0:
+                self._contagion()
+        platform.commitment_left = platform.commitment_months_left = 0.0
+
     def _update_sentiment(self) -> None:
-        """Sentiment drifts toward 1 + hype x annual user growth - penalty x failures in the year."""
+        """Sentiment drifts toward 1 + hype x annual user growth - penalties for failures and contagion in the year."""
         market = self.params.market
         adopted = int(self.users.adopted.sum())
         self.adoption_history.append(adopted)
         year_ago = self.adoption_history[max(0, len(self.adoption_history) - 13)]
         growth = min(1.0, adopted / year_ago - 1.0) if year_ago > 0 else (1.0 if adopted else 0.0)
         recent_failures = sum(1 for m in self.failure_months if m > self.month - 12)
-        target = 1.0 + market.hype_sensitivity * growth - market.failure_penalty * recent_failures
+        recent_contagion = sum(1 for m in self.contagion_months if m > self.month - 12)
+        target = (1.0 + market.hype_sensitivity * growth - market.failure_penalty * recent_failures
+                  - self.params.suppliers.contagion_penalty * recent_contagion)
         self.sentiment += market.sentiment_adjustment * (target - self.sentiment)
         self.sentiment = float(np.clip(self.sentiment, market.min_sentiment, market.max_sentiment))
 
@@ -463,6 +570,11 @@ class PlatformEconomy(mesa.Model):
             "switching_cost": self.users.mean_switching_cost(slots),
         }
 
+    def _circularity(self) -> float:
+        """Share of all suppliers' reported sales so far that their own investments paid for."""
+        total = sum(x.total_revenue for x in self.suppliers)
+        return sum(x.total_round_tripped for x in self.suppliers) / total if total > 0 else 0.0
+
     def _record(self) -> None:
         counts = np.array([p.users for p in self.platforms], dtype=float)
         on_platforms = counts.sum()
@@ -471,7 +583,14 @@ class PlatformEconomy(mesa.Model):
         ads = self._ads
         impressions = ads["impressions"].sum()
         active = self.active_platforms
-        weights = counts if on_platforms else np.ones_like(counts)
+        for supplier in self.suppliers:
+            self._supplier_rows.append({
+                "step": self.month, "supplier_id": supplier.supplier_id, "status": supplier.status,
+                "revenue": supplier.revenue, "external_revenue": supplier.external_revenue,
+                "round_tripped_revenue": supplier.round_tripped, "circularity_ratio": supplier.circularity,
+                "invested": supplier.invested, "bonds": supplier.bonds, "losses": supplier.losses,
+                "cash": supplier.cash, "valuation": supplier.valuation(self.sentiment),
+            })
         self._model_rows.append(
             {
                 "step": self.month,
@@ -480,8 +599,9 @@ class PlatformEconomy(mesa.Model):
                 "hhi": metrics.hhi(counts),
                 "leader_id": leader,
                 "leader_share": float(shares[leader]) if leader >= 0 else 0.0,
-                "mean_ad_load": float(np.average([p.ad_load for p in self.platforms], weights=weights)),
-                "mean_quality": float(np.average([p.quality for p in self.platforms], weights=weights)),
+                # what users on a platform face; nobody on any platform faces nothing
+                "mean_ad_load": float(np.average([p.ad_load for p in self.platforms], weights=counts)) if on_platforms else np.nan,
+                "mean_quality": float(np.average([p.quality for p in self.platforms], weights=counts)) if on_platforms else np.nan,
                 "consumer_surplus": self._measures["consumer_surplus"],
                 "advertiser_spend": float(ads["spend"].sum()),
                 "advertiser_surplus": float(ads["surplus"].sum()),
@@ -501,8 +621,15 @@ class PlatformEconomy(mesa.Model):
                 "public_revenue": self.government.tax_revenue,
                 "acquisitions": sum(not deal["blocked"] for deal in self.acquisitions),
                 "blocked_mergers": sum(deal["blocked"] for deal in self.acquisitions),
+                "divestitures": len(self.divestitures),
                 "public_platform_funding": self.government.platform_funding,
                 "debt": float(sum(p.debt for p in self.platforms)),
+                "supplier_revenue": float(sum(x.revenue for x in self.suppliers)),
+                "supplier_external_revenue": float(sum(x.external_revenue for x in self.suppliers)),
+                "circularity_ratio": self._circularity(),
+                "commitments": float(sum(p.commitment_left for p in self.platforms)),
+                "supplier_losses": float(sum(x.losses for x in self.suppliers)),
+                "supplier_failures": sum(not x.active for x in self.suppliers),
                 "lender_losses": self.lender.losses if self.lender else 0.0,
                 "credit_appetite": self.lender.appetite if self.lender else np.nan,
             }
@@ -538,6 +665,8 @@ class PlatformEconomy(mesa.Model):
                     "mean_switching_cost": float(self._measures["switching_cost"][j]),
                     "public_loan": p.public_loan,
                     "debt": p.debt,
+                    "compute_paid": p.compute_paid,
+                    "commitment_left": p.commitment_left,
                     "nonprofit": p.nonprofit,
                     "tax": p.tax,
                 }
@@ -556,6 +685,10 @@ class PlatformEconomy(mesa.Model):
 
     def platform_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self._platform_rows)
+
+    def supplier_frame(self) -> pd.DataFrame:
+        """One row per month and supplier (empty unless suppliers.enabled): reported and round-tripped revenue."""
+        return pd.DataFrame(self._supplier_rows)
 
     def ledger_frame(self) -> pd.DataFrame:
         return self.ledger.frame()

@@ -30,6 +30,10 @@ def lender_account(lender_id: int) -> str:
     return f"lender:{lender_id}"
 
 
+def supplier_account(supplier_id: int) -> str:
+    return f"supplier:{supplier_id}"
+
+
 def founders_account(platform_id: int) -> str:
     return f"founders:{platform_id}"
 

@@ -58,7 +58,7 @@ class MarketView:
 class Platform(mesa.Agent):
     """A platform: levers, a quality stock, a cap table; its cash is its ledger balance."""
 
-    def __init__(self, model, platform_id: int, params: Params, nonprofit: bool = False) -> None:
+    def __init__(self, model, platform_id: int, params: Params, nonprofit: bool = False, spare: bool = False) -> None:
         super().__init__(model)
         settings = params.platforms
         self.params = params
@@ -66,9 +66,12 @@ class Platform(mesa.Agent):
         self.account = platform_account(platform_id)
         # A cooperative or public platform recovers its costs and pays no dividends (section 6.15).
         self.nonprofit = nonprofit
-        self.status = PLANNED if nonprofit else ACTIVE  # a non-profit opens in cooperative.entry_month
+        self.spare = spare  # a slot kept for a platform split off by the regulator (regulation.divestiture)
+        self.status = PLANNED if nonprofit or spare else ACTIVE  # a non-profit opens in cooperative.entry_month
         spread = settings.quality_efficiency_spread
-        self.quality_max = settings.quality_max * (1.0 + spread * self.model.rng.uniform(-1.0, 1.0))
+        # A spare slot's draw (divestitures) comes from a child generator, so the other draws stay the same.
+        rng = self.model.rng.spawn(1)[0] if spare else self.model.rng
+        self.quality_max = settings.quality_max * (1.0 + spread * rng.uniform(-1.0, 1.0))
         self.quality = settings.initial_quality
         self.ad_load = settings.initial_ad_load
         self.user_price = settings.initial_user_price
@@ -77,6 +80,11 @@ class Platform(mesa.Agent):
         self.cap_table = CapTable()
         self.public_loan = 0.0
         self.debt = 0.0  # owed to lenders (lending.enabled)
+        # Its compute contract (suppliers.enabled), set by the economy: who it buys compute from,
+        # and what it still has to buy under purchase commitments (take-or-pay).
+        self.supplier_account: str | None = None
+        self.commitment_left = 0.0
+        self.commitment_months_left = 0.0
         self.months_of_losses = 0  # months, since founding, whose last twelve months lost money
         self.last_year_profits: list[float] = []
         self.users = 0
@@ -112,6 +120,7 @@ class Platform(mesa.Agent):
 
     def clear_month(self) -> None:
         self.ad_revenue = self.subscription_revenue = self.costs = self.tax = self.funding_raised = 0.0
+        self.compute_paid = 0.0
 
     @property
     def revenue(self) -> float:
@@ -147,13 +156,17 @@ class Platform(mesa.Agent):
         subsidies = max(-self.user_price, 0.0) * self.users
         operating = self.monthly_costs(self.users, self.new_users, self.quality_spend, 0.0)
         ledger, step = self.model.ledger, self.model.month
+        self.compute_paid = self._buy_compute()
+        if self.compute_paid:  # the compute it uses is part of its operating costs; a commitment may ask more
+            operating = max(operating - self.compute_use(), 0.0)
+            ledger.transfer(step, self.account, self.supplier_account, self.compute_paid, "compute")
         ledger.transfer(step, self.account, "outside", operating, "operating_costs")
         if subsidies:
             ledger.transfer(step, self.account, "households", subsidies, "subsidy")
         interest = self.debt * self.params.lending.interest_rate
         if interest:
             ledger.transfer(step, self.account, lender_account(0), interest, "interest")
-        self.costs = operating + subsidies + interest
+        self.costs = operating + self.compute_paid + subsidies + interest
         self.tax = float(excess_profit_tax(self.params.regulation, self.profit, self.cap_table.paid_in))
         if self.tax:
             ledger.transfer(step, self.account, GOVERNMENT, self.tax, "excess_profit_tax")
@@ -164,6 +177,27 @@ class Platform(mesa.Agent):
         # It never resets: one good month, or a good year, does not buy a second round of patience.
         self.last_year_profits = [*self.last_year_profits[-11:], self.profit]
         self.months_of_losses += sum(self.last_year_profits) < 0
+
+    def compute_use(self) -> float:
+        """Compute its users need this month, at the supplier's price: part of the cost per user."""
+        return self.params.suppliers.compute_share * self.params.platforms.cost_per_user * self.users
+
+    def _buy_compute(self) -> float:
+        """What it pays its supplier this month: what it uses, or the committed instalment if more."""
+        if self.supplier_account is None:
+            return 0.0
+        instalment = self.commitment_left / max(self.commitment_months_left, 1.0) if self.commitment_left > 0 else 0.0
+        bill = max(self.compute_use(), instalment)
+        if self.commitment_left > 0:
+            self.commitment_left = max(self.commitment_left - bill, 0.0)
+            self.commitment_months_left = max(self.commitment_months_left - 1.0, 0.0)
+        return bill
+
+    def commit(self, supplier_account: str, amount: float, months: float) -> None:
+        """A purchase commitment signed with its supplier (added to any still running)."""
+        self.supplier_account = supplier_account
+        self.commitment_left += amount
+        self.commitment_months_left = max(self.commitment_months_left, months)
 
     # -- strategy -----------------------------------------------------------------------------
     def set_levers(self, view: MarketView) -> None:
@@ -219,14 +253,14 @@ class Platform(mesa.Agent):
 
         A reviewing user picks this platform with the logit probability, written in its binary
         form 1 / (1 + exp(others - mine)): ``mine`` is beta V of the candidate offer, ``others`` the
-        log-sum of beta V over every other option, which no candidate changes.
+        log-sum of beta V over every other option, which no candidate changes. With a social
+        graph, the network term is each sampled user's own (its contacts' shares, as they are now).
         """
         s = self.params.platforms
         j = self.platform_id
         beta = self.params.users.rationality
         perception = self._perception_error()
         planned_quality = sustained_quality(candidates[:, 2], self.quality_max, s.quality_spend_half)
-        network = self.params.network.effect * view.offers.network[j]
         # beta V of each candidate is tastes (users x 3) @ levers (3 x candidates) plus per-user terms.
         levers = beta * np.vstack([planned_quality, -candidates[:, 0], -candidates[:, 1]])
         users = np.zeros(len(candidates))
@@ -237,6 +271,7 @@ class Platform(mesa.Agent):
             tastes = sample.tastes * perception
             here = sample.platform == j
             leaving = ~here & (sample.platform != NO_PLATFORM)
+            network = self.params.network.effect * sample.network_terms(view.offers, self.params)[..., j]
             fixed = beta * (network + sample.affinity[:, j] - leaving * sample.switching_cost)
             others = self._other_options(view, sample, tastes)
             with np.errstate(over="ignore"):  # exp -> inf is a probability of 0, as it should be
@@ -248,7 +283,8 @@ class Platform(mesa.Agent):
 
     def _other_options(self, view: MarketView, sample: UserSample, tastes: np.ndarray) -> np.ndarray:
         """ln sum_k exp(beta V_ik) over every option but this platform (rivals as they are now)."""
-        utilities = option_utilities(tastes, sample.affinity, sample.platform, sample.switching_cost, view.offers, self.params)
+        utilities = option_utilities(tastes, sample.affinity, sample.platform, sample.switching_cost, view.offers,
+                                     self.params, contacts=sample.contacts)
         utilities[:, self.platform_id] = -np.inf
         return scaled_log_sum(utilities, self.params.users.rationality)
 
@@ -296,6 +332,34 @@ class Platform(mesa.Agent):
         spare_cash = self.cash - self.params.funding.cash_buffer_months * self.costs
         worth_it = value_per_user * target_users >= price
         return price if price > 0 and worth_it and spare_cash >= price else 0.0
+
+    # -- divestiture --------------------------------------------------------------------------
+    def split_off(self, spin_off: Platform, share: float, users: int) -> None:
+        """Forced divestiture: ``spin_off`` opens with ``share`` of this platform's cash, debts and past.
+
+        It starts with the same levers, quality and technology, and the same shareholders, who
+        hold as many shares of it as of this platform; the capital they invested is split in the
+        same proportion, so their multiples still add up.
+        """
+        spin_off.status = ACTIVE
+        spin_off.nonprofit = self.nonprofit  # a split cooperative's pieces are cooperatives too
+        spin_off.quality, spin_off.quality_max, spin_off.ad_price = self.quality, self.quality_max, self.ad_price
+        spin_off.ad_load, spin_off.user_price, spin_off.quality_spend = self.ad_load, self.user_price, self.quality_spend
+        for holding in self.cap_table.holdings:
+            spin_off.cap_table.issue(holding.holder, holding.invested * share, 1.0, holding.round, holding.step,
+                                     shares=holding.shares)
+            holding.invested *= 1.0 - share
+        spin_off.cap_table.rounds = self.cap_table.rounds
+        if self.cash > 0:
+            self.model.ledger.transfer(self.model.month, self.account, spin_off.account, share * self.cash, "divestiture")
+        for debt in ("debt", "public_loan"):
+            setattr(spin_off, debt, share * getattr(self, debt))
+            setattr(self, debt, (1.0 - share) * getattr(self, debt))
+        spin_off.months_of_losses = self.months_of_losses
+        spin_off.profit_trend, self.profit_trend = share * self.profit_trend, (1.0 - share) * self.profit_trend
+        spin_off.last_year_profits = [share * p for p in self.last_year_profits]
+        spin_off.user_history = [round(share * u) for u in self.user_history]
+        spin_off.users, self.users = users, self.users - users
 
     # -- finance ------------------------------------------------------------------------------
     def found(self, seed_purchases: list[tuple[str, float]]) -> None:

@@ -2,7 +2,9 @@
 
 Each month potential users adopt by Bass diffusion; newcomers, users whose platform failed and a
 ``review_rate`` share of the others choose a platform by logit over the utility in
-:func:`model.choice.option_utilities`. Nothing here loops over users.
+:func:`model.choice.option_utilities`. With social-graph network effects (``network.social_weight``
+> 0) users also know their contacts on a social network (:mod:`model.social`) and value their
+contacts' shares of each platform. Nothing here loops over users.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import numpy as np
 
 from model.choice import NO_PLATFORM, TASTES, Offers, UserSample, log_sum, logit_choice, lognormal, option_utilities
 from model.params.schema import Params
+from model.social import Contacts, social_graph
 
 
 class UserPopulation:
@@ -25,15 +28,26 @@ class UserPopulation:
         self.tastes = np.column_stack(
             [lognormal(rng, getattr(users, f"{name}_mean"), getattr(users, f"{name}_cv"), count) for name in TASTES]
         ).astype(np.float32)
-        slots = params.platforms.count
-        self.affinity = (users.platform_affinity * rng.standard_normal((count, slots))).astype(np.float32)
+        draws = rng.standard_normal((count, params.platforms.count))
+        spares = params.platform_slots - params.platforms.count
+        if spares:  # slots kept for divestitures draw from a child generator: the rest of the run's draws stay the same
+            draws = np.hstack([draws, rng.spawn(1)[0].standard_normal((count, spares))])
+        self.affinity = (users.platform_affinity * draws).astype(np.float32)
         self.adopted = np.zeros(count, dtype=bool)
         self.platform = np.full(count, NO_PLATFORM, dtype=np.int16)
         self.tenure = np.zeros(count, dtype=np.int16)
         self.must_choose = np.zeros(count, dtype=bool)  # set for users whose platform failed
         self.new_adopters = 0
         self.switchers = 0
-        self.arrivals = np.zeros(params.platforms.count, dtype=np.int64)  # users won per platform this month
+        self.arrivals = np.zeros(params.platform_slots, dtype=np.int64)  # users won per platform this month
+        # The social network (sparse adjacency), only when users value their contacts: drawing its seed
+        # otherwise would shift every later draw of the model.
+        network = params.network
+        self.contacts = None
+        if network.social_weight > 0:
+            seed = int(rng.integers(2**31))
+            graph = social_graph(count, network.graph, network.contacts, network.rewiring, seed)
+            self.contacts = Contacts(graph, self.affinity.shape[1])  # one column per platform slot
         self._recount()
 
     @property
@@ -64,6 +78,16 @@ class UserPopulation:
         cost = (switching.base_cost + switching.cost_per_month * tenure) * (1.0 - self.params.regulation.interoperability)
         return cost.astype(np.float32)
 
+    def contact_shares(self, index=slice(None)) -> np.ndarray | None:
+        """Each user's contacts' shares of each platform slot (users x slots), None without a social graph.
+
+        The counts of contacts on each platform follow the users who moved since they were last
+        read (:class:`model.social.Contacts`); the shares are computed for the rows asked for.
+        """
+        if self.contacts is None:
+            return None
+        return self.contacts.shares(self.platform, index)
+
     def utilities(self, index, offers: Offers) -> np.ndarray:
         return option_utilities(
             self.tastes[index],
@@ -72,6 +96,7 @@ class UserPopulation:
             self.switching_cost(index),
             offers,
             self.params,
+            contacts=self.contact_shares(index),
         )
 
     def choose(self, offers: Offers, newcomers: np.ndarray) -> None:
@@ -113,6 +138,14 @@ class UserPopulation:
         self.platform[moving] = acquirer_id
         self._recount()
         return int(moving.sum())
+
+    def split(self, platform_id: int, new_id: int, share: float) -> int:
+        """Forced divestiture: a random ``share`` of a platform's users find themselves on the new one."""
+        on = np.flatnonzero(self.platform == platform_id)
+        moving = on[self.rng.random(on.size) < share]
+        self.platform[moving] = new_id  # with their data and tenure
+        self._recount()
+        return int(moving.size)
 
     # -- measures -----------------------------------------------------------------------------
     def by_platform(self, weights=None) -> np.ndarray:
@@ -174,6 +207,7 @@ class UserPopulation:
                     switching_cost=self.switching_cost(take) if pool is adopted else np.zeros(take.size, np.float32),
                     reviewing=reviewing,
                     weight=expected / take.size if take.size else 0.0,
+                    contacts=self.contact_shares(take),
                 )
             )
         return samples[0], samples[1]

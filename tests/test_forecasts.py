@@ -27,7 +27,7 @@ def brute_force_forecast(platform, view, candidates):
             if sample.platform.size == 0:
                 continue
             utilities = option_utilities(sample.tastes, sample.affinity, sample.platform, sample.switching_cost,
-                                         candidate_offers, params)
+                                         candidate_offers, params, contacts=sample.contacts)
             mine = logit_probabilities(utilities, params.users.rationality)[:, j]
             here = sample.platform == j
             users[c] += sample.weight * (sample.reviewing * mine + (1 - sample.reviewing) * here).sum()
@@ -35,10 +35,15 @@ def brute_force_forecast(platform, view, candidates):
     return users, inflow
 
 
+SOCIAL = {"network__social_weight": 0.7, "regulation__interoperability": 0.3}  # contacts' shares, partly interoperable
+
+
 @pytest.mark.parametrize("months", [1, 30])
-def test_forecast_users_is_the_users_logit_rule(months):
-    economy = PlatformEconomy(scenario(users__count=3000, platforms__data_noise=0.0)).run(months)
+@pytest.mark.parametrize("settings", [{}, SOCIAL], ids=["global_shares", "social_graph"])
+def test_forecast_users_is_the_users_logit_rule(months, settings):
+    economy = PlatformEconomy(scenario(users__count=3000, platforms__data_noise=0.0, **settings)).run(months)
     view = economy.market_view()
+    assert (view.adopters.contacts is None) == (not settings)  # sampled users come with their contacts' shares
     for platform in economy.active_platforms:
         candidates = platform._candidate_levers()
         fast = platform.forecast_users(view, candidates)

@@ -94,13 +94,21 @@ def test_investors_paid_out_equals_dividends_in_the_ledger():
     cooperatives=st.integers(0, 2),
     public=st.booleans(),
     entry=st.integers(0, 30),
+    suppliers=st.integers(0, 3),
+    supplier_investment=st.floats(0, 30),
+    social=st.floats(0, 1),
+    graph=st.sampled_from(["small_world", "random"]),
+    contacts=st.integers(1, 30),
+    rewiring=st.floats(0, 1),
     seed=st.integers(0, 10_000),
 )
 def test_money_is_conserved_on_random_valid_parameters(
     users, platforms, advertisers, investors, network, interop, capital, bailout, form, belief, strategy, outside,
     ad_cap, tax, acquisitions, max_share, lending, leverage, lender_capital, winner_take_all, cooperatives, public,
-    entry, seed,
+    entry, suppliers, supplier_investment, social, graph, contacts, rewiring, seed,
 ):
+    contacts = max(2, min(contacts, users - 1) // 2 * 2)  # even and below users.count: every graph accepts it
+    social = social if users > contacts else 0.0  # too few users for a social graph
     params = scenario(
         users__count=users,
         platforms__count=platforms,
@@ -126,7 +134,41 @@ def test_money_is_conserved_on_random_valid_parameters(
         cooperative__kind="public" if public else "cooperative",
         cooperative__public_funding_per_user=5.0 if public else 0.0,
         cooperative__entry_month=entry,
+        suppliers__enabled=suppliers > 0,
+        suppliers__count=max(suppliers, 1),
+        suppliers__investment_per_user=supplier_investment,
+        network__social_weight=social,
+        network__graph=graph,
+        network__contacts=contacts,
+        network__rewiring=rewiring,
         simulation__steps=36,
         simulation__seed=seed,
+    )
+    check_books(run(params))
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    users=st.integers(50, 600),
+    capital=st.floats(5, 200),
+    form=st.sampled_from(["grant", "loan", "equity"]),
+    tax=st.floats(0.1, 1),
+    leverage=st.floats(0.1, 3),
+    supplier_investment=st.floats(1, 30),
+    entry=st.integers(0, 20),
+    seed=st.integers(0, 10_000),
+)
+def test_money_is_conserved_with_every_mechanism_on_at_once(users, capital, form, tax, leverage, supplier_investment,
+                                                            entry, seed):
+    params = scenario(
+        users__count=users, platforms__count=5, investors__capital_per_user=capital, investors__bailout_belief=0.5,
+        bailout__enabled=True, bailout__form=form, acquisitions__enabled=True, regulation__max_share=0.7,
+        regulation__excess_profit_tax=tax, regulation__ad_load_cap=0.4, regulation__interoperability=0.3,
+        regulation__divestiture=True,
+        lending__enabled=True, lending__leverage_cap=leverage, funding__winner_take_all=1.0,
+        cooperative__count=1, cooperative__kind="public", cooperative__public_funding_per_user=5.0,
+        cooperative__entry_month=entry, suppliers__enabled=True, suppliers__count=2,
+        suppliers__investment_per_user=supplier_investment, network__social_weight=0.5,
+        simulation__steps=60, simulation__seed=seed,
     )
     check_books(run(params))

@@ -20,6 +20,8 @@ POLICIES = {
     "acquisitions": {"acquisitions__enabled": True},
     "merger_control": {"acquisitions__enabled": True, "regulation__max_share": 0.6},
     "interoperability": {"regulation__interoperability": 0.7},  # as params/scenarios/interoperability.toml
+    "divestiture": {"regulation__max_share": 0.6, "regulation__divestiture": True},  # as scenarios/divestiture.toml
+    "share_cap_only": {"regulation__max_share": 0.6},  # the same threshold, nothing enforces it
 }
 
 
@@ -126,3 +128,42 @@ def test_interoperability_weakens_lock_in_and_leaves_users_more_surplus():
     late_surplus = lambda economy: leader(economy)["user_surplus"].iloc[-60:].mean()  # noqa: E731
     assert mean_over_runs(lock_in, "interoperability") < mean_over_runs(lock_in, "baseline")
     assert mean_over_runs(late_surplus, "interoperability") > mean_over_runs(late_surplus, "baseline")
+
+
+def test_a_platform_dominant_for_a_year_is_split_and_the_spin_off_has_the_same_owners():
+    split = [(e, deal) for e in runs("divestiture") for deal in e.divestitures]
+    assert split, "no platform was split in these seeds"
+    for economy, deal in split:
+        ledger = check_books(economy)
+        platforms = economy.platform_frame().set_index(["step", "platform_id"])
+        month, parent, spin_off = deal["step"], deal["platform"], deal["spin_off"]
+        assert platforms.loc[(month - 1, spin_off), "status"] == "planned"
+        assert platforms.loc[(month, spin_off), "status"] == "active"
+        before = platforms.loc[(month - 1, parent), "users"]
+        assert deal["users"] == pytest.approx(0.5 * before, rel=0.2)
+        moved = ledger[(ledger["kind"] == "divestiture") & (ledger["step"] == month)]
+        assert (moved["payer"] == f"platform:{parent}").all() and (moved["payee"] == f"platform:{spin_off}").all()
+        holders = economy.investor_frame().groupby("platform_id")["holder"].apply(set)
+        assert holders[spin_off] <= holders[parent]
+
+
+def test_until_the_first_split_the_run_is_the_run_without_divestiture():
+    """Spare slots draw from a child generator: the comparison is of the policy, not of luck."""
+    for with_split, without in zip(runs("divestiture"), runs("share_cap_only")):
+        first = min((deal["step"] for deal in with_split.divestitures), default=None)
+        a, b = with_split.model_frame(), without.model_frame()
+        same = slice(None) if first is None else slice(0, first - 1)
+        assert np.allclose(a["hhi"].iloc[same], b["hhi"].iloc[same]) and (a["adopted_users"].iloc[same] == b["adopted_users"].iloc[same]).all()
+
+
+def test_forced_divestiture_keeps_the_market_less_concentrated():
+    late_hhi = lambda economy: economy.model_frame()["hhi"].iloc[-60:].mean()  # noqa: E731
+    assert mean_over_runs(late_hhi, "divestiture") < mean_over_runs(late_hhi, "share_cap_only")
+
+
+def test_divestiture_without_a_share_threshold_is_refused():
+    from model import load_params
+    from model.params import ParamsError
+
+    with pytest.raises(ParamsError, match="set max_share below 1"):
+        load_params(ROOT / "params" / "baseline.toml", {"regulation.divestiture": True})

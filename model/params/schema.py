@@ -56,6 +56,22 @@ class Users(Table):
 
 class Network(Table):
     effect: float = knob(2.5, "utility", "Network-effect strength J: utility of a platform holding every platform user.", ge=0, le=100)
+    social_weight: float = knob(
+        0.0, "-", "Weight w of a user's own contacts in its network term: J ((1 - w) global share + w contacts' share); "
+        "0: global share only (no social graph), 1: contacts only.", ge=0, le=1
+    )
+    graph: Literal["small_world", "random"] = knob(
+        "small_world", "-", 'Social graph when social_weight > 0: "small_world" (Watts-Strogatz ring with rewired links) '
+        'or "random" (Erdos-Renyi, same mean degree).'
+    )
+    contacts: int = knob(
+        10, "contacts", "Mean number of contacts per user in the social graph (even for small_world: half on each side of the ring).",
+        ge=1, le=10_000
+    )
+    rewiring: float = knob(
+        0.1, "-", "small_world: probability that each link of the ring is rewired to a random user (0: ring lattice, 1: random).",
+        ge=0, le=1
+    )
 
 
 class Switching(Table):
@@ -74,6 +90,10 @@ class Regulation(Table):
     )
     excess_profit_tax: float = knob(0.0, "-", "Tax rate on monthly profit above the normal return on paid-in capital.", ge=0, le=1)
     normal_return: float = knob(0.1, "1/year", "Annual return on paid-in capital that the excess-profit tax leaves untaxed.", ge=0)
+    divestiture: bool = knob(
+        False, "-", "Whether the regulator splits a platform holding more than max_share of platform users (forced divestiture)."
+    )
+    divested_share: float = knob(0.5, "-", "Share of a split platform's users, cash and debts that go to the new platform.", gt=0, lt=1)
 
 
 class Acquisitions(Table):
@@ -203,6 +223,24 @@ class Cooperative(Table):
     )
 
 
+class Suppliers(Table):
+    enabled: bool = knob(False, "-", "Whether platforms buy compute from suppliers (the AI scenario).")
+    count: int = knob(1, "suppliers", "Suppliers of compute; platform j buys from supplier j mod count.", ge=1, le=20)
+    compute_share: float = knob(0.6, "-", "Share of platforms' infrastructure cost per user that is compute bought from suppliers.", ge=0, le=1)
+    capital_per_user: float = knob(50.0, "$/potential user", "Each supplier's cash at the start, per potential user.", ge=0)
+    production_cost: float = knob(0.5, "-", "Supplier's own cost per dollar of compute sold (paid to the outside).", ge=0, lt=1)
+    investment_per_user: float = knob(
+        0.0, "$/potential user", "What a supplier invests in a client's funding round, per potential user (0: no circular deals).", ge=0
+    )
+    commitment_multiple: float = knob(4.0, "-", "Compute the client commits to buy per dollar the supplier invests.", ge=0)
+    commitment_months: float = knob(48.0, "months", "Months over which a commitment is bought (take-or-pay) and its capacity bonds repaid.", ge=1)
+    capacity_share: float = knob(0.5, "-", "Capacity a supplier builds at once for a commitment, as a share of it (financed by bonds).", ge=0, le=2)
+    bond_rate: float = knob(0.005, "1/month", "Monthly interest on suppliers' bonds.", ge=0, le=1)
+    revenue_multiple: float = knob(10.0, "years", "Suppliers' valuation in years of reported revenue (times sentiment).", ge=0)
+    announcement_boost: float = knob(0.05, "-", "Rise in the funding market's sentiment when a circular deal is announced.", ge=0, le=1)
+    contagion_penalty: float = knob(0.3, "-", "Fall in sentiment when a supplier writes off a failed client, and again if it fails itself.", ge=0, le=3)
+
+
 class Lending(Table):
     enabled: bool = knob(False, "-", "Whether platforms may borrow from lenders against their valuation.")
     capital_per_user: float = knob(100.0, "$/potential user", "Lenders' capital at the start, per potential user.", ge=0)
@@ -229,6 +267,7 @@ class Params(Table):
     bailout: Bailout = Field(default_factory=Bailout)
     lending: Lending = Field(default_factory=Lending)
     cooperative: Cooperative = Field(default_factory=Cooperative)
+    suppliers: Suppliers = Field(default_factory=Suppliers)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -241,6 +280,26 @@ class Params(Table):
     def _sentiment_bounds(self):
         if self.market.min_sentiment > self.market.max_sentiment:
             raise ValueError("market.min_sentiment must not exceed market.max_sentiment")
+        return self
+
+    @model_validator(mode="after")
+    def _social_graph_can_be_built(self):
+        network = self.network
+        if network.social_weight == 0:
+            return self  # no social graph: its settings are not used
+        if network.contacts >= self.users.count:
+            raise ValueError(f"network.contacts ({network.contacts}) must be below users.count ({self.users.count}) "
+                             "when network.social_weight > 0: a user cannot know more users than there are others")
+        if network.graph == "small_world" and network.contacts % 2:
+            raise ValueError(f"network.contacts ({network.contacts}) must be even for network.graph = \"small_world\": "
+                             "each user is linked to contacts / 2 neighbours on each side of the ring")
+        return self
+
+    @model_validator(mode="after")
+    def _divestiture_has_a_threshold(self):
+        if self.regulation.divestiture and self.regulation.max_share >= 1:
+            raise ValueError("regulation.divestiture splits platforms above regulation.max_share, "
+                             "which is 1 (no platform can exceed it): set max_share below 1")
         return self
 
     @model_validator(mode="after")
@@ -261,6 +320,11 @@ class Params(Table):
             raise ValueError("cooperative.member_funding_per_user and cooperative.public_funding_per_user are both 0: "
                              "a cooperative raises no venture capital, so it needs members' or public money to open")
         return self
+
+    @property
+    def platform_slots(self) -> int:
+        """Platform slots of a run: the platforms at the start, plus one spare per platform for divestitures."""
+        return self.platforms.count * (2 if self.regulation.divestiture else 1)
 
     @property
     def has_outside_option(self) -> bool:

@@ -1,0 +1,138 @@
+"""Binder: the environment built from binder/ alone runs every notebook.
+
+mybinder.org (repo2docker) reads ``binder/runtime.txt`` for the Python version and installs
+``binder/requirements.txt`` with pip from the repository's root (its last line, ``-e .``, installs
+this checkout). The slow test does the same in a fresh virtual environment: ``python3.12 -m venv``
+in a temporary folder, ``pip install -r binder/requirements.txt`` from the root, ``pip check``,
+then every notebook in notebooks/ executed by nbclient with that environment's own kernel. It
+downloads and installs everything (several minutes), so it runs only when asked:
+
+    RUN_BINDER_TEST=1 .venv/bin/python -m pytest -m binder tests/test_binder.py
+
+The quick checks of the two files (pins, last line, runtime) always run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BINDER = ROOT / "binder"
+NOTEBOOK_BUDGET = 120  # seconds per notebook, as in test_notebooks.py
+INSTALL_TIMEOUT = 3600
+
+# Runs inside the fresh environment: its kernel must be that environment's Python, with the
+# project installed from this checkout; then every notebook runs from notebooks/.
+RUNNER = textwrap.dedent('''
+    import json, sys, time
+    from pathlib import Path
+    import nbformat
+    from nbclient import NotebookClient
+
+    budget, paths = float(sys.argv[1]), [Path(p) for p in sys.argv[2:]]
+
+    def execute(notebook, folder):
+        deadline = time.monotonic() + budget
+        NotebookClient(notebook, kernel_name="python3", resources={"metadata": {"path": str(folder)}},
+                       timeout=None, timeout_func=lambda cell: max(1, int(deadline - time.monotonic())),
+                       startup_timeout=60, allow_errors=False, store_widget_state=False).execute()
+
+    probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import sys, model; print(sys.prefix); print(model.__file__)")])
+    execute(probe, paths[0].parent)
+    prefix, package = probe.cells[0].outputs[0]["text"].split()
+    report = {"kernel_prefix": prefix, "model_file": package, "seconds": {}}
+    for path in paths:
+        started = time.monotonic()
+        execute(nbformat.read(path, as_version=4), path.parent)
+        report["seconds"][path.name] = round(time.monotonic() - started, 1)
+    print("REPORT " + json.dumps(report))
+''')
+
+
+def requirement_lines() -> list[str]:
+    lines = (BINDER / "requirements.txt").read_text().splitlines()
+    return [line.split(" #")[0].strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def project_name(requirement: str) -> str:
+    """'mesa[rec]>=3.5.1,<4' -> 'mesa' (normalised: lower case, '-' for '_' and '.')."""
+    return re.sub(r"[-_.]+", "-", re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0]).lower()
+
+
+def test_runtime_is_the_projects_python():
+    runtime = (BINDER / "runtime.txt").read_text().strip()
+    assert runtime == "python-3.12"
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert requires == ">=3.12"
+
+
+def test_requirements_pin_every_direct_dependency_and_end_with_the_project():
+    lines = requirement_lines()
+    assert lines[-1] == "-e .", "the last line must install the repository itself (-e .)"
+    pins = {project_name(line): line for line in lines[:-1]}
+    unpinned = [line for line in lines[:-1] if not re.search(r"==[^=,]+$", line)]
+    assert not unpinned, f"not pinned with ==: {unpinned}"
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    missing = [dep for dep in dependencies if project_name(dep) not in pins]
+    assert not missing, f"direct dependencies of pyproject.toml missing from binder/requirements.txt: {missing}"
+    for dep in dependencies:  # extras (mesa[rec], dask[distributed]) are kept
+        extras = re.search(r"\[.*?\]", dep)
+        if extras:
+            assert extras.group(0) in pins[project_name(dep)], f"{dep}: keep the extras in the pin"
+
+
+def _python(version: str) -> str | None:
+    found = shutil.which(f"python{version}")
+    if found:
+        return found
+    if sys.version_info[:2] == tuple(int(part) for part in version.split(".")):
+        return sys.executable
+    return None
+
+
+@pytest.mark.binder
+@pytest.mark.skipif(os.environ.get("RUN_BINDER_TEST") != "1",
+                    reason="slow (a full install): set RUN_BINDER_TEST=1 to build the Binder environment")
+def test_a_fresh_binder_environment_runs_every_notebook(tmp_path):
+    version = (BINDER / "runtime.txt").read_text().strip().removeprefix("python-")
+    python = _python(version)
+    if python is None:
+        pytest.skip(f"python{version} (binder/runtime.txt) is not installed")
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    venv = tmp_path / "binder-env"
+    subprocess.run([python, "-m", "venv", str(venv)], check=True)
+    env_python = str(venv / "bin" / "python")
+    env = {key: value for key, value in os.environ.items() if key not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
+    env.update(PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}", VIRTUAL_ENV=str(venv),
+               # Jupyter looks for kernels in this environment first, whatever the user has installed.
+               JUPYTER_PATH=str(venv / "share" / "jupyter"), PYTHONNOUSERSITE="1")
+
+    def run(*args, timeout=INSTALL_TIMEOUT, cwd=ROOT):
+        result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+        assert result.returncode == 0, f"{' '.join(map(str, args))} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        return result.stdout
+
+    run(env_python, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(env_python, "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt")  # from the root, as repo2docker
+    run(env_python, "-m", "pip", "check")
+    runner = tmp_path / "run_notebooks.py"
+    runner.write_text(RUNNER)
+    output = run(env_python, str(runner), str(NOTEBOOK_BUDGET), *map(str, notebooks),
+                 timeout=NOTEBOOK_BUDGET * len(notebooks) + 120, cwd=ROOT / "notebooks")
+    report = json.loads(output.split("REPORT ", 1)[1])
+    assert Path(report["kernel_prefix"]).resolve() == venv.resolve()  # the notebooks ran in the new environment
+    assert Path(report["model_file"]).resolve().is_relative_to(ROOT)  # with the project from this checkout
+    assert set(report["seconds"]) == {path.name for path in notebooks}
+    print(report["seconds"])

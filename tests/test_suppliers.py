@@ -1,0 +1,92 @@
+"""Suppliers and circular financing (issue 3, the AI scenario, essay 002).
+
+A supplier invests in its clients against purchase commitments, the money comes back as its
+revenue (round-tripping, measured by the circularity ratio), and when a platform fails the loss
+spreads: to the supplier, to the funding market's sentiment, to every platform's funding.
+"""
+
+import functools
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT, run, scenario
+from tests.test_money import check_books
+
+SEEDS = range(3)
+AI = ROOT / "params" / "scenarios" / "ai_circular_finance.toml"
+
+
+@functools.cache
+def runs(**overrides) -> tuple:
+    return tuple(run(scenario(AI, users__count=3000, simulation__seed=s, **overrides)) for s in SEEDS)
+
+
+def leader_failures(economy):
+    """(month, platform) of each failure of the platform that had the most users the month before."""
+    platforms = economy.platform_frame()
+    users = platforms.pivot(index="step", columns="platform_id", values="users")
+    status = platforms.pivot(index="step", columns="platform_id", values="status")
+    found = []
+    for month in sorted(set(economy.failure_months)):
+        for j in status.columns:
+            if status.loc[month, j] == "failed" and status.loc[month - 1, j] != "failed" and users.loc[month - 1].idxmax() == j:
+                found.append((month, j))
+    return found
+
+
+def test_books_balance_with_circular_deals():
+    for economy in runs():
+        ledger = check_books(economy)
+        assert {"supplier_equity", "compute", "bonds", "capacity", "production_costs", "bond_service"} <= set(ledger["kind"])
+
+
+def test_the_money_a_supplier_invests_comes_back_as_its_revenue():
+    for economy in runs():
+        suppliers = economy.supplier_frame()
+        last = suppliers.groupby("supplier_id").last()
+        total = suppliers.groupby("supplier_id")[["revenue", "round_tripped_revenue", "external_revenue"]].sum()
+        assert np.allclose(total["revenue"], total["round_tripped_revenue"] + total["external_revenue"])
+        assert (total["round_tripped_revenue"] <= last["invested"] + 1e-6).all()
+        assert (last["circularity_ratio"] > 0).all()
+        assert last["circularity_ratio"].iloc[0] == pytest.approx(total["round_tripped_revenue"].iloc[0] / total["revenue"].iloc[0])
+
+
+def test_circularity_is_zero_when_suppliers_do_not_invest():
+    for economy in runs(suppliers__investment_per_user=0.0):
+        assert economy.model_frame()["circularity_ratio"].max() == 0.0
+        assert economy.supplier_frame()["round_tripped_revenue"].sum() == 0.0
+        assert economy.supplier_frame()["revenue"].sum() > 0  # compute is still bought
+
+
+def test_commitments_run_far_ahead_of_the_platforms_revenue():
+    for economy in runs():
+        model = economy.model_frame().set_index("step")
+        peak = model["commitments"].idxmax()
+        annual_revenue = model["platform_revenue"].loc[peak - 11 : peak].sum()
+        assert model.loc[peak, "commitments"] > 2 * annual_revenue
+
+
+def test_the_leaders_failure_spreads_to_its_supplier_the_market_and_the_others_funding():
+    failures = [(economy, month) for economy in runs() for month, _ in leader_failures(economy)]
+    assert failures, "no leader failed in these seeds"
+    for economy, month in failures:
+        model = economy.model_frame().set_index("step")
+        assert model.loc[month, "supplier_losses"] > model.loc[month - 1, "supplier_losses"]
+        assert model.loc[month, "sentiment"] < model.loc[month - 1, "sentiment"]
+        # what the funding market pays for a user, so every platform's valuation and round price
+        assert model.loc[month, "value_per_user"] < model.loc[month - 1, "value_per_user"]
+
+
+def test_a_supplier_that_loses_its_clients_cannot_service_its_bonds_and_fails():
+    failed = [economy for economy in runs() if economy.model_frame()["supplier_failures"].iloc[-1] > 0]
+    assert failed
+    for economy in failed:
+        suppliers = economy.supplier_frame()
+        for supplier_id, rows in suppliers[suppliers["status"] == "failed"].groupby("supplier_id"):
+            month = rows["step"].min()
+            before = suppliers[(suppliers["supplier_id"] == supplier_id) & (suppliers["step"] < month)]
+            assert before["losses"].max() > 0  # it had written clients off first
+            ledger = economy.ledger_frame()
+            sales = ledger[(ledger["kind"] == "compute") & (ledger["payee"] == f"supplier:{supplier_id}")]
+            assert (sales["step"] <= month).all()  # nobody buys from it afterwards
