@@ -7,11 +7,13 @@ per 1,000 *effective* impressions.
 An advertiser's return on platform j is r_j = value x effectiveness_j / price_j (dollars of value
 per dollar spent). It spends on a platform only where r_j > 1, in proportion to
 
-    reach_j x (r_j - 1) ** sensitivity
+    reach_j x relative_j ** premium x (r_j - 1) ** sensitivity
 
-against other media, whose weight shrinks as the audience moves onto platforms. So advertisers go
-where the users are and where a dollar buys most; once the audience has moved and the leader has
-it, they have nowhere else to go (they become captive later than users do).
+against other media, whose weight shrinks as the audience moves onto platforms (relative_j: the
+platform's users over the largest platform's; a premium above 0 makes the largest audience the
+must-have buy). So advertisers go where the users are and where a dollar buys most; once the
+audience has moved and the leader has it, they have nowhere else to go (they become captive
+later than users do).
 """
 
 from __future__ import annotations
@@ -23,6 +25,23 @@ import numpy as np
 def effectiveness(ad_load, clutter: float):
     """Share of an impression that reaches the viewer: falls as ads crowd the feed ("worse reach")."""
     return 1.0 / (1.0 + clutter * np.asarray(ad_load, dtype=float))
+
+
+def audience_reach(users: np.ndarray, inventory: np.ndarray, potential: float, premium: float) -> np.ndarray:
+    """Reach as advertisers weigh it (last axis: platforms): the share of the population a platform
+    reaches, times its users relative to the largest platform's to the power ``premium``.
+
+    With a premium above 0 a platform's audience is worth more than in proportion to its size (one
+    campaign reaches everyone, its data targets better): the largest platform is the must-have
+    buy. Nobody is reached where no ads are shown.
+    """
+    users = np.asarray(users, dtype=float)
+    reach = np.where(inventory > 0, users / potential, 0.0)
+    if premium == 0:
+        return reach
+    largest = users.max(axis=-1, keepdims=True)
+    relative = np.divide(users, largest, out=np.zeros_like(users), where=largest > 0)
+    return reach * relative**premium
 
 
 def other_media_weight(outside_weight: float, audience_shift: float, audience_on_platforms: float) -> float:

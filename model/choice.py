@@ -51,6 +51,52 @@ def scaled_log_sum(utilities: np.ndarray, rationality: float) -> np.ndarray:
         return top[:, 0] + np.log(np.exp(scaled, out=scaled).sum(axis=1))
 
 
+BLOCK = 32_768  # users per block in population_log_sum: a block's options x users fit in the cache
+
+
+def population_log_sum(
+    tastes_by_row, affinity_by_row, platform, switching_cost, offers: Offers, params: Params, block: int = BLOCK
+) -> np.ndarray:
+    """``log_sum(option_utilities(...))`` for a whole population, without a users x options matrix.
+
+    The same utilities, built option by option for blocks of users small enough to stay in the
+    processor's cache: over a large population, memory traffic rather than arithmetic is what a
+    log-sum costs. Inactive platforms are left out (they add exp(-inf) = 0). Tastes and affinities
+    come by row (3 x users, platform slots x users). The global network term only (no contacts):
+    with a social graph use :func:`option_utilities`.
+    """
+    beta = params.users.rationality
+    active = np.flatnonzero(offers.active)
+    options = active.size + params.has_outside_option
+    levers = np.zeros((3, options))
+    levers[:, : active.size] = offer_levers(offers)[:, active]
+    common = np.zeros(options)
+    common[: active.size] = params.network.effect * offers.network[active]
+    if params.has_outside_option:
+        common[-1] = params.users.outside_utility
+    row_of = np.full(offers.quality.size + 1, -1)  # each platform slot's row; NO_PLATFORM (-1) reads the last: none
+    row_of[active] = np.arange(active.size)
+    paid = np.where(platform != NO_PLATFORM, switching_cost, 0.0)  # users on no platform have nothing to leave
+    result = np.empty(platform.size)
+    for start in range(0, platform.size, block):
+        users = slice(start, start + block)
+        size = paid[users].size
+        utilities = np.multiply(levers[0][:, None], tastes_by_row[0, users])  # options x users
+        utilities += levers[1][:, None] * tastes_by_row[1, users]
+        utilities += levers[2][:, None] * tastes_by_row[2, users]
+        utilities += common[:, None]
+        utilities[: active.size] += affinity_by_row[active, users]
+        utilities -= paid[users]
+        own_row = row_of[platform[users]]
+        on_active = np.flatnonzero(own_row >= 0)  # the switching cost is refunded on the user's own platform
+        utilities.reshape(-1)[own_row[on_active] * size + on_active] += paid[users][on_active]
+        top = utilities.max(axis=0)
+        utilities -= top
+        utilities *= beta
+        result[users] = top + np.log(np.exp(utilities, out=utilities).sum(axis=0)) / beta
+    return result
+
+
 def logit_choice(utilities: np.ndarray, rationality: float, rng: np.random.Generator) -> np.ndarray:
     """Draw one option per row with logit probabilities (inverse-CDF sampling: one uniform a row)."""
     cumulative = np.cumsum(logit_probabilities(utilities, rationality), axis=1)

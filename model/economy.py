@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 import mesa
 
 from model import metrics
-from model.admarket import clear, clearing_price, effectiveness, other_media_weight
+from model.admarket import audience_reach, clear, clearing_price, effectiveness, other_media_weight
 from model.advertisers import Advertiser
 from model.choice import Offers, lognormal, network_term
 from model.government import Government
@@ -140,6 +140,7 @@ class PlatformEconomy(mesa.Model):
             platform.clear_month()
         for supplier in self.suppliers:
             supplier.clear_month()
+        self.users.renew()
         newcomers = self.users.adopt()
         self.users.choose(self.offers(), newcomers)
         self._count_users()
@@ -271,7 +272,7 @@ class PlatformEconomy(mesa.Model):
         potential = self.params.users.count
         return {
             "inventory": inventory,
-            "reach": np.where(inventory > 0, users / potential, 0.0),
+            "reach": audience_reach(users, inventory, potential, ads.audience_premium),
             "effect": effectiveness(ad_load, ads.clutter),
             "other_media": other_media_weight(ads.outside_weight, ads.audience_shift, users.sum() / potential),
         }

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from model.admarket import clear, effectiveness
+from model.admarket import audience_reach, clear, effectiveness
 from model.captable import CapTable
 from model.choice import NO_PLATFORM, Offers, UserSample, option_utilities, scaled_log_sum
 from model.ledger import GOVERNMENT, founders_account, lender_account, platform_account
@@ -310,7 +310,7 @@ class Platform(mesa.Agent):
             committed_spend=np.zeros_like(inventory),
             values=view.ad_values[None, :],
             budgets=view.ad_budgets[None, :],
-            reach=np.where(inventory > 0, all_users / view.potential_users, 0.0),
+            reach=audience_reach(all_users, inventory, view.potential_users, ads.audience_premium),
             effect=effectiveness(all_ad_load, ads.clutter),
             inventory=inventory,
             prices=np.repeat(view.ad_prices[None, :], candidates, axis=0),

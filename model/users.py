@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.choice import NO_PLATFORM, TASTES, Offers, UserSample, log_sum, logit_choice, lognormal, option_utilities
+from model.choice import NO_PLATFORM, TASTES, Offers, UserSample, log_sum, logit_choice, lognormal, option_utilities, population_log_sum
 from model.params.schema import Params
 from model.social import Contacts, social_graph
 
@@ -25,14 +25,15 @@ class UserPopulation:
         self.params = params
         self.rng = rng
         # One row per user: taste for quality theta, aversion to ads alpha, price sensitivity lambda.
-        self.tastes = np.column_stack(
+        # Held by row (one row per taste, one per platform slot): the population's log-sums read them row by row.
+        self.tastes_by_row = np.vstack(
             [lognormal(rng, getattr(users, f"{name}_mean"), getattr(users, f"{name}_cv"), count) for name in TASTES]
         ).astype(np.float32)
         draws = rng.standard_normal((count, params.platforms.count))
         spares = params.platform_slots - params.platforms.count
         if spares:  # slots kept for divestitures draw from a child generator: the rest of the run's draws stay the same
             draws = np.hstack([draws, rng.spawn(1)[0].standard_normal((count, spares))])
-        self.affinity = (users.platform_affinity * draws).astype(np.float32)
+        self.affinity_by_row = np.ascontiguousarray((users.platform_affinity * draws).T, dtype=np.float32)
         self.adopted = np.zeros(count, dtype=bool)
         self.platform = np.full(count, NO_PLATFORM, dtype=np.int16)
         self.tenure = np.zeros(count, dtype=np.int16)
@@ -49,6 +50,16 @@ class UserPopulation:
             graph = social_graph(count, network.graph, network.contacts, network.rewiring, seed)
             self.contacts = Contacts(graph, self.affinity.shape[1])  # one column per platform slot
         self._recount()
+
+    @property
+    def tastes(self) -> np.ndarray:
+        """Users x 3 (TASTES): quality taste theta, ad aversion alpha, price sensitivity lambda."""
+        return self.tastes_by_row.T
+
+    @property
+    def affinity(self) -> np.ndarray:
+        """Users x platform slots: each user's lasting taste for each platform."""
+        return self.affinity_by_row.T
 
     @property
     def count(self) -> int:
@@ -69,6 +80,23 @@ class UserPopulation:
         self.adopted[joining] = True
         self.new_adopters = joining.size
         return joining
+
+    def renew(self) -> int:
+        """Generational turnover: a ``turnover`` share of adopted users leave the market each month.
+
+        Each is replaced by a newcomer of the same tastes, who has no platform, no tenure and no
+        switching cost and chooses this month: the market keeps adopting sequentially after it has
+        stopped growing (Arthur 1989), so newcomers still follow the network.
+        """
+        turnover = self.params.users.turnover
+        if turnover == 0:  # no draw: a run without turnover keeps every other draw of the model
+            return 0
+        leaving = np.flatnonzero(self.adopted & (self.rng.random(self.count) < turnover))
+        self.platform[leaving] = NO_PLATFORM
+        self.tenure[leaving] = 0
+        self.must_choose[leaving] = True
+        self._recount()
+        return leaving.size
 
     # -- choice -------------------------------------------------------------------------------
     def switching_cost(self, index=slice(None)) -> np.ndarray:
@@ -171,8 +199,14 @@ class UserPopulation:
             return 0.0, np.zeros(slots), np.zeros(slots)
         # Once most users have adopted, computing everyone's surplus and zeroing the rest is
         # cheaper than gathering the adopters' rows.
-        users = slice(None) if adopted > self.count / 2 else np.flatnonzero(self.adopted)
-        dollars = log_sum(self.utilities(users, offers), self.params.users.rationality) / self.price_sensitivity[users]
+        if adopted > self.count / 2 and self.contacts is None:
+            users = slice(None)
+            utility = population_log_sum(self.tastes_by_row, self.affinity_by_row, self.platform, self.switching_cost(),
+                                         offers, self.params)
+        else:
+            users = slice(None) if adopted > self.count / 2 else np.flatnonzero(self.adopted)
+            utility = log_sum(self.utilities(users, offers), self.params.users.rationality)
+        dollars = utility / self.price_sensitivity[users]
         dollars = np.where(self.adopted[users], dollars, 0.0)
         where = self.platform[users] + 1  # 0: no platform
         per_platform = np.bincount(where, weights=dollars, minlength=slots + 1)[1 : slots + 1]

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from model.admarket import budget_shares, clear, clearing_price, effectiveness
-from model.choice import log_sum, logit_choice, logit_probabilities
+from model.admarket import audience_reach, budget_shares, clear, clearing_price, effectiveness
+from model.choice import NO_PLATFORM, Offers, log_sum, logit_choice, logit_probabilities, option_utilities, population_log_sum
+from tests.conftest import ROOT, scenario
 
 
 def test_logit_probabilities_follow_the_formula():
@@ -36,6 +37,29 @@ def test_logit_choice_frequencies_match_probabilities():
 def test_impossible_options_are_never_chosen():
     utilities = np.array([[0.0, -np.inf, 1.0]] * 1000)
     assert not (logit_choice(utilities, 1.0, np.random.default_rng(1)) == 1).any()
+
+
+@pytest.mark.parametrize("outside", [0.3, "none"])
+def test_population_log_sum_is_the_log_sum_of_every_users_utilities(outside):
+    """The blocked, option-by-option log-sum that measures consumer surplus gives the log-sum of the
+    utility matrix users choose with: inactive platforms, users on them and users on none included."""
+    rng = np.random.default_rng(7)
+    users, slots = 1000, 5
+    params = scenario(ROOT / "params" / "baseline.toml", users__outside_utility=outside)
+    offers = Offers(
+        active=np.array([True, False, True, True, False]),
+        quality=rng.uniform(1, 4, slots), ad_load=rng.uniform(0, 0.5, slots),
+        user_price=rng.uniform(-2, 3, slots), network=rng.uniform(0, 0.6, slots),
+    )
+    tastes = rng.lognormal(0.0, 0.4, (users, 3)).astype(np.float32)
+    affinity = rng.normal(0.0, 0.75, (users, slots)).astype(np.float32)
+    platform = rng.integers(NO_PLATFORM, slots, users).astype(np.int16)
+    switching_cost = rng.uniform(0, 4, users).astype(np.float32)
+    expected = log_sum(option_utilities(tastes, affinity, platform, switching_cost, offers, params), 1.5)
+    for block in (1000, 64, 7):
+        actual = population_log_sum(np.ascontiguousarray(tastes.T), np.ascontiguousarray(affinity.T), platform,
+                                    switching_cost, offers, params, block=block)
+        assert np.allclose(actual, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_ads_lose_effectiveness_with_clutter():
@@ -121,3 +145,36 @@ def test_one_moving_price_clears_for_every_candidate_at_once():
         adjusts[rng.integers(platforms)] = True
         prices, shares = clear(adjusts=adjusts, **market)
         assert _clearing_error(prices, shares, market, adjusts) < 1e-8
+
+
+def _two_platform_prices(premium):
+    """Clearing prices of a leader (600 users) and a rival (300) showing the same ad load."""
+    users = np.array([600.0, 300.0])
+    inventory = users * 1000 * 0.2
+    prices, _ = clear(
+        committed_spend=np.zeros(2), values=np.full(10, 12.0), budgets=np.full(10, 100.0),
+        reach=audience_reach(users, inventory, 1000, premium), effect=effectiveness(np.full(2, 0.2), 2.0),
+        inventory=inventory, prices=np.full(2, 4.0), adjusts=np.ones(2, bool), sensitivity=1.0,
+        other_media=0.2, floor=0.5,
+    )
+    return prices
+
+
+def test_without_a_premium_advertisers_pay_the_same_for_any_audience():
+    leader, rival = _two_platform_prices(premium=0.0)
+    assert leader == pytest.approx(rival, rel=1e-6)
+
+
+def test_a_premium_on_the_largest_audience_makes_the_leaders_impressions_dearer():
+    """The must-have platform: advertisers pay the leader more per impression than a smaller rival."""
+    leader, rival = _two_platform_prices(premium=1.0)
+    assert leader > 1.1 * rival
+
+
+def test_the_audience_premium_leaves_the_leaders_reach_as_it_is():
+    users = np.array([[600.0, 300.0, 0.0]])
+    inventory = users * 100
+    plain, premium = (audience_reach(users, inventory, 1000, kappa) for kappa in (0.0, 2.0))
+    assert premium[0, 0] == plain[0, 0] == 0.6
+    assert premium[0, 1] == pytest.approx(0.3 * 0.5**2)
+    assert premium[0, 2] == 0.0

@@ -37,6 +37,9 @@ class Users(Table):
     count: int = knob(10_000, "users", "Potential users in the market (the population size).", ge=1, le=50_000_000)
     rationality: float = knob(1.5, "1/utility", "Logit scale beta: how strongly choices follow utility.", gt=0, le=100)
     review_rate: float = knob(0.1, "1/month", "Probability that an adopted user reconsiders its platform in a month.", gt=0, le=1)
+    turnover: float = knob(
+        0.0, "1/month", "Share of adopted users replaced each month by newcomers of the same tastes, who choose afresh (generational turnover).", ge=0, le=1
+    )
     outside_utility: float | Literal["none"] = knob(
         0.0, "utility", 'Utility of using no platform; "none" removes the outside option.'
     )
@@ -152,6 +155,9 @@ class Advertisers(Table):
     clutter: float = knob(2.0, "1/ad load", "How fast ad effectiveness falls with ad load: effectiveness = 1 / (1 + clutter * ad load).", ge=0)
     review_rate: float = knob(0.25, "1/month", "Probability that an advertiser reallocates its budget in a month.", gt=0, le=1)
     return_sensitivity: float = knob(1.0, "-", "Exponent of the net return (r - 1) in the budget allocation.", ge=0, le=20)
+    audience_premium: float = knob(
+        0.0, "-", "Premium kappa on the largest audience: advertisers weigh a platform's reach by (its users / the largest platform's users) to this power (0: reach alone).", ge=0, le=10
+    )
     outside_weight: float = knob(0.5, "-", "Reach-equivalent weight of other media before anyone uses a platform.", ge=0)
     audience_shift: float = knob(
         0.8, "-", "Share of other media's weight lost when the whole population is on platforms.", ge=0, le=1
