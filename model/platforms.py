@@ -223,7 +223,7 @@ class Platform(mesa.Agent):
         self.ad_load, self.user_price, self.quality_spend = (float(x) for x in candidates[best])
 
     def _candidate_levers(self) -> np.ndarray:
-        """Current levers, then every combination of -1, 0, +1 step on each (clipped to bounds)."""
+        """Current levers, then every distinct combination of -1, 0, +1 step on each (clipped to bounds)."""
         s = self.params.platforms
         moves = list(itertools.product((0, -1, 1), repeat=3))
         steps = np.array([s.ad_load_step, s.user_price_step, s.quality_spend_step])
@@ -231,7 +231,9 @@ class Platform(mesa.Agent):
         candidates = current + np.array(moves) * steps
         low = np.array([0.0, s.min_user_price, 0.0])
         high = np.array([ad_load_ceiling(self.params.regulation, s.max_ad_load), s.max_user_price, s.max_quality_spend])
-        return np.clip(candidates, low, high)
+        candidates = np.clip(candidates, low, high)
+        _, first = np.unique(candidates, axis=0, return_index=True)  # a bound makes some steps the same
+        return candidates[np.sort(first)]
 
     def forecast(self, view: MarketView, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Forecast profit after tax, and users, next month for each candidate (ad load, price, quality spend)."""

@@ -56,10 +56,11 @@ def test_population_log_sum_is_the_log_sum_of_every_users_utilities(outside):
     platform = rng.integers(NO_PLATFORM, slots, users).astype(np.int16)
     switching_cost = rng.uniform(0, 4, users).astype(np.float32)
     expected = log_sum(option_utilities(tastes, affinity, platform, switching_cost, offers, params), 1.5)
-    for block in (1000, 64, 7):
-        actual = population_log_sum(np.ascontiguousarray(tastes.T), np.ascontiguousarray(affinity.T), platform,
-                                    switching_cost, offers, params, block=block)
-        assert np.allclose(actual, expected, rtol=1e-12, atol=1e-12)
+    by_row = np.ascontiguousarray(tastes.T), np.ascontiguousarray(affinity.T)
+    one_block = population_log_sum(*by_row, platform, switching_cost, offers, params, block=users)
+    assert np.allclose(one_block, expected, rtol=1e-12, atol=1e-12)
+    for block in (64, 7):  # several blocks: every user's arithmetic is the same
+        assert np.array_equal(population_log_sum(*by_row, platform, switching_cost, offers, params, block=block), one_block)
 
 
 def test_ads_lose_effectiveness_with_clutter():
