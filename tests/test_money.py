@@ -100,12 +100,14 @@ def test_investors_paid_out_equals_dividends_in_the_ledger():
     graph=st.sampled_from(["small_world", "random"]),
     contacts=st.integers(1, 30),
     rewiring=st.floats(0, 1),
+    turnover=st.floats(0, 0.2),
+    audience_premium=st.floats(0, 3),
     seed=st.integers(0, 10_000),
 )
 def test_money_is_conserved_on_random_valid_parameters(
     users, platforms, advertisers, investors, network, interop, capital, bailout, form, belief, strategy, outside,
     ad_cap, tax, acquisitions, max_share, lending, leverage, lender_capital, winner_take_all, cooperatives, public,
-    entry, suppliers, supplier_investment, social, graph, contacts, rewiring, seed,
+    entry, suppliers, supplier_investment, social, graph, contacts, rewiring, turnover, audience_premium, seed,
 ):
     contacts = max(2, min(contacts, users - 1) // 2 * 2)  # even and below users.count: every graph accepts it
     social = social if users > contacts else 0.0  # too few users for a social graph
@@ -141,6 +143,8 @@ def test_money_is_conserved_on_random_valid_parameters(
         network__graph=graph,
         network__contacts=contacts,
         network__rewiring=rewiring,
+        users__turnover=turnover,
+        advertisers__audience_premium=audience_premium,
         simulation__steps=36,
         simulation__seed=seed,
     )
