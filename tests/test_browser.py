@@ -282,9 +282,18 @@ def prompts(page) -> list[str]:
     return page.locator(f"{NOTEBOOK} .jp-CodeCell .jp-InputArea-prompt").all_inner_texts()
 
 
+def accept_kernel_dialog(page) -> None:
+    """JupyterLab sometimes asks which kernel to start (a race when a notebook opens): take the one it offers."""
+    dialog = page.locator(".jp-Dialog")
+    with contextlib.suppress(Exception):
+        dialog.locator("button", has_text="Select").first.click(timeout=2_000)
+        dialog.first.wait_for(state="detached", timeout=5_000)
+
+
 def run_all_cells(page) -> None:
     """Run > Run All Cells, then wait until every code cell has run (an execution count, no [*])."""
     for _ in range(3):  # the menu acts on the notebook only once it has the focus and a kernel
+        accept_kernel_dialog(page)
         page.locator(f"{NOTEBOOK} .jp-Cell .jp-InputArea-prompt").first.click()
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
