@@ -10,6 +10,7 @@ One step is one month, in this fixed order:
    did not provide); profitable ones repay loans and pay out; a platform that still cannot pay is
    rescued (if systemic and bailouts are on) or fails, and its lenders write its debt off;
    if acquisitions are on, the leader may buy a rising rival unless merger control blocks it;
+   while a platform makes a profit and an entry slot is free, investors may found an entrant;
 6. adaptive platforms set next month's levers;
 7. the funding market's sentiment follows market growth and failures; the month is recorded.
 """
@@ -60,6 +61,7 @@ class PlatformEconomy(mesa.Model):
         self.contagion_months: list[int] = []  # suppliers' write-offs and failures (suppliers.enabled)
         self.acquisitions: list[dict] = []  # one record per acquisition or blocked merger
         self.divestitures: list[dict] = []  # one record per platform split by the regulator
+        self.entries: list[dict] = []  # one record per entrant founded during the run
         self.months_dominant: dict[int, int] = {}  # consecutive months above regulation.max_share, per platform
         self._measures: dict = {}
         self._model_rows: list[dict] = []
@@ -67,6 +69,8 @@ class PlatformEconomy(mesa.Model):
         self._supplier_rows: list[dict] = []
         self._found_platforms()
         self._open_platforms()
+        # Entry decisions draw from a child generator: until the first entrant, a run with entry is the run without.
+        self._entry_rng = self.rng.spawn(1)[0] if params.entry.entrants else None
 
     # -- set-up -------------------------------------------------------------------------------
     def _create_advertisers(self) -> list[Advertiser]:
@@ -105,17 +109,21 @@ class PlatformEconomy(mesa.Model):
 
     def _found_platforms(self) -> None:
         """Month 0: each for-profit platform's founding round, from up to two investors drawn at random."""
-        seed = self.params.platforms.seed_funding * self.params.users.count
         for platform in self.platforms:
-            if platform.nonprofit or platform.spare:
-                continue
-            backers = self.rng.choice(len(self.investors), size=min(2, len(self.investors)), replace=False)
-            purchases = []
-            for b in backers:
-                amount = min(seed / len(backers), self.investors[b].capital)
-                if amount > 0:
-                    purchases.append((self.investors[b].account, amount))
-            platform.found(purchases)
+            if not (platform.nonprofit or platform.spare):
+                self._found(platform)
+
+    def _found(self, platform: Platform, funds: list[Investor] | None = None) -> None:
+        """A founding round of platforms.seed_funding per potential user, from up to two investors drawn at random."""
+        seed = self.params.platforms.seed_funding * self.params.users.count
+        funds = [i for i in self.investors if i.capital > 0] if funds is None else funds
+        backers = self.rng.choice(len(funds), size=min(2, len(funds)), replace=False)
+        purchases = []
+        for b in backers:
+            amount = min(seed / len(backers), funds[b].capital)
+            if amount > 0:
+                purchases.append((funds[b].account, amount))
+        platform.found(purchases)
 
     def _open_platforms(self) -> None:
         """Cooperative or public platforms open in their entry month, with members' or the state's money."""
@@ -157,6 +165,8 @@ class PlatformEconomy(mesa.Model):
             self._consolidate()
         if self.params.regulation.divestiture:
             self._divest()
+        if self.params.entry.entrants:
+            self._enter()
         view = self.market_view()
         for platform in self.platforms:
             platform.set_levers(view)
@@ -234,13 +244,18 @@ class PlatformEconomy(mesa.Model):
         for platform in self.active_platforms:
             earnings = platform.valuation(self.sentiment, 0.0) / platform.users if platform.users else 0.0
             growth = 0.0
-            if is_promising(self.promise(platform), self.params):
+            if is_promising(self.promise(platform), self.params) or self.in_seed_stage(platform):
                 systemic = self.is_systemic(platform)
                 patience = max((i.effective_patience(systemic) for i in self.investors if i.capital > 0), default=0.0)
                 runway = (patience - platform.months_of_losses) / funding.round_months
                 growth = self.value_per_user_of(platform) * float(np.clip(runway, 0.0, 1.0))
             values[platform.platform_id] = max(growth, earnings)
         return values
+
+    def in_seed_stage(self, platform: Platform) -> bool:
+        """A platform lives on its founding round for its first funding.round_months: its backers bet on it
+        before they can compare it with the leader (an entrant starts with no users)."""
+        return self.month - platform.founded_month < self.params.funding.round_months
 
     def market_view(self) -> MarketView:
         adopters, newcomers = self.users.sample(self.params.platforms.demand_sample, self.rng)
@@ -546,6 +561,25 @@ class PlatformEconomy(mesa.Model):
                 self._contagion()
         platform.commitment_left = platform.commitment_months_left = 0.0
 
+    def _enter(self) -> None:
+        """Entry: while some platform makes a profit, investors found a new one in a free slot (entry.rate a month).
+
+        Rents attract capital: an entrant gets the same founding round as the first platforms, starts
+        from the same levers and quality, and must win users from an installed base.
+        """
+        slot = next((p for p in self.platforms if p.spare and p.status == PLANNED), None)
+        rents = any(p.profit_trend > 0 for p in self.active_platforms if not p.nonprofit)
+        # Only funds that can still put in their half of a full founding round back an entrant.
+        stake = self.params.platforms.seed_funding * self.params.users.count / min(2, len(self.investors) or 1)
+        funds = [i for i in self.investors if i.capital >= stake]
+        if slot is None or not rents or len(funds) < max(1, min(2, len(self.investors))):
+            return
+        if self._entry_rng.random() >= self.params.entry.rate:
+            return
+        slot.status = ACTIVE
+        self._found(slot, funds)
+        self.entries.append({"step": self.month, "platform": slot.platform_id})
+
     def _update_sentiment(self) -> None:
         """Sentiment drifts toward 1 + hype x annual user growth - penalties for failures and contagion in the year."""
         market = self.params.market
@@ -623,6 +657,7 @@ class PlatformEconomy(mesa.Model):
                 "acquisitions": sum(not deal["blocked"] for deal in self.acquisitions),
                 "blocked_mergers": sum(deal["blocked"] for deal in self.acquisitions),
                 "divestitures": len(self.divestitures),
+                "entries": len(self.entries),
                 "public_platform_funding": self.government.platform_funding,
                 "debt": float(sum(p.debt for p in self.platforms)),
                 "supplier_revenue": float(sum(x.revenue for x in self.suppliers)),

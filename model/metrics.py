@@ -150,6 +150,7 @@ def summarize(
         "public_revenue": float(last.get("public_revenue", 0.0)),
         "acquisitions": int(last.get("acquisitions", 0)),
         "blocked_mergers": int(last.get("blocked_mergers", 0)),
+        "entries": int(last.get("entries", 0)),
         "pioneer_share_of_payouts": float(pioneer_payouts / payouts) if payouts else None,
         "total_payouts": float(payouts),
     }

@@ -66,10 +66,13 @@ class Platform(mesa.Agent):
         self.account = platform_account(platform_id)
         # A cooperative or public platform recovers its costs and pays no dividends (section 6.15).
         self.nonprofit = nonprofit
-        self.spare = spare  # a slot kept for a platform split off by the regulator (regulation.divestiture)
+        # A spare slot is kept for a platform split off by the regulator (regulation.divestiture) or for
+        # an entrant (entry.entrants); it opens when one of them is created.
+        self.spare = spare
         self.status = PLANNED if nonprofit or spare else ACTIVE  # a non-profit opens in cooperative.entry_month
+        self.founded_month = 0  # an entrant's is the month investors found it
         spread = settings.quality_efficiency_spread
-        # A spare slot's draw (divestitures) comes from a child generator, so the other draws stay the same.
+        # A spare slot's draw comes from a child generator, so the other draws stay the same.
         rng = self.model.rng.spawn(1)[0] if spare else self.model.rng
         self.quality_max = settings.quality_max * (1.0 + spread * rng.uniform(-1.0, 1.0))
         self.quality = settings.initial_quality
@@ -366,14 +369,15 @@ class Platform(mesa.Agent):
     # -- finance ------------------------------------------------------------------------------
     def found(self, seed_purchases: list[tuple[str, float]]) -> None:
         """Founding round: founders get shares for nothing, seed investors buy the rest at $1 a share."""
+        month = self.founded_month = self.model.month
         round_index = self.cap_table.open_round()
         seed = sum(amount for _, amount in seed_purchases)
         founder_share = self.params.funding.founder_share
         founders_shares = seed * founder_share / (1.0 - founder_share)
-        self.cap_table.issue(founders_account(self.platform_id), 0.0, 1.0, round_index, 0, shares=founders_shares)
+        self.cap_table.issue(founders_account(self.platform_id), 0.0, 1.0, round_index, month, shares=founders_shares)
         for holder, amount in seed_purchases:
-            self.cap_table.issue(holder, amount, 1.0, round_index, 0)
-            self.model.ledger.transfer(0, holder, self.account, amount, "equity")
+            self.cap_table.issue(holder, amount, 1.0, round_index, month)
+            self.model.ledger.transfer(month, holder, self.account, amount, "equity")
             self.funding_raised += amount
 
     def issue_shares(self, purchases: list[tuple[str, float]], sentiment: float, value_per_user: float, kind: str) -> None:

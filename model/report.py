@@ -91,7 +91,7 @@ def summary_rows(summary: dict) -> list[tuple[str, str]]:
     if summary.get("final_hhi") is not None:
         rows.append(("Concentration at the end (HHI)", f"{summary['final_hhi']:.2f}"))
     for key, label in (("active_platforms", "Platforms active at the end"), ("failures", "Platform failures"),
-                       ("acquisitions", "Acquisitions"), ("blocked_mergers", "Mergers blocked")):
+                       ("acquisitions", "Acquisitions"), ("blocked_mergers", "Mergers blocked"), ("entries", "Entrants")):
         if key in summary:
             rows.append((label, _number(summary[key])))
     peaks = summary.get("peaks") or {}

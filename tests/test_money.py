@@ -102,12 +102,15 @@ def test_investors_paid_out_equals_dividends_in_the_ledger():
     rewiring=st.floats(0, 1),
     turnover=st.floats(0, 0.2),
     audience_premium=st.floats(0, 3),
+    entrants=st.integers(0, 3),
+    entry_rate=st.floats(0, 1),
     seed=st.integers(0, 10_000),
 )
 def test_money_is_conserved_on_random_valid_parameters(
     users, platforms, advertisers, investors, network, interop, capital, bailout, form, belief, strategy, outside,
     ad_cap, tax, acquisitions, max_share, lending, leverage, lender_capital, winner_take_all, cooperatives, public,
-    entry, suppliers, supplier_investment, social, graph, contacts, rewiring, turnover, audience_premium, seed,
+    entry, suppliers, supplier_investment, social, graph, contacts, rewiring, turnover, audience_premium, entrants,
+    entry_rate, seed,
 ):
     contacts = max(2, min(contacts, users - 1) // 2 * 2)  # even and below users.count: every graph accepts it
     social = social if users > contacts else 0.0  # too few users for a social graph
@@ -145,6 +148,8 @@ def test_money_is_conserved_on_random_valid_parameters(
         network__rewiring=rewiring,
         users__turnover=turnover,
         advertisers__audience_premium=audience_premium,
+        entry__entrants=entrants,
+        entry__rate=entry_rate,
         simulation__steps=36,
         simulation__seed=seed,
     )

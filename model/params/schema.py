@@ -107,6 +107,16 @@ class Acquisitions(Table):
     premium: float = knob(0.3, "-", "Premium over the target's valuation that the leader offers its shareholders.", ge=0)
 
 
+class Entry(Table):
+    entrants: int = knob(
+        0, "platforms", "Slots for new for-profit platforms that investors may found during the run (0: no entry).", ge=0, le=50
+    )
+    rate: float = knob(
+        0.02, "1/month", "Monthly probability that investors found an entrant while a platform makes a profit and a slot is free.",
+        ge=0, le=1,
+    )
+
+
 class Platforms(Table):
     count: int = knob(4, "platforms", "Platforms present at the start.", ge=1, le=50)
     strategy: Literal["adaptive", "fixed"] = knob(
@@ -266,6 +276,7 @@ class Params(Table):
     regulation: Regulation = Field(default_factory=Regulation)
     acquisitions: Acquisitions = Field(default_factory=Acquisitions)
     platforms: Platforms = Field(default_factory=Platforms)
+    entry: Entry = Field(default_factory=Entry)
     advertisers: Advertisers = Field(default_factory=Advertisers)
     investors: Investors = Field(default_factory=Investors)
     funding: Funding = Field(default_factory=Funding)
@@ -329,8 +340,8 @@ class Params(Table):
 
     @property
     def platform_slots(self) -> int:
-        """Platform slots of a run: the platforms at the start, plus one spare per platform for divestitures."""
-        return self.platforms.count * (2 if self.regulation.divestiture else 1)
+        """Platform slots of a run: the platforms at the start, one spare per platform for divestitures, the entrants'."""
+        return self.platforms.count * (2 if self.regulation.divestiture else 1) + self.entry.entrants
 
     @property
     def has_outside_option(self) -> bool:
