@@ -18,7 +18,9 @@ In one run, on one machine, it measures
    runs per minute, the cluster's start included.
 
 Every measurement runs in a fresh Python process, so that its peak memory (getrusage's
-ru_maxrss of that process) is its own. A sanity check first runs the three implementations on the
+ru_maxrss of that process) is its own. Each timing of items 1 and 2 is repeated ``--repeats``
+times (default 3), each time in a fresh process; the run with the median stepping time is
+reported, with every run's time and their spread beside it. A sanity check first runs the three implementations on the
 same parameters and compares their market shares after a few months: they are three codings of one
 rule, so they must agree within sampling noise. The script prints a table with the ratios
 (full model / Mesa reference, full model / kernel) and the issue's targets, met or missed and by how
@@ -525,6 +527,11 @@ def table(report: dict) -> str:
             f"{number(m['user_steps_per_second']):>14}{m['ms_per_step']:>10.2f}{m['peak_mb']:>9.0f}"
             f"{(number(ratio['full_over_mesa'], 1) + 'x') if ratio and ratio['full_over_mesa'] else '':>11}"
             f"{(number(ratio['full_over_kernel'], 2) + 'x') if ratio and ratio['full_over_kernel'] else '':>13}")
+    repeated = [m for m in report["measurements"] if len(m.get("repeat_step_seconds", [])) > 1]
+    if repeated:
+        lines.append(f"  each row is the median of {len(repeated[0]['repeat_step_seconds'])} fresh runs; their stepping times "
+                     "spread (max - min, over the median) by " + ", ".join(
+                         f"{m['implementation']} {m['users']:,}: {100 * m['repeat_spread']:.0f}%" for m in repeated))
     for m in report["measurements"]:
         if m["implementation"] == "full" and m.get("adopted_user_steps") is not None:
             lines.append(f"  full model at {m['users']:,} users: {100 * m['adopted_user_steps'] / (m['users'] * m['steps']):.0f}% of its "
@@ -578,6 +585,8 @@ def arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=240, help="months of the full model and the kernel (default 240)")
     parser.add_argument("--mesa-users", type=int, default=10_000, help="users of the Mesa reference (default 10000)")
     parser.add_argument("--mesa-steps", type=int, default=10, help="months of the Mesa reference (default 10)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="fresh runs of each timing (Mesa, kernel, full model); the median is reported (default 3)")
     parser.add_argument("--sanity-users", type=int, default=50_000, help="users of the sanity check (default 50000)")
     parser.add_argument("--sanity-steps", type=int, default=5, help="months of the sanity check (default 5)")
     parser.add_argument("--sweep-runs", type=int, default=SWEEP_RUNS, help=f"runs of the sweep (default {SWEEP_RUNS})")
@@ -597,8 +606,8 @@ def arguments(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.steps, args.mesa_users, args.mesa_steps = [10_000, 100_000], 24, 5_000, 3
-        args.sanity_users, args.sweep_runs, args.sweep_steps = 20_000, 10, 24
-    for name in ("steps", "mesa_users", "mesa_steps", "sanity_users", "sanity_steps", "sweep_runs", "sweep_users",
+        args.sanity_users, args.sweep_runs, args.sweep_steps, args.repeats = 20_000, 10, 24, 1
+    for name in ("steps", "repeats", "mesa_users", "mesa_steps", "sanity_users", "sanity_steps", "sweep_runs", "sweep_users",
                  "sweep_steps", "sweep_workers"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
@@ -625,11 +634,20 @@ def main(argv=None) -> int:
     print(f"Benchmark of the platform economy, {report['machine']['date']}; results to {out}")
     report["sanity"] = measure({"task": "sanity", "users": args.sanity_users, "steps": args.sanity_steps},
                                f"sanity check ({args.sanity_users:,} users x {args.sanity_steps} months, three implementations)")
-    measurements = [measure({"task": "mesa", "users": args.mesa_users, "steps": args.mesa_steps},
-                            f"Mesa reference, {args.mesa_users:,} users x {args.mesa_steps} months")]
+    def repeated(task: dict, label: str) -> dict:
+        """The run with the median stepping time of ``--repeats`` fresh runs (of an even number, the slower
+        middle one), with every run's time beside it: on a shared machine one run can be off by 10-20%."""
+        runs = [measure(task, label + (f" ({k + 1}/{args.repeats})" if args.repeats > 1 else "")) for k in range(args.repeats)]
+        chosen = sorted(runs, key=lambda run: run["step_seconds"])[len(runs) // 2]
+        times = [run["step_seconds"] for run in runs]
+        return {**chosen, "repeat_step_seconds": times,
+                "repeat_spread": (max(times) - min(times)) / chosen["step_seconds"] if chosen["step_seconds"] > 0 else 0.0}
+
+    measurements = [repeated({"task": "mesa", "users": args.mesa_users, "steps": args.mesa_steps},
+                             f"Mesa reference, {args.mesa_users:,} users x {args.mesa_steps} months")]
     for users in args.sizes:
-        measurements.append(measure({"task": "kernel", "users": users, "steps": args.steps}, f"kernel, {users:,} users x {args.steps} months"))
-        measurements.append(measure({"task": "full", "users": users, "steps": args.steps}, f"full model, {users:,} users x {args.steps} months"))
+        measurements.append(repeated({"task": "kernel", "users": users, "steps": args.steps}, f"kernel, {users:,} users x {args.steps} months"))
+        measurements.append(repeated({"task": "full", "users": users, "steps": args.steps}, f"full model, {users:,} users x {args.steps} months"))
     report["measurements"] = measurements
     report["sweep"] = None if args.no_sweep else measure(
         {"task": "sweep", "runs": args.sweep_runs, "users": args.sweep_users, "steps": args.sweep_steps, "workers": args.sweep_workers,

@@ -22,7 +22,7 @@ from benchmarks.rule import FixedOffers
 from tests.conftest import BASELINE, ROOT, scenario
 
 TINY = ["--sizes", "500", "--steps", "3", "--mesa-users", "200", "--mesa-steps", "2", "--sanity-users", "3000",
-        "--sanity-steps", "3", "--sweep-runs", "2", "--sweep-users", "500", "--sweep-steps", "2", "--sweep-serial"]
+        "--sanity-steps", "3", "--sweep-runs", "2", "--sweep-users", "500", "--sweep-steps", "2", "--sweep-serial", "--repeats", "2"]
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +52,15 @@ def test_the_script_measures_the_full_model_and_both_references(tiny_run):
     assert 0 < full["adopted_user_steps"] <= 500 * 3
     [ratio] = report["ratios"]
     assert ratio["users"] == 500 and positive(ratio["full_over_mesa"]) and positive(ratio["full_over_kernel"])
+
+
+def test_each_timing_is_the_median_of_fresh_runs_and_their_spread_is_reported(tiny_run):
+    report, printed = tiny_run
+    for m in report["measurements"]:
+        times = m["repeat_step_seconds"]
+        assert len(times) == 2 and m["step_seconds"] == max(times)  # of two runs, the slower one
+        assert m["repeat_spread"] == pytest.approx((max(times) - min(times)) / max(times))
+    assert "median of 2 fresh runs" in printed
 
 
 def test_the_script_describes_the_machine(tiny_run):
