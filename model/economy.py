@@ -135,7 +135,7 @@ class PlatformEconomy(mesa.Model):
             members = coop.member_funding_per_user * self.params.users.count
             if members > 0:  # members are households: they put in money from their income, for service, not dividends
                 self.ledger.transfer(self.month, OUTSIDE, HOUSEHOLDS, members, "income")
-                platform.issue_shares([(HOUSEHOLDS, members)], self.sentiment, 0.0, "member_funding")
+                platform.issue_shares([(HOUSEHOLDS, members)], platform.valuation(self.sentiment, 0.0), "member_funding")
             grant = coop.public_funding_per_user * self.params.users.count
             if grant > 0:
                 self.government.fund_platform(platform, grant)
@@ -219,6 +219,26 @@ class PlatformEconomy(mesa.Model):
         of it (0: the same for every platform).
         """
         return self.value_per_user * self.promise(platform) ** self.params.funding.winner_take_all
+
+    def expected_users(self, platform: Platform) -> float:
+        """Users investors expect the platform to hold once the market has adopted: its share of platform
+        users (each active platform credited with the judgement prior, as in ``promise``) x potential users.
+
+        Investors price a growing platform on its market share, not on the users it has so far: a
+        founding round is then priced like the rounds after it, and a platform that keeps its share
+        while the market grows raises at a rising price (DESIGN §2: early investors own more per dollar).
+        """
+        active = self.active_platforms
+        if not platform.active or not active:
+            return 0.0
+        prior = self.params.funding.judgement_users * self.params.users.count
+        total = sum(p.users for p in active) + prior * len(active)
+        share = (platform.users + prior) / total if total > 0 else 1.0 / len(active)
+        return share * self.params.users.count
+
+    def valuation_of(self, platform: Platform) -> float:
+        """The platform's valuation in the funding market: its expected users' worth, or its earnings'."""
+        return platform.valuation(self.sentiment, self.value_per_user_of(platform), self.expected_users(platform))
 
     def promise(self, platform: Platform) -> float:
         """How the platform compares with the leader in investors' eyes: users (plus a prior) / leader's."""
@@ -389,13 +409,12 @@ class PlatformEconomy(mesa.Model):
             return
         raised = min(wanted, available)
         purchases = [(i.account, raised * i.capital / available) for i in backers]
-        platform.issue_shares(purchases, self.sentiment, self.value_per_user_of(platform), "equity")
+        platform.issue_shares(purchases, self.valuation_of(platform), "equity")
 
     def _borrow(self, platform: Platform) -> None:
         """What investors did not provide, lenders lend against the valuation, up to their credit line."""
         wanted = self.params.funding.round_months * platform.burn + max(0.0, -platform.cash)
-        valuation = platform.valuation(self.sentiment, self.value_per_user_of(platform))
-        amount = min(wanted, self.lender.credit_line(valuation, platform.debt))
+        amount = min(wanted, self.lender.credit_line(self.valuation_of(platform), platform.debt))
         if amount > 0:
             self.ledger.transfer(self.month, self.lender.account, platform.account, amount, "loan")
             platform.debt += amount
@@ -426,7 +445,7 @@ class PlatformEconomy(mesa.Model):
         amount = supplier.investment_offer() if supplier else 0.0
         if amount <= 0 or not is_promising(self.promise(platform), self.params):
             return
-        platform.issue_shares([(supplier.account, amount)], self.sentiment, self.value_per_user_of(platform), "supplier_equity")
+        platform.issue_shares([(supplier.account, amount)], self.valuation_of(platform), "supplier_equity")
         commitment = terms.commitment_multiple * amount
         platform.commit(supplier.account, commitment, terms.commitment_months)
         supplier.record_investment(platform.platform_id, amount)
@@ -457,7 +476,7 @@ class PlatformEconomy(mesa.Model):
         government = self.government
         government.levy(amount)
         if government.policy.form == "equity":
-            platform.issue_shares([(GOVERNMENT, amount)], self.sentiment, self.value_per_user_of(platform), "bailout")
+            platform.issue_shares([(GOVERNMENT, amount)], self.valuation_of(platform), "bailout")
         else:
             self.ledger.transfer(self.month, GOVERNMENT, platform.account, amount, "bailout")
             if government.policy.form == "loan":
@@ -489,7 +508,8 @@ class PlatformEconomy(mesa.Model):
             return
         target = max(rising, key=lambda p: p.users)
         value = self.user_values()[leader.platform_id]
-        price = leader.acquisition_offer(target.users, target.valuation(self.sentiment, self.value_per_user_of(target)), value)
+        # The leader buys the target's market share: the users investors expect it to hold, priced as they price them.
+        price = leader.acquisition_offer(self.expected_users(target), self.valuation_of(target), value)
         if not price:
             return
         merged_share = (leader.users + target.users) / total
@@ -686,7 +706,7 @@ class PlatformEconomy(mesa.Model):
                     "costs": p.costs,
                     "profit": p.profit,
                     "cash": p.cash,
-                    "valuation": p.valuation(self.sentiment, self.value_per_user_of(p)),
+                    "valuation": self.valuation_of(p),
                     "status": p.status,
                     "ad_revenue": p.ad_revenue,
                     "subscription_revenue": p.subscription_revenue,
@@ -735,7 +755,7 @@ class PlatformEconomy(mesa.Model):
         pioneer_rounds = self.params.funding.pioneer_rounds
         for platform in self.platforms:
             outstanding = platform.cap_table.shares_outstanding
-            value = platform.valuation(self.sentiment, self.value_per_user_of(platform))
+            value = self.valuation_of(platform)
             for h in platform.cap_table.holdings:
                 holding_value = value * h.shares / outstanding if outstanding else 0.0
                 rows.append(

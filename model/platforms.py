@@ -134,12 +134,17 @@ class Platform(mesa.Agent):
         """Profit after tax (the excess-profit tax, when the regulator levies one)."""
         return self.revenue - self.costs - self.tax
 
-    def valuation(self, sentiment: float, value_per_user: float) -> float:
-        """Growth-stage value (users x value per user) or earnings value, whichever is larger."""
+    def valuation(self, sentiment: float, value_per_user: float, expected_users: float | None = None) -> float:
+        """Growth-stage value (expected users x value per user) or earnings value, whichever is larger.
+
+        Expected users are the users investors expect it to hold once the market has adopted (the
+        economy's ``expected_users``); without them, its users now.
+        """
         if not self.active:
             return 0.0
         earnings_value = self.params.funding.earnings_multiple * 12.0 * self.profit_trend
-        return max(value_per_user * self.users, sentiment * earnings_value, 0.0)
+        users = self.users if expected_users is None else expected_users
+        return max(value_per_user * users, sentiment * earnings_value, 0.0)
 
     # -- operations ---------------------------------------------------------------------------
     def monthly_costs(self, users, gross_inflow, quality_spend, user_price):
@@ -327,11 +332,12 @@ class Platform(mesa.Agent):
         return np.where(inventory[:, j] > 0, shares[:, :, j] @ view.ad_budgets, 0.0)
 
     # -- acquisitions -------------------------------------------------------------------------
-    def acquisition_offer(self, target_users: int, target_valuation: float, value_per_user: float) -> float:
+    def acquisition_offer(self, target_users: float, target_valuation: float, value_per_user: float) -> float:
         """Price it would offer for a rival (0: no offer).
 
         It offers the target's valuation plus the premium its shareholders ask, if the users it
-        would gain are worth that much to it and it can pay in cash while keeping its buffer.
+        would gain (the target's expected users) are worth that much to it and it can pay in cash
+        while keeping its buffer.
         """
         price = (1.0 + self.params.acquisitions.premium) * target_valuation
         spare_cash = self.cash - self.params.funding.cash_buffer_months * self.costs
@@ -380,10 +386,10 @@ class Platform(mesa.Agent):
             self.model.ledger.transfer(month, holder, self.account, amount, "equity")
             self.funding_raised += amount
 
-    def issue_shares(self, purchases: list[tuple[str, float]], sentiment: float, value_per_user: float, kind: str) -> None:
+    def issue_shares(self, purchases: list[tuple[str, float]], pre_money_valuation: float, kind: str) -> None:
         """One funding round: each (holder, amount) buys new shares at the pre-money valuation."""
         round_index = self.cap_table.open_round()
-        price = self.cap_table.share_price(self.valuation(sentiment, value_per_user))
+        price = self.cap_table.share_price(pre_money_valuation)
         for holder, amount in purchases:
             self.cap_table.issue(holder, amount, price, round_index, self.model.month)
             self.model.ledger.transfer(self.model.month, holder, self.account, amount, kind)

@@ -50,13 +50,31 @@ def test_baseline_produces_doctorows_stages_in_at_least_16_of_20_seeds(baseline_
     assert sum(holds) >= 16, f"stages fail in seeds: {failing}"
 
 
+def paid_per_dollar(holdings) -> float:
+    invested = holdings["invested"].sum()
+    return holdings["paid_out"].sum() / invested if invested else float("nan")
+
+
+def test_the_leaders_pioneers_are_paid_more_per_dollar_than_its_later_investors_in_at_least_16_of_20_seeds(baseline_runs):
+    """The rent goes to the pioneer shareholders: rounds are priced on market share, so the winner's
+    early investors bought its shares cheaper than those who came after (DESIGN §2)."""
+    better = []
+    for economy in baseline_runs:
+        holdings = economy.investor_frame()
+        holdings = holdings[~holdings["founders"] & (holdings["platform_id"] == economy.summary()["leader_id"])]
+        pioneers, later = holdings[holdings["pioneer"]], holdings[~holdings["pioneer"]]
+        better.append(paid_per_dollar(pioneers) > paid_per_dollar(later))  # no later round: not shown, counts against
+    assert sum(better) >= 16, f"pioneers ahead in {sum(better)} of 20 seeds"
+
+
 KNOWN_MISSES = {
     "leader_share_at_end": (
         "runs end in a locked-in duopoly (shares near 0.5) about as often as in near-monopoly, so the median "
         "(0.52) falls below 0.6; settings that tip more markets also end the subsidy war early (docs/ODD.md, section 7)"
     ),
-    "revenue_per_user_rise": (
-        "split markets extract less: the median rise (2.97) sits just below 3 (docs/ODD.md, section 7)"
+    "burn_multiple_last_growth_year": (
+        "the median (3.15) sits between two modes, a long subsidy war in split markets and early profits in tipped "
+        "ones; on seeds 20-39 it is 1.74, in range (docs/ODD.md, section 7)"
     ),
 }
 
