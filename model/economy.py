@@ -589,10 +589,11 @@ class PlatformEconomy(mesa.Model):
         """
         slot = next((p for p in self.platforms if p.spare and p.status == PLANNED), None)
         rents = any(p.profit_trend > 0 for p in self.active_platforms if not p.nonprofit)
-        # Only funds that can still put in their half of a full founding round back an entrant.
-        stake = self.params.platforms.seed_funding * self.params.users.count / min(2, len(self.investors) or 1)
+        # Only funds that can still put in their part of a full founding round (two backers, as at the start) back an entrant.
+        backers = min(2, len(self.investors))
+        stake = self.params.platforms.seed_funding * self.params.users.count / max(backers, 1)
         funds = [i for i in self.investors if i.capital >= stake]
-        if slot is None or not rents or len(funds) < max(1, min(2, len(self.investors))):
+        if slot is None or not rents or backers == 0 or len(funds) < backers:
             return
         if self._entry_rng.random() >= self.params.entry.rate:
             return
