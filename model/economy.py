@@ -135,7 +135,7 @@ class PlatformEconomy(mesa.Model):
             members = coop.member_funding_per_user * self.params.users.count
             if members > 0:  # members are households: they put in money from their income, for service, not dividends
                 self.ledger.transfer(self.month, OUTSIDE, HOUSEHOLDS, members, "income")
-                platform.issue_shares([(HOUSEHOLDS, members)], platform.valuation(self.sentiment, 0.0), "member_funding")
+                platform.issue_shares([(HOUSEHOLDS, members)], platform.earnings_value(self.sentiment), "member_funding")
             grant = coop.public_funding_per_user * self.params.users.count
             if grant > 0:
                 self.government.fund_platform(platform, grant)
@@ -231,7 +231,7 @@ class PlatformEconomy(mesa.Model):
         active = self.active_platforms
         if not platform.active or not active:
             return 0.0
-        prior = self.params.funding.judgement_users * self.params.users.count
+        prior = self.judgement_prior
         total = sum(p.users for p in active) + prior * len(active)
         share = (platform.users + prior) / total if total > 0 else 1.0 / len(active)
         return share * self.params.users.count
@@ -240,9 +240,14 @@ class PlatformEconomy(mesa.Model):
         """The platform's valuation in the funding market: its expected users' worth, or its earnings'."""
         return platform.valuation(self.sentiment, self.value_per_user_of(platform), self.expected_users(platform))
 
+    @property
+    def judgement_prior(self) -> float:
+        """Users investors credit every platform with before judging it (they do not judge on the first handful)."""
+        return self.params.funding.judgement_users * self.params.users.count
+
     def promise(self, platform: Platform) -> float:
         """How the platform compares with the leader in investors' eyes: users (plus a prior) / leader's."""
-        prior = self.params.funding.judgement_users * self.params.users.count
+        prior = self.judgement_prior
         leader = max(p.users for p in self.platforms)
         return (platform.users + prior) / (leader + prior) if leader + prior > 0 else 1.0
 
@@ -262,7 +267,7 @@ class PlatformEconomy(mesa.Model):
         funding = self.params.funding
         values = np.zeros(len(self.platforms))
         for platform in self.active_platforms:
-            earnings = platform.valuation(self.sentiment, 0.0) / platform.users if platform.users else 0.0
+            earnings = platform.earnings_value(self.sentiment) / platform.users if platform.users else 0.0
             growth = 0.0
             if is_promising(self.promise(platform), self.params) or self.in_seed_stage(platform):
                 systemic = self.is_systemic(platform)
@@ -530,7 +535,7 @@ class PlatformEconomy(mesa.Model):
         """
         rules = self.params.regulation
         total = sum(p.users for p in self.platforms)
-        least = self.params.funding.judgement_users * self.params.users.count
+        least = self.judgement_prior
         for platform in self.active_platforms:
             dominant = total > 0 and platform.users / total > rules.max_share and platform.users >= least
             self.months_dominant[platform.platform_id] = self.months_dominant.get(platform.platform_id, 0) + 1 if dominant else 0

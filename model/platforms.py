@@ -134,17 +134,21 @@ class Platform(mesa.Agent):
         """Profit after tax (the excess-profit tax, when the regulator levies one)."""
         return self.revenue - self.costs - self.tax
 
-    def valuation(self, sentiment: float, value_per_user: float, expected_users: float | None = None) -> float:
+    def earnings_value(self, sentiment: float) -> float:
+        """What its profits are worth: sentiment x funding.earnings_multiple years of its profit trend (0 if none)."""
+        if not self.active:
+            return 0.0
+        return max(sentiment * self.params.funding.earnings_multiple * 12.0 * self.profit_trend, 0.0)
+
+    def valuation(self, sentiment: float, value_per_user: float, expected_users: float) -> float:
         """Growth-stage value (expected users x value per user) or earnings value, whichever is larger.
 
         Expected users are the users investors expect it to hold once the market has adopted (the
-        economy's ``expected_users``); without them, its users now.
+        economy's ``expected_users``).
         """
         if not self.active:
             return 0.0
-        earnings_value = self.params.funding.earnings_multiple * 12.0 * self.profit_trend
-        users = self.users if expected_users is None else expected_users
-        return max(value_per_user * users, sentiment * earnings_value, 0.0)
+        return max(value_per_user * expected_users, self.earnings_value(sentiment))
 
     # -- operations ---------------------------------------------------------------------------
     def monthly_costs(self, users, gross_inflow, quality_spend, user_price):
