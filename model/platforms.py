@@ -235,17 +235,21 @@ class Platform(mesa.Agent):
         self.ad_load, self.user_price, self.quality_spend = (float(x) for x in candidates[best])
 
     def _candidate_levers(self) -> np.ndarray:
-        """Current levers, then every distinct combination of -1, 0, +1 step on each (clipped to bounds)."""
+        """Current levers, then every distinct combination of -1, 0, +1 step on each (clipped to bounds).
+
+        A step that a bound makes the same as an earlier one is dropped on its own lever, so every
+        combination appears once, in the order of the steps (0, -1, +1): candidate 0 is "keep".
+        """
         s = self.params.platforms
-        moves = list(itertools.product((0, -1, 1), repeat=3))
-        steps = np.array([s.ad_load_step, s.user_price_step, s.quality_spend_step])
-        current = np.array([self.ad_load, self.user_price, self.quality_spend])
-        candidates = current + np.array(moves) * steps
-        low = np.array([0.0, s.min_user_price, 0.0])
-        high = np.array([ad_load_ceiling(self.params.regulation, s.max_ad_load), s.max_user_price, s.max_quality_spend])
-        candidates = np.clip(candidates, low, high)
-        _, first = np.unique(candidates, axis=0, return_index=True)  # a bound makes some steps the same
-        return candidates[np.sort(first)]
+        current = (self.ad_load, self.user_price, self.quality_spend)
+        steps = (s.ad_load_step, s.user_price_step, s.quality_spend_step)
+        low = (0.0, s.min_user_price, 0.0)
+        high = (ad_load_ceiling(self.params.regulation, s.max_ad_load), s.max_user_price, s.max_quality_spend)
+        values = []
+        for now, step, lowest, highest in zip(current, steps, low, high):
+            moved = [min(max(now + move * step, lowest), highest) for move in (0, -1, 1)]
+            values.append(list(dict.fromkeys(moved)))  # distinct, first occurrence first
+        return np.array(list(itertools.product(*values)))
 
     def forecast(self, view: MarketView, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Forecast profit after tax, and users, next month for each candidate (ad load, price, quality spend)."""

@@ -292,7 +292,11 @@ def accept_kernel_dialog(page) -> None:
 
 def run_all_cells(page) -> None:
     """Run > Run All Cells, then wait until every code cell has run (an execution count, no [*])."""
-    for _ in range(3):  # the menu acts on the notebook only once it has the focus and a kernel
+    # The menu acts on the notebook only once it has the focus and a kernel that answers, which can
+    # take a while on a busy machine: try again until some cell starts, for up to SERVER_START seconds.
+    deadline = time.monotonic() + SERVER_START
+    started = False
+    while not started and time.monotonic() < deadline:
         accept_kernel_dialog(page)
         page.locator(f"{NOTEBOOK} .jp-Cell .jp-InputArea-prompt").first.click()
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
@@ -301,7 +305,8 @@ def run_all_cells(page) -> None:
             page.wait_for_function(
                 f"""() => [...document.querySelectorAll('{NOTEBOOK} .jp-CodeCell .jp-InputArea-prompt')]
                           .some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))""", timeout=10_000)
-            break
+            started = True
+    assert started, f"Run All Cells started no cell within {SERVER_START} s"
     page.wait_for_function(
         f"""() => {{ const texts = [...document.querySelectorAll('{NOTEBOOK} .jp-CodeCell .jp-InputArea-prompt')]
                        .map(p => p.textContent);

@@ -1,15 +1,13 @@
 """Regulation (issue 3): each knob is part of the agents' decisions and of the ledger, and moves
 outcomes the way the mechanism implies. Replicated over the same four seeds as tests/test_knobs.py."""
 
-import functools
-
 import numpy as np
 import pytest
 
 from model import metrics
 from model.params.schema import Regulation
 from model.regulation import ad_load_ceiling, excess_profit_tax, merger_allowed
-from tests.conftest import ROOT, run, scenario
+from tests.conftest import ROOT, replicated_runs, scenario
 from tests.test_money import check_books
 
 SEEDS = range(4)
@@ -25,9 +23,8 @@ POLICIES = {
 }
 
 
-@functools.cache
 def runs(policy: str) -> tuple:
-    return tuple(run(scenario(users__count=4000, simulation__seed=s, **POLICIES[policy])) for s in SEEDS)
+    return replicated_runs(tuple(SEEDS), 4000, **POLICIES[policy])
 
 
 def mean_over_runs(measure, policy: str) -> float:
