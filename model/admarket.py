@@ -59,11 +59,22 @@ def budget_shares(reach: np.ndarray, returns: np.ndarray, *, sensitivity: float,
     return np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
 
 
+# Less than a millionth of an impression a month is no inventory. A forecast can offer such a
+# sliver (users expected with a probability of exp(-700)); priced per 1,000 impressions it would
+# cost more than a float holds and turn the clearing into NaN. It sits at the floor, as none does.
+LEAST_INVENTORY = 1e-290
+
+
+def has_inventory(inventory: np.ndarray) -> np.ndarray:
+    """Whether each inventory is large enough to be priced (see LEAST_INVENTORY)."""
+    return np.asarray(inventory) > LEAST_INVENTORY
+
+
 def clearing_price(spend: np.ndarray, impressions: np.ndarray, floor: float) -> np.ndarray:
     """Price per 1,000 impressions at which the spend buys the whole inventory, never below the floor."""
     spend, impressions = np.broadcast_arrays(np.asarray(spend, float), np.asarray(impressions, float))
     price = np.full(spend.shape, floor)
-    np.divide(1000.0 * spend, impressions, out=price, where=impressions > 0)
+    np.divide(1000.0 * spend, impressions, out=price, where=has_inventory(impressions))
     return np.maximum(price, floor)
 
 
@@ -131,9 +142,9 @@ def _joint_newton(log_price, moving, *, committed_spend, values, budgets, reach,
     Platforms without inventory sit at the floor.
     """
     x = log_price.copy()
-    has_inventory = inventory[moving] > 0
-    x[moving[~has_inventory]] = np.log(floor)
-    solving = moving[has_inventory]
+    priced = has_inventory(inventory[moving])
+    x[moving[~priced]] = np.log(floor)
+    solving = moving[priced]
     if solving.size == 0:
         return x, True
     per_price = 1000.0 / inventory[solving]
@@ -211,8 +222,8 @@ def _own_price_roots(log_price, moving, *, committed_spend, values, budgets, rea
     spend_budgets = budgets[..., None, :]
     committed = committed_spend[..., moving]
     own_inventory = inventory[..., moving]
-    has_inventory = own_inventory > 0
-    per_price = np.where(has_inventory, 1000.0 / np.where(has_inventory, own_inventory, 1.0), 0.0)
+    priced = has_inventory(own_inventory)
+    per_price = np.where(priced, 1000.0 / np.where(priced, own_inventory, 1.0), 0.0)
 
     low = np.full(np.broadcast_shapes(own_inventory.shape, committed.shape), np.log(floor))
     most_spend = budgets.sum(axis=-1)[..., None] + committed
@@ -246,4 +257,4 @@ def _own_price_roots(log_price, moving, *, committed_spend, values, budgets, rea
             x = following
             if done:
                 break
-    return np.where(has_inventory, x, np.log(floor))
+    return np.where(priced, x, np.log(floor))

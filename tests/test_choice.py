@@ -148,6 +148,22 @@ def test_one_moving_price_clears_for_every_candidate_at_once():
         assert _clearing_error(prices, shares, market, adjusts) < 1e-8
 
 
+def test_a_sliver_of_inventory_is_priced_at_the_floor_not_as_nan():
+    """A forecast can expect users with a probability of exp(-700): 1,000 dollars over the
+    impressions they would see overflows to an infinite price (NaN where nobody would spend, and a
+    NaN forecast would win the platform's argmax)."""
+    users = np.array([[600.0, 1e-310], [600.0, 300.0]])  # two candidates for platform 1
+    inventory, reach = users * 1000 * 0.2, users / 1000
+    with np.errstate(over="raise", invalid="raise"):  # an infinite price, or inf - inf
+        prices, shares = clear(
+            committed_spend=np.zeros(2), values=np.full((1, 10), 12.0), budgets=np.full((1, 10), 100.0),
+            reach=reach, effect=effectiveness(np.full(2, 0.2), 2.0), inventory=inventory,
+            prices=np.full((2, 2), 4.0), adjusts=np.array([False, True]), sensitivity=1.0, other_media=0.2, floor=0.5,
+        )
+    assert np.isfinite(prices).all() and np.isfinite(shares).all()
+    assert prices[0, 1] == pytest.approx(0.5) and prices[1, 1] > 0.51
+
+
 def _two_platform_prices(premium):
     """Clearing prices of a leader (600 users) and a rival (300) showing the same ad load."""
     users = np.array([600.0, 300.0])
