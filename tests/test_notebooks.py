@@ -10,7 +10,7 @@ its first code cell, so that its charts draw without the internet.
 The notebooks are found by globbing the folder, so a new notebook is tested as soon as it is
 added. Each test has its own kernel and writes nothing into the repository (notebooks that write
 files use temporary folders), so the tests run side by side with the rest of the suite under
-pytest-xdist (``make test`` runs ``pytest -n 2 --dist loadgroup``: this file goes to one worker,
+pytest-xdist (``make test`` runs ``pytest -n 2 --dist loadfile``: this file goes to one worker,
 its notebooks one after another).
 """
 
