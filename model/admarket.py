@@ -59,9 +59,10 @@ def budget_shares(reach: np.ndarray, returns: np.ndarray, *, sensitivity: float,
     return np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
 
 
-# Less than a millionth of an impression a month is no inventory. A forecast can offer such a
-# sliver (users expected with a probability of exp(-700)); priced per 1,000 impressions it would
-# cost more than a float holds and turn the clearing into NaN. It sits at the floor, as none does.
+# An inventory this small is none. A forecast can offer such a sliver (users expected with a
+# probability of exp(-700)); priced per 1,000 impressions it would cost more than a float holds
+# (1000 / 1e-308 overflows) and turn the clearing into NaN, which argmax would then pick. It sits at
+# the floor, as no inventory does. The bound is far below any inventory that affects a result.
 LEAST_INVENTORY = 1e-290
 
 

@@ -38,4 +38,3 @@ def replicated_runs(seeds: tuple[int, ...], users: int, **overrides) -> tuple[Pl
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
-
