@@ -1,8 +1,8 @@
 """The advertising market: how advertisers spread budgets, and how ad prices clear.
 
-Pure functions shared by advertisers (who decide), the economy (which clears the market) and
-platforms (which forecast it). Prices are per 1,000 impressions (CPM); advertisers' values are
-per 1,000 *effective* impressions.
+Pure functions shared by advertisers (who decide), the ad market (:mod:`model.markets.advertising`,
+which clears it) and the platforms' forecasts (:mod:`model.forecasts`). Prices are per 1,000
+impressions (CPM); advertisers' values are per 1,000 *effective* impressions.
 
 An advertiser's return on platform j is r_j = value x effectiveness_j / price_j (dollars of value
 per dollar spent). It spends on a platform only where r_j > 1, in proportion to
@@ -18,8 +18,11 @@ later than users do).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from model.params.schema import Params
 
 
 def effectiveness(ad_load, clutter: float):
@@ -42,6 +45,27 @@ def audience_reach(users: np.ndarray, inventory: np.ndarray, potential: float, p
     largest = users.max(axis=-1, keepdims=True)
     relative = np.divide(users, largest, out=np.zeros_like(users), where=largest > 0)
     return reach * relative**premium
+
+
+@dataclass(frozen=True)
+class AdConditions:
+    """The ad market as advertisers see it (last axis: platforms; leading axes, e.g. candidate levers, broadcast)."""
+
+    inventory: np.ndarray  # impressions on offer: users x engagement x ad load (none on inactive platforms)
+    reach: np.ndarray  # audience reach as advertisers weigh it (:func:`audience_reach`)
+    effect: np.ndarray  # share of an impression that reaches the viewer (:func:`effectiveness`)
+
+
+def ad_conditions(users: np.ndarray, ad_load: np.ndarray, active: np.ndarray, params: Params) -> AdConditions:
+    """Inventory, reach and effectiveness of each platform's ads: one definition for the market's
+    trading and for the platforms' forecasts of it."""
+    ads = params.advertisers
+    inventory = users * params.users.engagement * ad_load * active
+    return AdConditions(
+        inventory=inventory,
+        reach=audience_reach(users, inventory, params.users.count, ads.audience_premium),
+        effect=effectiveness(ad_load, ads.clutter),
+    )
 
 
 def other_media_weight(outside_weight: float, audience_shift: float, audience_on_platforms: float) -> float:

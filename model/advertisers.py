@@ -11,6 +11,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from model.choice import lognormal
 from model.params.schema import Params
 
 
@@ -34,3 +35,14 @@ class Advertiser(mesa.Agent):
     def spend(self, reach: np.ndarray) -> np.ndarray:
         """This month's spend per platform slot: no ads can be bought where nobody is reached."""
         return np.where(reach > 0, self.budget * self.shares, 0.0)
+
+
+def create_advertisers(model, params: Params) -> list[Advertiser]:
+    """Advertisers with log-normal budgets (adding up to budget_per_user x potential users) and values."""
+    ads = params.advertisers
+    if ads.count == 0:
+        return []
+    weights = lognormal(model.rng, 1.0, 1.0, ads.count)
+    budgets = ads.budget_per_user * params.users.count * weights / weights.sum()
+    values = lognormal(model.rng, ads.value_per_impression_mean, ads.value_per_impression_cv, ads.count)
+    return [Advertiser(model, b, v, params.platform_slots, params) for b, v in zip(budgets, values)]

@@ -35,12 +35,18 @@ class Government(mesa.Agent):
     def net_cost(self) -> float:
         return self.disbursed - self.recovered
 
-    def is_systemic(self, share: float) -> bool:
+    def is_systemic(self, platform, platforms) -> bool:
+        """Too big to fail: the platform holds at least ``bailout.systemic_share`` of all platform users.
+
+        The one definition of "systemic", for the rescues and for investors who count on them.
+        """
+        total = sum(p.users for p in platforms)
+        share = platform.users / total if total else 0.0
         return share >= self.policy.systemic_share
 
-    def rescue_amount(self, deficit: float, burn: float, share: float) -> float:
+    def rescue_amount(self, deficit: float, burn: float, systemic: bool) -> float:
         """How much a rescue would disburse, or 0 if the policy does not cover this platform."""
-        if not self.policy.enabled or not self.is_systemic(share):
+        if not self.policy.enabled or not systemic:
             return 0.0
         wanted = deficit + self.policy.runway_months * burn
         room = self.cap - self.disbursed

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import mesa
 
-from model.ledger import investor_account
+from model.ledger import OUTSIDE, investor_account
 from model.params.schema import Params
 
 
@@ -37,6 +37,20 @@ class Investor(mesa.Agent):
             and is_promising(promise, self.params)
             and months_of_losses <= self.effective_patience(systemic)
         )
+
+
+def create_investors(model, params: Params) -> list[Investor]:
+    """Venture funds with uniform patience around its mean and capital (capital_per_user x potential users)
+    split in uniform weights; each fund's capital is committed from the outside world."""
+    settings = params.investors
+    spread = settings.patience_spread
+    patience = settings.patience_mean * model.rng.uniform(1 - spread, 1 + spread, settings.count)
+    weights = model.rng.uniform(0.5, 1.5, settings.count)
+    capital = settings.capital_per_user * params.users.count * weights / weights.sum()
+    investors = [Investor(model, i, patience[i], params) for i in range(settings.count)]
+    for investor, amount in zip(investors, capital):
+        model.ledger.transfer(0, OUTSIDE, investor.account, float(amount), "capital_commitment")
+    return investors
 
 
 def is_promising(promise: float, params: Params) -> bool:

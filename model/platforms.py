@@ -11,21 +11,21 @@ fade, the same move barely changes its users: demand turns inelastic and the pro
 (Lerner; Farrell-Klemperer "bargains then rip-offs"). Nothing here depends on the date.
 
 Demand is forecast with the users' own logit rule on a sample of users, seen through the
-platform's estimates of their tastes, whose error shrinks as 1/sqrt(users): the data advantage.
+platform's estimates of their tastes, whose error shrinks as 1/sqrt(users): the data advantage
+(:mod:`model.forecasts`). The markets (``model/markets/``) change a platform's state only through
+its methods here: rounds, loans, rescues, failure, acquisition, divestiture.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 
 import mesa
 import numpy as np
 
-from model.admarket import audience_reach, clear, effectiveness
 from model.captable import CapTable
-from model.choice import NO_PLATFORM, Offers, UserSample, option_utilities, scaled_log_sum
-from model.ledger import GOVERNMENT, founders_account, lender_account, platform_account
+from model.forecasts import MarketView, forecast_ad_revenue, forecast_users, perception_error
+from model.ledger import GOVERNMENT, OUTSIDE, founders_account, platform_account
 from model.params.schema import Params
 from model.regulation import ad_load_ceiling, excess_profit_tax
 
@@ -37,22 +37,6 @@ def sustained_quality(spend_per_user, quality_max: float, spend_half: float):
     """Quality that a monthly spend per user sustains: q_max * m / (m + m_half)."""
     spend = np.maximum(spend_per_user, 0.0)
     return quality_max * spend / (spend + spend_half)
-
-
-@dataclass(frozen=True)
-class MarketView:
-    """What a platform knows when it sets its levers (built by the economy once a month)."""
-
-    offers: Offers
-    users: np.ndarray  # users per platform slot
-    potential_users: int
-    adopters: UserSample
-    newcomers: UserSample
-    ad_budgets: np.ndarray  # per advertiser, $/month
-    ad_values: np.ndarray  # per advertiser, $ per 1,000 effective impressions
-    ad_prices: np.ndarray  # per platform slot, last clearing price
-    other_media: float  # weight of other media in advertisers' allocation
-    value_per_user: np.ndarray  # per platform slot: $ the funding market pays for its users' growth
 
 
 class Platform(mesa.Agent):
@@ -150,6 +134,19 @@ class Platform(mesa.Agent):
             return 0.0
         return max(value_per_user * expected_users, self.earnings_value(sentiment))
 
+    def open(self) -> None:
+        """A planned platform (a cooperative, a public platform, a spare slot for an entrant) opens."""
+        self.status = ACTIVE
+
+    def record_ad_sales(self, revenue: float, price: float | None) -> None:
+        """This month's ad revenue, and the price its inventory cleared at (None: it had none to sell)."""
+        self.ad_revenue = revenue
+        if price is not None:
+            self.ad_price = price
+
+    def record_subscriptions(self, revenue: float) -> None:
+        self.subscription_revenue = revenue
+
     # -- operations ---------------------------------------------------------------------------
     def monthly_costs(self, users, gross_inflow, quality_spend, user_price):
         """Fixed + (infrastructure + quality) per user + subsidies + customer acquisition (floats or arrays)."""
@@ -160,8 +157,9 @@ class Platform(mesa.Agent):
             + settings.acquisition_cost * gross_inflow
         )
 
-    def pay_costs(self) -> None:
-        """Pay this month's operating costs, subsidies, interest and any excess-profit tax; rebuild or erode quality."""
+    def pay_costs(self, households: str, lender: str | None) -> None:
+        """Pay this month's operating costs, subsidies (to ``households``), interest (to ``lender``) and any
+        excess-profit tax; rebuild or erode quality."""
         if not self.active:
             return
         settings = self.params.platforms
@@ -172,12 +170,12 @@ class Platform(mesa.Agent):
         if self.compute_paid:  # the compute it uses is part of its operating costs; a commitment may ask more
             operating = max(operating - self.compute_use(), 0.0)
             ledger.transfer(step, self.account, self.supplier_account, self.compute_paid, "compute")
-        ledger.transfer(step, self.account, "outside", operating, "operating_costs")
+        ledger.transfer(step, self.account, OUTSIDE, operating, "operating_costs")
         if subsidies:
-            ledger.transfer(step, self.account, "households", subsidies, "subsidy")
+            ledger.transfer(step, self.account, households, subsidies, "subsidy")
         interest = self.debt * self.params.lending.interest_rate
-        if interest:
-            ledger.transfer(step, self.account, lender_account(0), interest, "interest")
+        if interest:  # only a platform that borrowed has debt
+            ledger.transfer(step, self.account, lender, interest, "interest")
         self.costs = operating + self.compute_paid + subsidies + interest
         self.tax = float(excess_profit_tax(self.params.regulation, self.profit, self.cap_table.paid_in))
         if self.tax:
@@ -204,6 +202,18 @@ class Platform(mesa.Agent):
             self.commitment_left = max(self.commitment_left - bill, 0.0)
             self.commitment_months_left = max(self.commitment_months_left - 1.0, 0.0)
         return bill
+
+    def buy_compute_from(self, supplier_account: str) -> None:
+        """Its compute supplier (the AI scenario)."""
+        self.supplier_account = supplier_account
+
+    def end_contract(self) -> None:
+        """Its supplier failed: no more compute bills, no commitment left."""
+        self.supplier_account, self.commitment_left, self.commitment_months_left = None, 0.0, 0.0
+
+    def cancel_commitments(self) -> None:
+        """It failed: what it still had to buy will never be bought."""
+        self.commitment_left = self.commitment_months_left = 0.0
 
     def commit(self, supplier_account: str, amount: float, months: float) -> None:
         """A purchase commitment signed with its supplier (added to any still running)."""
@@ -255,89 +265,17 @@ class Platform(mesa.Agent):
         """Forecast profit after tax, and users, next month for each candidate (ad load, price, quality spend)."""
         ad_load, user_price, quality_spend = candidates.T
         users, inflow = self.forecast_users(view, candidates)
-        ad_revenue = self.forecast_ad_revenue(view, ad_load, users)
+        ad_revenue = forecast_ad_revenue(view, self.platform_id, ad_load, users, self.params)
         subscriptions = np.maximum(user_price, 0.0) * users
         costs = self.monthly_costs(users, inflow, quality_spend, user_price)
         profit = ad_revenue + subscriptions - costs
         return profit - excess_profit_tax(self.params.regulation, profit, self.cap_table.paid_in), users
 
-    def _perception_error(self) -> np.ndarray:
-        """Multipliers on the users' tastes as this platform estimates them (its data advantage)."""
-        noise = self.params.platforms.data_noise * np.sqrt(1000.0 / max(self.users, 1))
-        return np.clip(1.0 + self.model.rng.normal(0.0, noise, 3), 0.1, 3.0)
-
     def forecast_users(self, view: MarketView, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Expected users next month and users won, for each candidate, by the logit on samples.
-
-        A reviewing user picks this platform with the logit probability, written in its binary
-        form 1 / (1 + exp(others - mine)): ``mine`` is beta V of the candidate offer, ``others`` the
-        log-sum of beta V over every other option, which no candidate changes. With a social
-        graph, the network term is each sampled user's own (its contacts' shares, as they are now).
-        """
-        s = self.params.platforms
-        j = self.platform_id
-        beta = self.params.users.rationality
-        perception = self._perception_error()
-        planned_quality = sustained_quality(candidates[:, 2], self.quality_max, s.quality_spend_half)
-        # beta V of each candidate is tastes (users x 3) @ levers (3 x candidates) plus per-user terms.
-        levers = beta * np.vstack([planned_quality, -candidates[:, 0], -candidates[:, 1]])
-        users = np.zeros(len(candidates))
-        inflow = np.zeros(len(candidates))
-        for sample in (view.adopters, view.newcomers):
-            if sample.platform.size == 0:
-                continue
-            tastes = sample.tastes * perception
-            here = sample.platform == j
-            leaving = ~here & (sample.platform != NO_PLATFORM)
-            network = self.params.network.effect * sample.network_terms(view.offers, self.params)[..., j]
-            fixed = beta * (network + sample.affinity[:, j] - leaving * sample.switching_cost)
-            others = self._other_options(view, sample, tastes)
-            with np.errstate(over="ignore"):  # exp -> inf is a probability of 0, as it should be
-                choose_me = 1.0 / (1.0 + np.exp((others - fixed)[:, None] - tastes @ levers))
-            staying = ((1.0 - sample.reviewing) * here).sum()
-            users += sample.weight * (staying + sample.reviewing @ choose_me)
-            inflow += sample.weight * ((sample.reviewing * ~here) @ choose_me)
-        return users, inflow
-
-    def _other_options(self, view: MarketView, sample: UserSample, tastes: np.ndarray) -> np.ndarray:
-        """ln sum_k exp(beta V_ik) over every option but this platform (rivals as they are now)."""
-        utilities = option_utilities(tastes, sample.affinity, sample.platform, sample.switching_cost, view.offers,
-                                     self.params, contacts=sample.contacts)
-        utilities[:, self.platform_id] = -np.inf
-        return scaled_log_sum(utilities, self.params.users.rationality)
-
-    def forecast_ad_revenue(self, view: MarketView, ad_load: np.ndarray, users: np.ndarray) -> np.ndarray:
-        """Ad spend the platform would attract once advertisers have reallocated, per candidate.
-
-        The platform solves the same clearing as the market (:func:`model.admarket.clear`) for its
-        own price, every advertiser reallocating and rivals' prices held where they are.
-        """
-        if view.ad_budgets.size == 0:
-            return np.zeros_like(users)
-        ads = self.params.advertisers
-        j = self.platform_id
-        candidates = users.size
-        all_users = np.repeat(view.users[None, :].astype(float), candidates, axis=0)
-        all_users[:, j] = users
-        all_ad_load = np.repeat(view.offers.ad_load[None, :], candidates, axis=0)
-        all_ad_load[:, j] = ad_load
-        inventory = all_users * self.params.users.engagement * all_ad_load * view.offers.active
-        adjusts = np.zeros(view.users.size, dtype=bool)
-        adjusts[j] = True
-        _, shares = clear(
-            committed_spend=np.zeros_like(inventory),
-            values=view.ad_values[None, :],
-            budgets=view.ad_budgets[None, :],
-            reach=audience_reach(all_users, inventory, view.potential_users, ads.audience_premium),
-            effect=effectiveness(all_ad_load, ads.clutter),
-            inventory=inventory,
-            prices=np.repeat(view.ad_prices[None, :], candidates, axis=0),
-            adjusts=adjusts,
-            sensitivity=ads.return_sensitivity,
-            other_media=view.other_media,
-            floor=self.params.platforms.min_ad_price,
-        )
-        return np.where(inventory[:, j] > 0, shares[:, :, j] @ view.ad_budgets, 0.0)
+        """Expected users next month and users won, for each candidate, through its own estimates of the users."""
+        perception = perception_error(self.model.rng, self.params.platforms.data_noise, self.users)
+        planned_quality = sustained_quality(candidates[:, 2], self.quality_max, self.params.platforms.quality_spend_half)
+        return forecast_users(view, self.platform_id, candidates, planned_quality, perception, self.params)
 
     # -- acquisitions -------------------------------------------------------------------------
     def acquisition_offer(self, target_users: float, target_valuation: float, value_per_user: float) -> float:
@@ -402,6 +340,71 @@ class Platform(mesa.Agent):
             self.cap_table.issue(holder, amount, price, round_index, self.model.month)
             self.model.ledger.transfer(self.model.month, holder, self.account, amount, kind)
             self.funding_raised += amount
+
+    def borrow(self, lender: str, amount: float) -> None:
+        self.model.ledger.transfer(self.model.month, lender, self.account, amount, "loan")
+        self.debt += amount
+
+    def repay_debt(self, lender: str) -> float:
+        """A profitable platform repays its lenders' principal out of profit (interest is a monthly cost)."""
+        repayment = min(self.debt, max(self.profit, 0.0), max(self.cash, 0.0))
+        if repayment > 0:
+            self.model.ledger.transfer(self.model.month, self.account, lender, repayment, "debt_repayment")
+            self.debt -= repayment
+        return repayment
+
+    def service_public_loan(self, rate: float, government: str) -> float:
+        """A rescue loan accrues interest at ``rate`` a month and is repaid out of profit. Returns the repayment."""
+        if self.public_loan <= 0:
+            return 0.0
+        self.public_loan *= 1.0 + rate
+        repayment = min(self.public_loan, max(self.profit, 0.0), max(self.cash, 0.0))
+        if repayment > 0:
+            self.model.ledger.transfer(self.model.month, self.account, government, repayment, "loan_repayment")
+            self.public_loan -= repayment
+        return repayment
+
+    def take_rescue(self, government: str, amount: float, form: str, pre_money_valuation: float | None = None) -> None:
+        """A public rescue: new shares for the state (``equity``), or a grant or a loan it must repay."""
+        if form == "equity":
+            self.issue_shares([(government, amount)], pre_money_valuation, "bailout")
+        else:
+            self.model.ledger.transfer(self.model.month, government, self.account, amount, "bailout")
+            if form == "loan":
+                self.public_loan += amount
+        self.status = RESCUED
+
+    def close(self) -> float:
+        """It fails: its unpaid bills fall on its creditors (the outside world). Returns the debt its lenders lose."""
+        if self.cash < 0:
+            self.model.ledger.transfer(self.model.month, OUTSIDE, self.account, -self.cash, "creditor_loss")
+        self.status = FAILED
+        lost, self.debt = self.debt, 0.0
+        return lost
+
+    def buy_out(self, target: Platform, price: float) -> list[tuple[str, float]]:
+        """It pays ``price`` for a rival, to the rival's shareholders pro rata to their shares. Returns the payments."""
+        payments = [(holding.holder, part) for holding, part in target.cap_table.split(price)]
+        for holder, part in payments:
+            self.model.ledger.transfer(self.model.month, self.account, holder, part, "acquisition")
+        return payments
+
+    def absorb(self, target: Platform, users: int) -> None:
+        """An acquisition (its shareholders already paid): it takes the target's cash, debts and ``users``."""
+        if target.cash > 0:
+            self.model.ledger.transfer(self.model.month, target.account, self.account, target.cash, "merger")
+        public_loan, debt = target.hand_over()
+        self.public_loan += public_loan
+        self.debt += debt
+        self.users += users
+
+    def hand_over(self) -> tuple[float, float]:
+        """It is acquired: it closes, and hands its public loan and its debt to the acquirer."""
+        handed = (self.public_loan, self.debt)
+        self.public_loan = self.debt = 0.0
+        self.users = 0
+        self.status = ACQUIRED
+        return handed
 
     def pay_out(self) -> list[tuple[str, float]]:
         """A profitable platform pays part of its cash beyond a buffer to its shareholders."""

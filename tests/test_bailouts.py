@@ -88,7 +88,7 @@ def test_users_of_a_failed_platform_must_choose_again_next_month():
     platform = max(economy.active_platforms, key=lambda p: p.users)
     stranded = economy.users.platform == platform.platform_id
     assert stranded.sum() > 0
-    economy._fail(platform)
+    economy.distress.fail(platform)
     assert economy.users.must_choose[stranded].all()
     economy.step()
     assert not (economy.users.platform == platform.platform_id).any()

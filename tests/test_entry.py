@@ -21,20 +21,20 @@ def runs_with_entry():
 
 
 def first_entry(economy) -> int | None:
-    return min((entry["step"] for entry in economy.entries), default=None)
+    return min((entry["step"] for entry in economy.funding.entries), default=None)
 
 
 def test_entrants_appear_only_in_free_slots(runs_with_entry):
-    assert any(economy.entries for economy in runs_with_entry), "nobody entered in these seeds"
+    assert any(economy.funding.entries for economy in runs_with_entry), "nobody entered in these seeds"
     for economy in runs_with_entry:
-        assert len(economy.entries) <= 2
-        assert len({entry["platform"] for entry in economy.entries}) == len(economy.entries)
-        assert economy.model_frame()["entries"].iloc[-1] == len(economy.entries)
+        assert len(economy.funding.entries) <= 2
+        assert len({entry["platform"] for entry in economy.funding.entries}) == len(economy.funding.entries)
+        assert economy.model_frame()["entries"].iloc[-1] == len(economy.funding.entries)
 
 
 def test_nobody_enters_before_a_platform_has_made_a_profit(runs_with_entry):
     for economy in runs_with_entry:
-        if not economy.entries:
+        if not economy.funding.entries:
             continue
         platforms = economy.platform_frame()
         first_profit = platforms.loc[platforms["profit"] > 0, "step"].min()
@@ -45,7 +45,7 @@ def test_an_entrant_is_founded_by_investors_and_opens_that_month(runs_with_entry
     for economy in runs_with_entry:
         ledger = check_books(economy)
         platforms = economy.platform_frame().set_index(["step", "platform_id"])
-        for entry in economy.entries:
+        for entry in economy.funding.entries:
             month, slot = entry["step"], entry["platform"]
             assert platforms.loc[(month - 1, slot), "status"] == "planned"
             assert platforms.loc[(month, slot), "status"] != "planned"
@@ -60,18 +60,18 @@ def test_an_entrant_is_founded_by_investors_and_opens_that_month(runs_with_entry
 
 def test_an_entrant_values_growth_in_its_seed_stage_though_investors_would_not_yet_fund_it():
     economy = PlatformEconomy(scenario(**SMALL, **ENTRY, simulation__seed=0))
-    while not economy.entries and economy.month < SMALL["simulation__steps"]:
+    while not economy.funding.entries and economy.month < SMALL["simulation__steps"]:
         economy.step()
-    assert economy.entries, "nobody entered"
-    entrant = economy.platforms[economy.entries[0]["platform"]]
-    assert economy.in_seed_stage(entrant)
-    assert economy.promise(entrant) < economy.params.funding.min_share_of_leader
-    assert economy.user_values()[entrant.platform_id] > 0
+    assert economy.funding.entries, "nobody entered"
+    entrant = economy.platforms[economy.funding.entries[0]["platform"]]
+    assert economy.funding.in_seed_stage(entrant)
+    assert economy.funding.promise(entrant) < economy.params.funding.min_share_of_leader
+    assert economy.funding.user_values()[entrant.platform_id] > 0
 
 
 def test_without_entry_slots_nobody_enters():
     economy = run(scenario(**SMALL, simulation__seed=0))
-    assert economy.entries == [] and len(economy.platforms) == economy.params.platforms.count
+    assert economy.funding.entries == [] and len(economy.platforms) == economy.params.platforms.count
 
 
 def test_until_the_first_entrant_the_run_is_the_run_without_entry(runs_with_entry):

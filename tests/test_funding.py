@@ -13,7 +13,7 @@ from tests.conftest import scenario
 
 def test_at_founding_investors_expect_each_platform_to_hold_an_equal_share_of_the_market():
     economy = PlatformEconomy(scenario(users__count=2000))
-    expected = [economy.expected_users(p) for p in economy.platforms]
+    expected = [economy.funding.expected_users(p) for p in economy.platforms]
     assert expected == pytest.approx([2000 / 4] * 4)
 
 
@@ -21,25 +21,25 @@ def test_expected_users_are_the_market_shared_among_active_platforms():
     economy = PlatformEconomy(scenario(users__count=2000, simulation__steps=60))
     for _ in range(60):
         economy.step()
-        expected = [economy.expected_users(p) for p in economy.platforms if p.active]
+        expected = [economy.funding.expected_users(p) for p in economy.platforms if p.active]
         assert sum(expected) == pytest.approx(2000)
         ranking = sorted(economy.active_platforms, key=lambda p: p.users)
-        assert [economy.expected_users(p) for p in ranking] == sorted(economy.expected_users(p) for p in ranking)
+        assert [economy.funding.expected_users(p) for p in ranking] == sorted(economy.funding.expected_users(p) for p in ranking)
 
 
 def test_a_platform_that_keeps_its_share_while_the_market_grows_keeps_its_growth_valuation():
     """Priced on users so far, a round after the seed was a down round; on market share it is not."""
     economy = PlatformEconomy(scenario(users__count=2000))
     platform = economy.platforms[0]
-    founding = economy.valuation_of(platform)
+    founding = economy.funding.valuation_of(platform)
     for p in economy.platforms:  # the market grows tenfold, every platform keeping its share
         p.users = 50
-    small = economy.valuation_of(platform)
+    small = economy.funding.valuation_of(platform)
     for p in economy.platforms:
         p.users = 500
-    assert economy.valuation_of(platform) == pytest.approx(small) == pytest.approx(founding)
+    assert economy.funding.valuation_of(platform) == pytest.approx(small) == pytest.approx(founding)
     platform.users = 800  # it gains share
-    assert economy.valuation_of(platform) > founding
+    assert economy.funding.valuation_of(platform) > founding
 
 
 def test_a_seed_round_is_priced_like_the_rounds_after_it_in_the_baseline():
@@ -47,4 +47,4 @@ def test_a_seed_round_is_priced_like_the_rounds_after_it_in_the_baseline():
     params = scenario()
     economy = PlatformEconomy(params)
     seed_post_money = params.platforms.seed_funding * params.users.count / (1 - params.funding.founder_share)
-    assert 0.5 < economy.valuation_of(economy.platforms[0]) / seed_post_money < 2
+    assert 0.5 < economy.funding.valuation_of(economy.platforms[0]) / seed_post_money < 2

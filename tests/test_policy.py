@@ -92,8 +92,8 @@ def test_merger_control_keeps_more_platforms_alive():
 
 
 def test_an_acquisition_pays_the_targets_shareholders_and_moves_its_users():
-    economy = next(e for e in runs("acquisitions") if e.acquisitions and not e.acquisitions[0]["blocked"])
-    deal = economy.acquisitions[0]
+    economy = next(e for e in runs("acquisitions") if e.competition.acquisitions and not e.competition.acquisitions[0]["blocked"])
+    deal = economy.competition.acquisitions[0]
     ledger = check_books(economy)
     paid = ledger[(ledger["kind"] == "acquisition") & (ledger["step"] == deal["step"])]
     assert (paid["payer"] == f"platform:{deal['acquirer']}").all()
@@ -128,7 +128,7 @@ def test_interoperability_weakens_lock_in_and_leaves_users_more_surplus():
 
 
 def test_a_platform_dominant_for_a_year_is_split_and_the_spin_off_has_the_same_owners():
-    split = [(e, deal) for e in runs("divestiture") for deal in e.divestitures]
+    split = [(e, deal) for e in runs("divestiture") for deal in e.competition.divestitures]
     assert split, "no platform was split in these seeds"
     for economy, deal in split:
         ledger = check_books(economy)
@@ -147,7 +147,7 @@ def test_a_platform_dominant_for_a_year_is_split_and_the_spin_off_has_the_same_o
 def test_until_the_first_split_the_run_is_the_run_without_divestiture():
     """Spare slots draw from a child generator: the comparison is of the policy, not of luck."""
     for with_split, without in zip(runs("divestiture"), runs("share_cap_only")):
-        first = min((deal["step"] for deal in with_split.divestitures), default=None)
+        first = min((deal["step"] for deal in with_split.competition.divestitures), default=None)
         a, b = with_split.model_frame(), without.model_frame()
         same = slice(None) if first is None else slice(0, first - 1)
         assert np.allclose(a["hhi"].iloc[same], b["hhi"].iloc[same]) and (a["adopted_users"].iloc[same] == b["adopted_users"].iloc[same]).all()

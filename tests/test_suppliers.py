@@ -28,7 +28,7 @@ def leader_failures(economy):
     users = platforms.pivot(index="step", columns="platform_id", values="users")
     status = platforms.pivot(index="step", columns="platform_id", values="status")
     found = []
-    for month in sorted(set(economy.failure_months)):
+    for month in sorted(set(economy.funding.failure_months)):
         for j in status.columns:
             if status.loc[month, j] == "failed" and status.loc[month - 1, j] != "failed" and users.loc[month - 1].idxmax() == j:
                 found.append((month, j))

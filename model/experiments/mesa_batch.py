@@ -51,13 +51,13 @@ class MesaBatchModel(PlatformEconomy):
             self.running = False
             self._summary = summary_outputs(self.summary())
         if not self.datacollector.model_reporters:
-            columns = [*self._model_rows[-1], *summary_outputs(self.summary())]
+            columns = [*self.recorder.model_rows[-1], *summary_outputs(self.summary())]
             self.datacollector = mesa.DataCollector(model_reporters={c: partial(_reported, column=c) for c in columns})
         self.datacollector.collect(self)
 
     def reported(self, column: str):
         """This month's value of a model-frame column, or (in the last month) of a summary output."""
-        row = self._model_rows[-1]
+        row = self.recorder.model_rows[-1]
         if column in row:
             return row[column]
         return self._summary.get(column, np.nan)

@@ -1,0 +1,116 @@
+"""The platforms' forecaster: next month's users and ad revenue for each candidate set of levers.
+
+A platform forecasts its demand with the users' own logit rule (:mod:`model.choice`) on samples of
+users, seen through its estimates of their tastes, and its advertisers' spend with the ad market's
+own clearing (:mod:`model.admarket`), every advertiser reallocating and rivals' prices held. The
+estimates' error shrinks as 1/sqrt(users): the data advantage (:func:`perception_error`).
+
+Everything here is a pure function of a :class:`MarketView`, which the economy builds once a month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.admarket import ad_conditions, clear
+from model.choice import NO_PLATFORM, Offers, UserSample, option_utilities, scaled_log_sum
+from model.params.schema import Params
+
+
+@dataclass(frozen=True)
+class MarketView:
+    """What a platform knows when it sets its levers (built by the economy once a month)."""
+
+    offers: Offers
+    users: np.ndarray  # users per platform slot
+    potential_users: int
+    adopters: UserSample
+    newcomers: UserSample
+    ad_budgets: np.ndarray  # per advertiser, $/month
+    ad_values: np.ndarray  # per advertiser, $ per 1,000 effective impressions
+    ad_prices: np.ndarray  # per platform slot, last clearing price
+    other_media: float  # weight of other media in advertisers' allocation
+    value_per_user: np.ndarray  # per platform slot: $ the funding market pays for its users' growth
+
+
+def perception_error(rng: np.random.Generator, data_noise: float, users: int) -> np.ndarray:
+    """Multipliers on the users' tastes as a platform with ``users`` users estimates them (its data advantage)."""
+    noise = data_noise * np.sqrt(1000.0 / max(users, 1))
+    return np.clip(1.0 + rng.normal(0.0, noise, 3), 0.1, 3.0)
+
+
+def forecast_users(view: MarketView, platform_id: int, candidates: np.ndarray, planned_quality: np.ndarray,
+                   perception: np.ndarray, params: Params) -> tuple[np.ndarray, np.ndarray]:
+    """Expected users next month and users won, for each candidate (ad load, price, quality spend).
+
+    A reviewing user picks the platform with the logit probability, written in its binary form
+    1 / (1 + exp(others - mine)): ``mine`` is beta V of the candidate offer (with the quality the
+    candidate's spending sustains, ``planned_quality``), ``others`` the log-sum of beta V over every
+    other option, which no candidate changes. With a social graph, the network term is each sampled
+    user's own (its contacts' shares, as they are now).
+    """
+    j = platform_id
+    beta = params.users.rationality
+    # beta V of each candidate is tastes (users x 3) @ levers (3 x candidates) plus per-user terms.
+    levers = beta * np.vstack([planned_quality, -candidates[:, 0], -candidates[:, 1]])
+    users = np.zeros(len(candidates))
+    inflow = np.zeros(len(candidates))
+    for sample in (view.adopters, view.newcomers):
+        if sample.platform.size == 0:
+            continue
+        tastes = sample.tastes * perception
+        here = sample.platform == j
+        leaving = ~here & (sample.platform != NO_PLATFORM)
+        network = params.network.effect * sample.network_terms(view.offers, params)[..., j]
+        fixed = beta * (network + sample.affinity[:, j] - leaving * sample.switching_cost)
+        others = other_options(view, sample, tastes, j, params)
+        with np.errstate(over="ignore"):  # exp -> inf is a probability of 0, as it should be
+            choose_me = 1.0 / (1.0 + np.exp((others - fixed)[:, None] - tastes @ levers))
+        staying = ((1.0 - sample.reviewing) * here).sum()
+        users += sample.weight * (staying + sample.reviewing @ choose_me)
+        inflow += sample.weight * ((sample.reviewing * ~here) @ choose_me)
+    return users, inflow
+
+
+def other_options(view: MarketView, sample: UserSample, tastes: np.ndarray, platform_id: int, params: Params) -> np.ndarray:
+    """ln sum_k exp(beta V_ik) over every option but platform ``platform_id`` (rivals as they are now)."""
+    utilities = option_utilities(tastes, sample.affinity, sample.platform, sample.switching_cost, view.offers,
+                                 params, contacts=sample.contacts)
+    utilities[:, platform_id] = -np.inf
+    return scaled_log_sum(utilities, params.users.rationality)
+
+
+def forecast_ad_revenue(view: MarketView, platform_id: int, ad_load: np.ndarray, users: np.ndarray,
+                        params: Params) -> np.ndarray:
+    """Ad spend the platform would attract once advertisers have reallocated, per candidate.
+
+    The platform solves the same clearing as the market (:func:`model.admarket.clear`) for its
+    own price, every advertiser reallocating and rivals' prices held where they are.
+    """
+    if view.ad_budgets.size == 0:
+        return np.zeros_like(users)
+    j = platform_id
+    candidates = users.size
+    all_users = np.repeat(view.users[None, :].astype(float), candidates, axis=0)
+    all_users[:, j] = users
+    all_ad_load = np.repeat(view.offers.ad_load[None, :], candidates, axis=0)
+    all_ad_load[:, j] = ad_load
+    market = ad_conditions(all_users, all_ad_load, view.offers.active, params)
+    adjusts = np.zeros(view.users.size, dtype=bool)
+    adjusts[j] = True
+    _, shares = clear(
+        committed_spend=np.zeros_like(market.inventory),
+        values=view.ad_values[None, :],
+        budgets=view.ad_budgets[None, :],
+        reach=market.reach,
+        effect=market.effect,
+        inventory=market.inventory,
+        prices=np.repeat(view.ad_prices[None, :], candidates, axis=0),
+        adjusts=adjusts,
+        sensitivity=params.advertisers.return_sensitivity,
+        other_media=view.other_media,
+        floor=params.platforms.min_ad_price,
+    )
+    return np.where(market.inventory[:, j] > 0, shares[:, :, j] @ view.ad_budgets, 0.0)

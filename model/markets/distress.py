@@ -1,0 +1,92 @@
+"""Finance and distress: each month's runway, rounds, loans, payouts, rescues and failures (ODD 6.7-6.9, 6.14).
+
+For each active platform, in order: it services any rescue loan and repays its lenders out of
+profit; if its cash is negative or covers less than ``funding.runway_trigger_months`` of burn it
+raises a round (its supplier first offers a circular deal, in the AI scenario) and, if lending is
+on, borrows what investors did not provide. A platform that still cannot pay is rescued (if it is
+systemic and the state's policy covers it) or fails: its lenders write its debt off, its
+suppliers their stakes and commitments, and its users must choose again. A platform with cash
+left pays out to its shareholders.
+"""
+
+from __future__ import annotations
+
+from model.ledger import GOVERNMENT
+from model.markets.funding import FundingMarket
+from model.markets.supply import ComputeMarket
+from model.params.schema import Params
+from model.platforms import Platform
+
+
+class Distress:
+    def __init__(self, model, params: Params, funding: FundingMarket, supply: ComputeMarket) -> None:
+        self.model = model
+        self.params = params
+        self.funding = funding
+        self.supply = supply
+
+    def resolve(self) -> None:
+        """The month's finance, platform by platform."""
+        model = self.model
+        trigger = self.params.funding.runway_trigger_months
+        for platform in model.active_platforms:
+            self.service_public_loan(platform)
+            if model.lender:
+                platform.repay_debt(model.lender.account)
+            if platform.cash < 0 or platform.cash < trigger * platform.burn:
+                self.raise_money(platform)
+                if model.lender and platform.cash < trigger * platform.burn:
+                    self.borrow(platform)
+            if platform.cash < 0:
+                systemic = model.government.is_systemic(platform, model.platforms)
+                rescue = model.government.rescue_amount(-platform.cash, platform.burn, systemic)
+                if rescue:
+                    self.rescue(platform, rescue)
+                else:
+                    self.fail(platform)
+            else:
+                for holder, amount in platform.pay_out():
+                    if holder == GOVERNMENT:
+                        model.government.record_recovery(amount)
+
+    def raise_money(self, platform: Platform) -> None:
+        """A round: its supplier's circular deal first (the AI scenario), then investors."""
+        if platform.nonprofit:
+            return  # venture investors and suppliers buy no shares in a platform that pays no dividends
+        if self.model.suppliers:
+            self.supply.circular_deal(platform)
+        self.funding.raise_round(platform)
+
+    def borrow(self, platform: Platform) -> None:
+        """What investors did not provide, lenders lend against the valuation, up to their credit line."""
+        lender = self.model.lender
+        wanted = self.params.funding.round_months * platform.burn + max(0.0, -platform.cash)
+        amount = min(wanted, lender.credit_line(self.funding.valuation_of(platform), platform.debt))
+        if amount > 0:
+            platform.borrow(lender.account, amount)
+
+    def service_public_loan(self, platform: Platform) -> None:
+        """Rescue loans accrue interest and are repaid out of profit."""
+        government = self.model.government
+        repayment = platform.service_public_loan(government.policy.loan_rate, GOVERNMENT)
+        if repayment > 0:
+            government.record_recovery(repayment)
+
+    def rescue(self, platform: Platform, amount: float) -> None:
+        """The state taxes households and puts the money in, as a grant, a loan or equity."""
+        government = self.model.government
+        government.levy(amount)
+        form = government.policy.form
+        valuation = self.funding.valuation_of(platform) if form == "equity" else None
+        platform.take_rescue(GOVERNMENT, amount, form, valuation)
+        government.record_disbursement(amount)
+
+    def fail(self, platform: Platform) -> None:
+        """The platform closes; unpaid bills fall on its creditors and suppliers; its users must choose again."""
+        model = self.model
+        lost = platform.close()
+        if model.lender:
+            model.lender.write_off(lost)
+        self.supply.client_failed(platform)
+        model.users.release(platform.platform_id)
+        self.funding.hear_of_failure()

@@ -1,0 +1,212 @@
+"""The funding market: how investors value platforms, found them, fund their rounds, and how they feel.
+
+Investors price a growing platform on the users they expect it to hold once the market has
+adopted (its share of platform users x potential users), at a value per user that moves with
+sentiment; a profitable one on its earnings (DESIGN §2, ODD 6.7). They back a round only while the
+platform is promising and its losses have not outlasted their patience. Sentiment drifts toward
+1 + hype x the market's annual growth, less penalties for the year's failures and contagion
+(ODD 6.10). While a platform makes a profit and an entry slot is free, investors found entrants
+(ODD 6.17); cooperative and public platforms open with members' or the state's money (ODD 6.15).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.investors import Investor, is_promising
+from model.ledger import HOUSEHOLDS, OUTSIDE
+from model.params.schema import Params
+from model.platforms import PLANNED, Platform
+
+
+class FundingMarket:
+    """Valuations, rounds, entry and sentiment. ``model`` holds the actors (platforms, investors, users, state)."""
+
+    def __init__(self, model, params: Params) -> None:
+        self.model = model
+        self.params = params
+        self.sentiment = params.market.initial_sentiment
+        self.adoption_history: list[int] = [0]  # adopted users at the end of each month
+        self.failure_months: list[int] = []  # platforms' and suppliers' failures, as the market hears of them
+        self.contagion_months: list[int] = []  # suppliers' write-offs and failures (suppliers.enabled)
+        self.entries: list[dict] = []  # one record per entrant founded during the run
+        # Entry decisions draw from a child generator: until the first entrant, a run with entry is the run without.
+        self.entry_rng = model.rng.spawn(1)[0] if params.entry.entrants else None
+
+    # -- what a user, and a platform, is worth -------------------------------------------------
+    @property
+    def value_per_user(self) -> float:
+        """What the funding market pays for a user: sentiment x expected margin x months of margin.
+
+        A valuation multiple, not the investors' patience: patience is how long they fund losses
+        (see ``user_values``), not what a user is worth.
+        """
+        funding = self.params.funding
+        return self.sentiment * funding.expected_margin_per_user * funding.user_value_months
+
+    def value_per_user_of(self, platform: Platform) -> float:
+        """What the funding market pays for one of this platform's users.
+
+        Investors bet on the platform they expect to win the market: a user of the leader is worth
+        the full value per user, a rival's user (its users / the leader's) ** funding.winner_take_all
+        of it (0: the same for every platform).
+        """
+        return self.value_per_user * self.promise(platform) ** self.params.funding.winner_take_all
+
+    def expected_users(self, platform: Platform) -> float:
+        """Users investors expect the platform to hold once the market has adopted: its share of platform
+        users (each active platform credited with the judgement prior, as in ``promise``) x potential users.
+
+        Investors price a growing platform on its market share, not on the users it has so far: a
+        founding round is then priced like the rounds after it, and a platform that keeps its share
+        while the market grows raises at a rising price (DESIGN §2: early investors own more per dollar).
+        """
+        active = self.model.active_platforms
+        if not platform.active or not active:
+            return 0.0
+        prior = self.judgement_prior
+        total = sum(p.users for p in active) + prior * len(active)
+        share = (platform.users + prior) / total if total > 0 else 1.0 / len(active)
+        return share * self.params.users.count
+
+    def valuation_of(self, platform: Platform) -> float:
+        """The platform's valuation in the funding market: its expected users' worth, or its earnings'."""
+        return platform.valuation(self.sentiment, self.value_per_user_of(platform), self.expected_users(platform))
+
+    @property
+    def judgement_prior(self) -> float:
+        """Users investors credit every platform with before judging it (they do not judge on the first handful)."""
+        return self.params.funding.judgement_users * self.params.users.count
+
+    def promise(self, platform: Platform) -> float:
+        """How the platform compares with the leader in investors' eyes: users (plus a prior) / leader's."""
+        prior = self.judgement_prior
+        leader = max(p.users for p in self.model.platforms)
+        return (platform.users + prior) / (leader + prior) if leader + prior > 0 else 1.0
+
+    def in_seed_stage(self, platform: Platform) -> bool:
+        """A platform lives on its founding round for its first funding.round_months: its backers bet on it
+        before they can compare it with the leader (an entrant starts with no users)."""
+        return self.model.month - platform.founded_month < self.params.funding.round_months
+
+    def user_values(self) -> np.ndarray:
+        """Value each platform puts on a user won or lost: what the funding market pays for it.
+
+        A profitable platform's users are worth its earnings valuation per user. A growing one's
+        are worth the market's value per user while investors would fund it: only if it is
+        promising (min_share_of_leader), and only for as many months of losses as their patience
+        allows, so that within one round's worth of months of that limit the value shrinks to zero
+        and the platform must live on its profit.
+        """
+        funding = self.params.funding
+        model = self.model
+        values = np.zeros(len(model.platforms))
+        for platform in model.active_platforms:
+            earnings = platform.earnings_value(self.sentiment) / platform.users if platform.users else 0.0
+            growth = 0.0
+            if is_promising(self.promise(platform), self.params) or self.in_seed_stage(platform):
+                systemic = model.government.is_systemic(platform, model.platforms)
+                patience = max((i.effective_patience(systemic) for i in model.investors if i.capital > 0), default=0.0)
+                runway = (patience - platform.months_of_losses) / funding.round_months
+                growth = self.value_per_user_of(platform) * float(np.clip(runway, 0.0, 1.0))
+            values[platform.platform_id] = max(growth, earnings)
+        return values
+
+    # -- founding and rounds -------------------------------------------------------------------
+    def found_first_platforms(self) -> None:
+        """Month 0: each for-profit platform's founding round, from up to two investors drawn at random."""
+        for platform in self.model.platforms:
+            if not (platform.nonprofit or platform.spare):
+                self.found(platform)
+
+    def found(self, platform: Platform, funds: list[Investor] | None = None) -> None:
+        """A founding round of platforms.seed_funding per potential user, from up to two investors drawn at random."""
+        seed = self.params.platforms.seed_funding * self.params.users.count
+        funds = [i for i in self.model.investors if i.capital > 0] if funds is None else funds
+        backers = self.model.rng.choice(len(funds), size=min(2, len(funds)), replace=False)
+        purchases = []
+        for b in backers:
+            amount = min(seed / len(backers), funds[b].capital)
+            if amount > 0:
+                purchases.append((funds[b].account, amount))
+        platform.found(purchases)
+
+    def raise_round(self, platform: Platform) -> None:
+        """Willing investors fund ``round_months`` of burn (plus any deficit) pro rata to capital."""
+        if platform.nonprofit:
+            return  # venture investors buy no shares in a platform that pays no dividends
+        model = self.model
+        wanted = self.params.funding.round_months * platform.burn + max(0.0, -platform.cash)
+        promise, systemic = self.promise(platform), model.government.is_systemic(platform, model.platforms)
+        backers = [i for i in model.investors if i.will_fund(platform.months_of_losses, promise, systemic)]
+        available = sum(i.capital for i in backers)
+        if wanted <= 0 or available <= 0:
+            return
+        raised = min(wanted, available)
+        purchases = [(i.account, raised * i.capital / available) for i in backers]
+        platform.issue_shares(purchases, self.valuation_of(platform), "equity")
+
+    def open_nonprofits(self) -> None:
+        """Cooperative or public platforms open in their entry month, with members' or the state's money."""
+        coop = self.params.cooperative
+        model = self.model
+        for platform in model.platforms:
+            if not platform.nonprofit or platform.status != PLANNED or model.month < coop.entry_month:
+                continue
+            platform.open()
+            members = coop.member_funding_per_user * self.params.users.count
+            if members > 0:  # members are households: they put in money from their income, for service, not dividends
+                model.ledger.transfer(model.month, OUTSIDE, HOUSEHOLDS, members, "income")
+                platform.issue_shares([(HOUSEHOLDS, members)], platform.earnings_value(self.sentiment), "member_funding")
+            grant = coop.public_funding_per_user * self.params.users.count
+            if grant > 0:
+                model.government.fund_platform(platform, grant)
+
+    def enter(self) -> None:
+        """Entry: while some platform makes a profit, investors found a new one in a free slot (entry.rate a month).
+
+        Rents attract capital: an entrant gets the same founding round as the first platforms, starts
+        from the same levers and quality, and must win users from an installed base.
+        """
+        model = self.model
+        slot = next((p for p in model.platforms if p.spare and p.status == PLANNED), None)
+        rents = any(p.profit_trend > 0 for p in model.active_platforms if not p.nonprofit)
+        # Only funds that can still put in their part of a full founding round (two backers, as at the start) back an entrant.
+        backers = min(2, len(model.investors))
+        stake = self.params.platforms.seed_funding * self.params.users.count / max(backers, 1)
+        funds = [i for i in model.investors if i.capital >= stake]
+        if slot is None or not rents or backers == 0 or len(funds) < backers:
+            return
+        if self.entry_rng.random() >= self.params.entry.rate:
+            return
+        slot.open()
+        self.found(slot, funds)
+        self.entries.append({"step": model.month, "platform": slot.platform_id})
+
+    # -- sentiment -----------------------------------------------------------------------------
+    def hear_of_failure(self) -> None:
+        """A platform or a supplier failed this month: it weighs on sentiment for a year."""
+        self.failure_months.append(self.model.month)
+
+    def hear_of_contagion(self) -> None:
+        """A supplier's loss frightens the funding market: sentiment falls now, and its target for a year."""
+        self.contagion_months.append(self.model.month)
+        self.shift_sentiment(-self.params.suppliers.contagion_penalty)
+
+    def shift_sentiment(self, change: float) -> None:
+        market = self.params.market
+        self.sentiment = float(np.clip(self.sentiment + change, market.min_sentiment, market.max_sentiment))
+
+    def update_sentiment(self, adopted: int) -> None:
+        """Sentiment drifts toward 1 + hype x annual user growth - penalties for failures and contagion in the year."""
+        market = self.params.market
+        month = self.model.month
+        self.adoption_history.append(adopted)
+        year_ago = self.adoption_history[max(0, len(self.adoption_history) - 13)]
+        growth = min(1.0, adopted / year_ago - 1.0) if year_ago > 0 else (1.0 if adopted else 0.0)
+        recent_failures = sum(1 for m in self.failure_months if m > month - 12)
+        recent_contagion = sum(1 for m in self.contagion_months if m > month - 12)
+        target = (1.0 + market.hype_sensitivity * growth - market.failure_penalty * recent_failures
+                  - self.params.suppliers.contagion_penalty * recent_contagion)
+        self.sentiment += market.sentiment_adjustment * (target - self.sentiment)
+        self.sentiment = float(np.clip(self.sentiment, market.min_sentiment, market.max_sentiment))
