@@ -53,8 +53,7 @@ class PlatformEconomy(mesa.Model):
         self.ledger = Ledger()
         # The actors (the order of creation is the order of their random draws).
         self.users = UserPopulation(params, self.rng)
-        first_nonprofit, spares = params.platforms.count - params.cooperative.count, params.platforms.count
-        self.platforms = [Platform(self, j, params, nonprofit=first_nonprofit <= j < spares, spare=j >= spares)
+        self.platforms = [Platform(self, j, params, nonprofit=params.is_nonprofit_slot(j), kept_for=params.slot_kept_for(j))
                           for j in range(params.platform_slots)]
         self.advertisers = create_advertisers(self, params)
         self.investors = create_investors(self, params)

@@ -42,7 +42,8 @@ def sustained_quality(spend_per_user, quality_max: float, spend_half: float):
 class Platform(mesa.Agent):
     """A platform: levers, a quality stock, a cap table; its cash is its ledger balance."""
 
-    def __init__(self, model, platform_id: int, params: Params, nonprofit: bool = False, spare: bool = False) -> None:
+    def __init__(self, model, platform_id: int, params: Params, nonprofit: bool = False,
+                 kept_for: str | None = None) -> None:
         super().__init__(model)
         settings = params.platforms
         self.params = params
@@ -50,9 +51,10 @@ class Platform(mesa.Agent):
         self.account = platform_account(platform_id)
         # A cooperative or public platform recovers its costs and pays no dividends (section 6.15).
         self.nonprofit = nonprofit
-        # A spare slot is kept for a platform split off by the regulator (regulation.divestiture) or for
-        # an entrant (entry.entrants); it opens when one of them is created.
-        self.spare = spare
+        # A spare slot is kept for a platform split off by the regulator (``"divestiture"``) or for an
+        # entrant (``"entry"``); it opens when one of them is created, and only for it.
+        self.kept_for = kept_for
+        spare = kept_for is not None
         self.status = PLANNED if nonprofit or spare else ACTIVE  # a non-profit opens in cooperative.entry_month
         self.founded_month = 0  # an entrant's is the month investors found it
         spread = settings.quality_efficiency_spread
@@ -81,6 +83,15 @@ class Platform(mesa.Agent):
         self.profit_trend = 0.0  # exponential average of profit, for valuation and burn
 
     # -- state --------------------------------------------------------------------------------
+    @property
+    def spare(self) -> bool:
+        """A slot kept for a platform created during the run (a spin-off or an entrant)."""
+        return self.kept_for is not None
+
+    def free_for(self, purpose: str) -> bool:
+        """Whether this slot is kept for ``purpose`` ("divestiture" or "entry") and still unused."""
+        return self.kept_for == purpose and self.status == PLANNED
+
     @property
     def active(self) -> bool:
         return self.status not in (FAILED, ACQUIRED, PLANNED)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from model.economy import PlatformEconomy
-from tests.conftest import run, scenario
+from tests.conftest import ROOT, run, scenario
 from tests.test_money import check_books
 
 SMALL = {"users__count": 2000, "simulation__steps": 150}
@@ -83,3 +83,19 @@ def test_until_the_first_entrant_the_run_is_the_run_without_entry(runs_with_entr
         same = slice(None) if first is None else slice(0, first - 1)
         assert np.allclose(a["hhi"].iloc[same], b["hhi"].iloc[same])
         assert (a["adopted_users"].iloc[same] == b["adopted_users"].iloc[same]).all()
+
+
+def test_entrants_and_spin_offs_each_keep_to_their_own_slots():
+    """With entry and divestiture both on, an entrant never takes a slot kept for a spin-off, nor the
+    regulator an entrant's (issue 15, item 11: 5 entries with entry.entrants = 1 before)."""
+    entered, split = [], []
+    for seed in (0, 4):  # seed 0 splits platforms, seed 4 sees an entrant
+        params = scenario(ROOT / "params" / "scenarios" / "divestiture.toml", users__count=2000, simulation__steps=150,
+                          simulation__seed=seed, entry__entrants=1, entry__rate=1.0)
+        economy = run(params)
+        assert len(economy.funding.entries) <= params.entry.entrants
+        entered += [economy.platforms[entry["platform"]] for entry in economy.funding.entries]
+        split += [economy.platforms[deal["spin_off"]] for deal in economy.competition.divestitures]
+    assert entered and split, "choose seeds where someone enters and a platform is split"
+    assert all(p.kept_for == "entry" for p in entered)
+    assert all(p.kept_for == "divestiture" for p in split)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from model.ledger import GOVERNMENT
 from model.markets.funding import FundingMarket
 from model.params.schema import Params
-from model.platforms import PLANNED, Platform
+from model.platforms import Platform
 from model.regulation import merger_allowed
 
 
@@ -73,7 +73,7 @@ class Competition:
         for platform in model.active_platforms:
             dominant = total > 0 and platform.users / total > rules.max_share and platform.users >= least
             self.months_dominant[platform.platform_id] = self.months_dominant.get(platform.platform_id, 0) + 1 if dominant else 0
-            spare = next((p for p in model.platforms if p.spare and p.status == PLANNED), None)
+            spare = next((p for p in model.platforms if p.free_for("divestiture")), None)
             if spare is None or self.months_dominant[platform.platform_id] < 12:
                 continue
             self.months_dominant[platform.platform_id] = 0

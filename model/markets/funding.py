@@ -169,7 +169,7 @@ class FundingMarket:
         from the same levers and quality, and must win users from an installed base.
         """
         model = self.model
-        slot = next((p for p in model.platforms if p.spare and p.status == PLANNED), None)
+        slot = next((p for p in model.platforms if p.free_for("entry")), None)
         rents = any(p.profit_trend > 0 for p in model.active_platforms if not p.nonprofit)
         # Only funds that can still put in their part of a full founding round (two backers, as at the start) back an entrant.
         backers = min(2, len(model.investors))

@@ -343,6 +343,19 @@ class Params(Table):
         """Platform slots of a run: the platforms at the start, one spare per platform for divestitures, the entrants'."""
         return self.platforms.count * (2 if self.regulation.divestiture else 1) + self.entry.entrants
 
+    def is_nonprofit_slot(self, slot: int) -> bool:
+        """The last ``cooperative.count`` of the platforms at the start are cooperative or public."""
+        return self.platforms.count - self.cooperative.count <= slot < self.platforms.count
+
+    def slot_kept_for(self, slot: int) -> str | None:
+        """What a slot after the platforms at the start is kept for: one per platform for divestitures
+        (``regulation.divestiture``), then the entrants' (``entry.entrants``); None for the first platforms."""
+        if slot < self.platforms.count:
+            return None
+        if self.regulation.divestiture and slot < 2 * self.platforms.count:
+            return "divestiture"
+        return "entry"
+
     @property
     def has_outside_option(self) -> bool:
         return self.users.outside_utility != "none"
