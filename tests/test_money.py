@@ -2,48 +2,13 @@
 
 import math
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.ledger import OUTSIDE, Ledger
+from model.ledger import Ledger
+from tests.books import check_books
 from tests.conftest import run, scenario
-
-
-def check_books(economy):
-    """The invariants every run must satisfy; returns the ledger frame."""
-    ledger = economy.ledger_frame()
-    assert set(ledger.columns) == {"step", "payer", "payee", "amount", "kind"}
-    assert (ledger["amount"] > 0).all() and np.isfinite(ledger["amount"]).all()
-    assert (ledger["payer"] != ledger["payee"]).all()
-
-    # At every step, the change of all inside balances equals the net injection from outside.
-    inflow = ledger[ledger["payer"] == OUTSIDE].groupby("step")["amount"].sum()
-    outflow = ledger[ledger["payee"] == OUTSIDE].groupby("step")["amount"].sum()
-    injection = inflow.sub(outflow, fill_value=0.0)
-    inside = ledger[(ledger["payer"] != OUTSIDE) | (ledger["payee"] != OUTSIDE)]
-    received = inside[inside["payee"] != OUTSIDE].groupby("step")["amount"].sum()
-    paid = inside[inside["payer"] != OUTSIDE].groupby("step")["amount"].sum()
-    change = received.sub(paid, fill_value=0.0)
-    both = injection.index.union(change.index)
-    assert np.allclose(change.reindex(both, fill_value=0), injection.reindex(both, fill_value=0), atol=1e-6)
-
-    # A platform's reported cash is its opening cash plus ledger inflows minus outflows, every month.
-    platforms = economy.platform_frame()
-    for platform_id, rows in platforms.groupby("platform_id"):
-        account = f"platform:{platform_id}"
-        received = ledger[ledger["payee"] == account].groupby("step")["amount"].sum()
-        paid = ledger[ledger["payer"] == account].groupby("step")["amount"].sum()
-        balance = received.sub(paid, fill_value=0.0).sort_index().cumsum()
-        balance = balance.reindex(range(0, int(rows["step"].max()) + 1)).ffill().fillna(0.0)
-        assert np.allclose(rows.set_index("step")["cash"], balance.loc[rows["step"]], rtol=1e-9, atol=1e-6)
-
-    # Pass-through sectors hold nothing at the end of a month.
-    balances = economy.ledger.balances()
-    assert abs(balances.get("households", 0.0)) < 1e-6
-    assert abs(balances.get("advertisers", 0.0)) < 1e-6
-    return ledger
 
 
 def test_ledger_rejects_negative_or_non_finite_amounts():
@@ -181,3 +146,4 @@ def test_money_is_conserved_with_every_mechanism_on_at_once(users, capital, form
         simulation__steps=60, simulation__seed=seed,
     )
     check_books(run(params))
+
