@@ -2,48 +2,14 @@
 
 import math
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.ledger import OUTSIDE, Ledger
+from model.economy import PlatformEconomy
+from model.ledger import ADVERTISERS, GOVERNMENT, HOUSEHOLDS, OUTSIDE, Ledger
+from tests.books import check_books
 from tests.conftest import run, scenario
-
-
-def check_books(economy):
-    """The invariants every run must satisfy; returns the ledger frame."""
-    ledger = economy.ledger_frame()
-    assert set(ledger.columns) == {"step", "payer", "payee", "amount", "kind"}
-    assert (ledger["amount"] > 0).all() and np.isfinite(ledger["amount"]).all()
-    assert (ledger["payer"] != ledger["payee"]).all()
-
-    # At every step, the change of all inside balances equals the net injection from outside.
-    inflow = ledger[ledger["payer"] == OUTSIDE].groupby("step")["amount"].sum()
-    outflow = ledger[ledger["payee"] == OUTSIDE].groupby("step")["amount"].sum()
-    injection = inflow.sub(outflow, fill_value=0.0)
-    inside = ledger[(ledger["payer"] != OUTSIDE) | (ledger["payee"] != OUTSIDE)]
-    received = inside[inside["payee"] != OUTSIDE].groupby("step")["amount"].sum()
-    paid = inside[inside["payer"] != OUTSIDE].groupby("step")["amount"].sum()
-    change = received.sub(paid, fill_value=0.0)
-    both = injection.index.union(change.index)
-    assert np.allclose(change.reindex(both, fill_value=0), injection.reindex(both, fill_value=0), atol=1e-6)
-
-    # A platform's reported cash is its opening cash plus ledger inflows minus outflows, every month.
-    platforms = economy.platform_frame()
-    for platform_id, rows in platforms.groupby("platform_id"):
-        account = f"platform:{platform_id}"
-        received = ledger[ledger["payee"] == account].groupby("step")["amount"].sum()
-        paid = ledger[ledger["payer"] == account].groupby("step")["amount"].sum()
-        balance = received.sub(paid, fill_value=0.0).sort_index().cumsum()
-        balance = balance.reindex(range(0, int(rows["step"].max()) + 1)).ffill().fillna(0.0)
-        assert np.allclose(rows.set_index("step")["cash"], balance.loc[rows["step"]], rtol=1e-9, atol=1e-6)
-
-    # Pass-through sectors hold nothing at the end of a month.
-    balances = economy.ledger.balances()
-    assert abs(balances.get("households", 0.0)) < 1e-6
-    assert abs(balances.get("advertisers", 0.0)) < 1e-6
-    return ledger
 
 
 def test_ledger_rejects_negative_or_non_finite_amounts():
@@ -181,3 +147,116 @@ def test_money_is_conserved_with_every_mechanism_on_at_once(users, capital, form
         simulation__steps=60, simulation__seed=seed,
     )
     check_books(run(params))
+
+
+# -- The guard guards: a deliberate bug in one flow, and check_books names the account it wrongs. --
+
+FAULT_SCENARIO = dict(
+    users__count=300, platforms__count=2, investors__capital_per_user=5.0, lending__enabled=True,
+    suppliers__enabled=True, suppliers__count=1, cooperative__count=1, cooperative__kind="public",
+    cooperative__public_funding_per_user=5.0, cooperative__entry_month=1, simulation__steps=36, simulation__seed=2,
+)  # a small run with every flow the faults touch: dividends to funds and founders, a tax, interest, compute, ads
+FAULT = 0.001  # each fault books 0.1 % of a flow that no agent records
+
+
+def run_with_fault(monkeypatch, agent, method, fault):
+    """Run the fault scenario with ``fault(agent, result, *args)`` called after each ``agent(economy).method``.
+
+    The fault is patched on the agent's class, so every instance has it. Returns the finished run,
+    after checking that the fault did book money (else the scenario no longer tests it).
+    """
+    economy = PlatformEconomy(scenario(**FAULT_SCENARIO))
+    owner = type(agent(economy))
+    original = getattr(owner, method)
+    booked = []
+
+    def with_fault(self, *args):
+        result = original(self, *args)
+        booked.append(fault(self, result, *args))
+        return result
+
+    monkeypatch.setattr(owner, method, with_fault)
+    economy.run()
+    assert any(booked), f"the fault scenario never exercised the fault in {owner.__name__}.{method}"
+    return economy
+
+
+def overpay(holders: str):
+    """A platform pays these holders more dividend than their holdings record."""
+    def fault(platform, payments):
+        extra = [(holder, FAULT * part) for holder, part in payments if holder.startswith(holders)]
+        for holder, amount in extra:
+            platform.model.ledger.transfer(platform.model.month, platform.account, holder, amount, "dividend")
+        return extra
+    return fault
+
+
+def drift_investors_balances(ledger, _, step, payer, payee, amount, kind):
+    """The ledger credits an investor more than the row it writes (a fault inside the ledger itself)."""
+    if payee.startswith("investor:") and amount > 0:
+        ledger._balances[payee] += FAULT * amount  # the fault: the balance no longer follows the rows
+        return True
+    return False
+
+
+def overtax(government, _, amount):
+    """A levy takes more from households than the government records."""
+    ledger, month = government.model.ledger, government.model.month
+    ledger.transfer(month, OUTSIDE, HOUSEHOLDS, FAULT * amount, "income")
+    ledger.transfer(month, HOUSEHOLDS, GOVERNMENT, FAULT * amount, "tax")
+    return amount > 0
+
+
+def overcharge_interest(platform, _):
+    """A borrower pays interest above the rate on its debt."""
+    extra = FAULT * platform.debt * platform.params.lending.interest_rate
+    platform.model.ledger.transfer(platform.model.month, platform.account, platform.model.lender.account, extra,
+                                   "interest")
+    return extra > 0
+
+
+def overpay_compute(platform, _):
+    """A platform pays its supplier more than the compute it records buying."""
+    extra = FAULT * platform.compute_paid
+    if extra:
+        platform.model.ledger.transfer(platform.model.month, platform.account, platform.supplier_account, extra,
+                                       "compute")
+    return extra > 0
+
+
+def overpay_ads(platform, _):
+    """Advertisers pay a platform more than its recorded ad revenue (booked when it pays its costs)."""
+    extra = FAULT * platform.ad_revenue
+    ledger, month = platform.model.ledger, platform.model.month
+    ledger.transfer(month, OUTSIDE, ADVERTISERS, extra, "sales")
+    ledger.transfer(month, ADVERTISERS, platform.account, extra, "ad_spend")
+    return extra > 0
+
+
+def first_platform(economy):
+    return economy.platforms[0]
+
+
+FAULTS = {
+    "investors overpaid dividends": (first_platform, "pay_out", overpay("investor:"), r"investor:\d+ holds"),
+    "founders overpaid dividends": (first_platform, "pay_out", overpay("founders:"), r"founders:\d+ holds"),
+    "ledger credits investors more than its rows": (
+        lambda economy: economy.ledger, "transfer", drift_investors_balances, r"investor:\d+ holds .* its ledger rows"),
+    "households taxed more than the government records": (
+        lambda economy: economy.government, "levy", overtax, "government holds"),
+    "interest above the rate": (first_platform, "pay_costs", overcharge_interest, "lender:0 holds"),
+    "supplier paid more than the compute bought": (first_platform, "pay_costs", overpay_compute, "supplier:0 holds"),
+    "ad spend above the platform's ad revenue": (
+        first_platform, "pay_costs", overpay_ads, r"platform:\d+ .*ad_revenue"),
+}
+
+
+def test_the_fault_scenario_books_balance_without_a_fault():
+    check_books(run(scenario(**FAULT_SCENARIO)))
+
+
+@pytest.mark.parametrize("agent, method, fault, account", FAULTS.values(), ids=FAULTS.keys())
+def test_books_name_the_account_a_faulty_flow_wrongs(monkeypatch, agent, method, fault, account):
+    economy = run_with_fault(monkeypatch, agent, method, fault)
+    with pytest.raises(AssertionError, match=account):
+        check_books(economy)
