@@ -2,7 +2,7 @@
 
 One step is one month, in this fixed order (ODD §3):
 
-1. cooperative or public platforms due to open, open (funding market);
+1. the month's accounts open; cooperative or public platforms due to open, open (funding market);
 2. potential users adopt (Bass diffusion); newcomers and reviewing users choose a platform (logit);
 3. advertisers spread their budgets, ad prices clear, advertisers pay platforms (ad market);
 4. households pay subscriptions; platforms pay their costs and rebuild or erode quality;
@@ -75,9 +75,9 @@ class PlatformEconomy(mesa.Model):
     # -- the month ----------------------------------------------------------------------------
     def step(self) -> None:
         self.month += 1
-        self.funding.open_nonprofits()
         for agent in (*self.platforms, *self.suppliers):
             agent.clear_month()
+        self.funding.open_nonprofits()
         self.users.renew()
         newcomers = self.users.adopt()
         self.users.choose(self.offers(), newcomers)

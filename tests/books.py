@@ -49,10 +49,9 @@ PLATFORM_RECORDS = {
     "costs": ("out", ("operating_costs", "compute", "subsidy", "interest")),
     "tax": ("out", ("excess_profit_tax",)),
 }
-# Rounds counted in a platform's funding_raised. Not the members' round of a cooperative: it is paid in
-# its opening month before the month's records are cleared (PlatformEconomy.step), so it never shows
-# there; it is checked against the members' stakes instead.
-ROUNDS = ("equity", "supplier_equity")
+# Rounds counted in a platform's funding_raised (the members' round of a cooperative too; it is also
+# checked against the members' stakes).
+ROUNDS = ("equity", "supplier_equity", "member_funding")
 
 
 def check_books(economy) -> pd.DataFrame:

@@ -207,7 +207,7 @@ def overtax(government, _, amount):
     return amount > 0
 
 
-def overcharge_interest(platform, _):
+def overcharge_interest(platform, _, *payees):
     """A borrower pays interest above the rate on its debt."""
     extra = FAULT * platform.debt * platform.params.lending.interest_rate
     platform.model.ledger.transfer(platform.model.month, platform.account, platform.model.lender.account, extra,
@@ -215,7 +215,7 @@ def overcharge_interest(platform, _):
     return extra > 0
 
 
-def overpay_compute(platform, _):
+def overpay_compute(platform, _, *payees):
     """A platform pays its supplier more than the compute it records buying."""
     extra = FAULT * platform.compute_paid
     if extra:
@@ -224,7 +224,7 @@ def overpay_compute(platform, _):
     return extra > 0
 
 
-def overpay_ads(platform, _):
+def overpay_ads(platform, _, *payees):
     """Advertisers pay a platform more than its recorded ad revenue (booked when it pays its costs)."""
     extra = FAULT * platform.ad_revenue
     ledger, month = platform.model.ledger, platform.model.month
