@@ -13,7 +13,7 @@ import pytest
 from model import load_params
 from model.params import ParamsError
 from tests.conftest import ROOT, run, scenario
-from tests.test_money import check_books
+from tests.books import check_books
 
 SEEDS = range(3)
 SCENARIOS = ROOT / "params" / "scenarios"

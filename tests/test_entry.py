@@ -9,7 +9,7 @@ import pytest
 
 from model.economy import PlatformEconomy
 from tests.conftest import ROOT, run, scenario
-from tests.test_money import check_books
+from tests.books import check_books
 
 SMALL = {"users__count": 2000, "simulation__steps": 150}
 ENTRY = {"entry__entrants": 2, "entry__rate": 0.2}

@@ -8,7 +8,7 @@ import pytest
 from model.lenders import Lender
 from model.params.schema import Lending
 from tests.conftest import ROOT, run, scenario
-from tests.test_money import check_books
+from tests.books import check_books
 
 SEEDS = range(3)
 SCENARIOS = ROOT / "params" / "scenarios"

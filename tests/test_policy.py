@@ -8,7 +8,7 @@ from model import metrics
 from model.params.schema import Regulation
 from model.regulation import ad_load_ceiling, excess_profit_tax, merger_allowed
 from tests.conftest import ROOT, replicated_runs, scenario
-from tests.test_money import check_books
+from tests.books import check_books
 
 SEEDS = range(4)
 POLICIES = {

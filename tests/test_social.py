@@ -19,7 +19,7 @@ from model.economy import PlatformEconomy
 from model.params import ParamsError
 from model.social import Contacts, adjacency, contact_counts, contact_shares, social_graph
 from tests.conftest import BASELINE, NETWORK_ONLY, run, scenario
-from tests.test_money import check_books
+from tests.books import check_books
 
 NONE = -1
 

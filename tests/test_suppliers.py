@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import ROOT, run, scenario
-from tests.test_money import check_books
+from tests.books import check_books
 
 SEEDS = range(3)
 AI = ROOT / "params" / "scenarios" / "ai_circular_finance.toml"
