@@ -12,6 +12,11 @@ The rules, applied to the eventual leader (the platform with most users at the e
 - decline starts in the first month, after extraction started, when the leader's users have
   fallen below ``DECLINE_SHARE_OF_PEAK`` of their peak;
 - every month before lock-in is growth.
+
+The regime of a run is "tipped" when the leader holds at least ``TIPPED_SHARE`` of platform users
+at the end, else "contested" (DESIGN §4): the same parameters give both, by chance. The bounds a
+run rests on are the share of months a lever (or sentiment) spends at a bound that the parameter
+file sets (:func:`binding_bounds`).
 """
 
 from __future__ import annotations
@@ -28,13 +33,63 @@ EXTRACTION_ARPU_RISE = 1.25
 DECLINE_SHARE_OF_PEAK = 0.8
 SMOOTHING_MONTHS = 12
 PEAK_TOLERANCE = 0.02
+TIPPED_SHARE = 0.8
+AT_BOUND = 1e-9  # levers are clipped to their bounds exactly; this only absorbs float noise
 
 
 def hhi(users_per_platform) -> float:
-    """Herfindahl-Hirschman index on user shares, in [0, 1] (0 when nobody is on a platform)."""
+    """Herfindahl-Hirschman index on user shares, in (0, 1]; NaN when nobody is on a platform.
+
+    A market where nobody is on a platform has no concentration: it is not "competitive" (an HHI
+    of 0 would count a collapsed market as the least concentrated of all).
+    """
     counts = np.asarray(users_per_platform, dtype=float)
     total = counts.sum()
-    return float(((counts / total) ** 2).sum()) if total > 0 else 0.0
+    return float(((counts / total) ** 2).sum()) if total > 0 else float("nan")
+
+
+def regime(leader_share: float, anyone_on_platforms: bool = True) -> str:
+    """"tipped" when the leader holds at least TIPPED_SHARE of platform users, else "contested"
+    ("empty" when nobody is on any platform: a market that collapsed is neither)."""
+    if not anyone_on_platforms:
+        return "empty"
+    return "tipped" if leader_share >= TIPPED_SHARE else "contested"
+
+
+def lever_bounds(params: Params) -> dict[str, tuple[str, float]]:
+    """The bounds the parameter file sets on the platforms' levers: parameter -> (lever column, bound).
+
+    The ad load's ceiling is the regulator's cap where that is lower than the platforms' own bound.
+    Natural limits (no ads, no quality spending) are not bounds of the file and are not listed.
+    """
+    platforms, rules = params.platforms, params.regulation
+    ad_load = ("regulation.ad_load_cap", rules.ad_load_cap) if rules.ad_load_cap < platforms.max_ad_load \
+        else ("platforms.max_ad_load", platforms.max_ad_load)
+    return {
+        ad_load[0]: ("ad_load", ad_load[1]),
+        "platforms.min_user_price": ("user_price", platforms.min_user_price),
+        "platforms.max_user_price": ("user_price", platforms.max_user_price),
+        "platforms.max_quality_spend": ("quality_spend", platforms.max_quality_spend),
+    }
+
+
+def binding_bounds(model_frame: pd.DataFrame, platform_frame: pd.DataFrame, params: Params) -> dict[str, float]:
+    """Share of the months concerned spent at each bound the parameter file sets (DESIGN §4).
+
+    For a lever, the months concerned are the open platforms' months (platform-months); for
+    sentiment (``market.min_sentiment``, ``market.max_sentiment``), every month. A result that rests
+    on a bound is an artefact of the parameter file, not of the economics.
+    """
+    open_months = platform_frame[platform_frame["status"].isin(["active", "rescued"])] if len(platform_frame) else platform_frame
+    shares = {}
+    for name, (lever, bound) in lever_bounds(params).items():
+        at = (open_months[lever] - bound).abs() <= AT_BOUND if len(open_months) else pd.Series(dtype=bool)
+        shares[name] = float(at.mean()) if len(at) else 0.0
+    sentiment = model_frame["sentiment"] if len(model_frame) else pd.Series(dtype=float)
+    for name, bound in (("market.min_sentiment", params.market.min_sentiment),
+                        ("market.max_sentiment", params.market.max_sentiment)):
+        shares[name] = float(((sentiment - bound).abs() <= AT_BOUND).mean()) if len(sentiment) else 0.0
+    return shares
 
 
 def leader_id(platform_frame: pd.DataFrame) -> int:
@@ -127,13 +182,17 @@ def summarize(
     leader = leader_series(platform_frame)
     payouts = investor_frame["paid_out"].sum() if not investor_frame.empty else 0.0
     pioneer_payouts = investor_frame.loc[investor_frame["pioneer"], "paid_out"].sum() if payouts else 0.0
+    final_hhi = float(last["hhi"])
+    leader_share = float(leader["share"].iloc[-1])
     summary = {
         "seed": params.simulation.seed,
         "steps": int(last["step"]),
         "phase_transitions": phase_transitions(model_frame, platform_frame),
-        "final_hhi": float(last["hhi"]),
+        "final_hhi": final_hhi if np.isfinite(final_hhi) else None,  # None: nobody on any platform
         "leader_id": leader_id(platform_frame),
-        "leader_final_share": float(leader["share"].iloc[-1]),
+        "leader_final_share": leader_share,
+        "regime": regime(leader_share, anyone_on_platforms=bool(np.isfinite(final_hhi))),
+        "bounds": binding_bounds(model_frame, platform_frame, params),
         "active_platforms": int(last["active_platforms"]),
         "failures": int(last["failures"]),
         "peaks": {

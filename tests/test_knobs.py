@@ -17,7 +17,11 @@ def test_stronger_network_effects_concentrate_the_market():
     platforms that run out of investors' patience fail and tip weak-effect markets too, which
     blurs the comparison without saying anything about network effects.
     """
-    final_hhi = lambda economy: economy.summary()["final_hhi"]  # noqa: E731
+    def final_hhi(economy):
+        hhi = economy.summary()["final_hhi"]
+        assert hhi is not None, "a market emptied: its concentration is undefined, not low"
+        return hhi
+
     ten_years = dict(seeds=range(8), users=2000, simulation__steps=120)
     strong = mean_over_seeds(final_hhi, network__effect=3.5, **ten_years)
     weak = mean_over_seeds(final_hhi, network__effect=1.5, **ten_years)

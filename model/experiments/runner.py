@@ -95,8 +95,8 @@ def summary_outputs(summary: dict) -> dict[str, float]:
             continue
         if key == "phase_transitions":
             flat.update({f"{phase.replace('-', '_')}_month": month for phase, month in value.items()})
-        elif isinstance(value, dict):
-            flat.update({f"{key}_{name}": v for name, v in _flatten_nested(value).items()})
+        elif isinstance(value, dict):  # keys such as a parameter's dotted name become words: bounds_platforms_max_ad_load
+            flat.update({f"{key}_{name}".replace(".", "_"): v for name, v in _flatten_nested(value).items()})
         else:
             flat[key] = value
     return {key: _number(value) for key, value in flat.items()}

@@ -1,0 +1,158 @@
+"""Metrics on hand-made frames with known answers: HHI, peaks, each phase rule, the regime, the bounds.
+
+Each phase rule is checked on both sides of its threshold, so that moving a threshold or
+dropping a condition fails a test here (not only the golden frames).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model import metrics
+from tests.conftest import scenario
+
+MONTHS = 120
+
+
+def market(leader_users, rival_users=None, revenue_per_user=1.0, profit=-1.0, **leader_columns):
+    """A model frame and a platform frame: a leader (platform 0) and a rival (platform 1), month by month.
+
+    ``leader_users``, ``revenue_per_user`` and ``profit`` are sequences (or constants) over the months.
+    """
+    leader_users = np.asarray(leader_users, dtype=float)
+    months = np.arange(1, leader_users.size + 1)
+    rival_users = np.full(months.size, 10.0) if rival_users is None else np.asarray(rival_users, dtype=float)
+    revenue = np.broadcast_to(revenue_per_user, months.shape) * leader_users
+    total = leader_users + rival_users
+    rows = []
+    for j, users in enumerate((leader_users, rival_users)):
+        frame = pd.DataFrame({"step": months, "platform_id": j, "users": users, "share": users / total,
+                              "revenue": revenue if j == 0 else users, "profit": np.broadcast_to(profit, months.shape),
+                              "status": "active", "user_surplus": 1.0, "advertiser_surplus": 1.0,
+                              "ad_load": 0.2, "user_price": 0.0, "quality_spend": 1.0})
+        for column, values in (leader_columns.items() if j == 0 else ()):
+            frame[column] = np.broadcast_to(values, months.shape)
+        rows.append(frame)
+    platforms = pd.concat(rows, ignore_index=True)
+    shares = np.vstack([leader_users, rival_users]).T
+    model = pd.DataFrame({"step": months, "hhi": [metrics.hhi(row) for row in shares], "sentiment": 1.0})
+    return model, platforms
+
+
+def saturating(months=MONTHS, until=60, top=1000.0):
+    """Users that grow linearly to ``top`` by month ``until``, then stay there."""
+    return np.minimum(np.arange(1, months + 1) / until, 1.0) * top
+
+
+# -- HHI and peaks --------------------------------------------------------------------------------
+@pytest.mark.parametrize("users, expected", [([1, 1], 0.5), ([5, 0, 0], 1.0), ([3, 1], 0.625), ([1, 1, 1, 1], 0.25)])
+def test_hhi_is_the_sum_of_squared_shares(users, expected):
+    assert metrics.hhi(users) == pytest.approx(expected)
+
+
+def test_a_market_where_nobody_is_on_a_platform_has_no_hhi():
+    assert np.isnan(metrics.hhi([0, 0, 0]))
+
+
+def test_the_peak_is_the_first_month_the_smoothed_series_is_near_its_top():
+    rise_and_fall = pd.Series(np.r_[np.arange(50), np.arange(50, 0, -1)], index=np.arange(1, 101), dtype=float)
+    assert metrics.peak_month(rise_and_fall) == pytest.approx(50, abs=2)
+    assert metrics.peak_month(pd.Series([np.nan, np.nan])) is None
+
+
+# -- phases --------------------------------------------------------------------------------------
+def test_lock_in_starts_when_a_concentrated_market_stops_growing():
+    model, platforms = market(saturating(until=60))
+    lock_in = metrics.phase_transitions(model, platforms)["lock-in"]
+    # the trailing year's growth falls under 1 % a month some months after users stop growing at month 60
+    assert 60 < lock_in <= 72
+
+
+def test_a_market_that_keeps_growing_is_never_locked_in():
+    model, platforms = market(100.0 * 1.012 ** np.arange(MONTHS))  # 1.2 % a month, concentrated from month 1
+    assert (model["hhi"] >= metrics.CONCENTRATED_HHI).all()
+    assert metrics.phase_transitions(model, platforms)["lock-in"] is None
+
+
+def test_a_split_market_is_not_locked_in_even_when_growth_stops():
+    model, platforms = market(saturating(until=60))
+    assert metrics.phase_transitions(model, platforms)["lock-in"] is not None
+    model["hhi"] = 0.17  # the same leader, in a market just under the line of a highly concentrated one
+    assert metrics.phase_transitions(model, platforms)["lock-in"] is None
+
+
+def arpu_rising_after(month: int, rise: float) -> np.ndarray:
+    """Revenue per user: 1 until ``month``, ``rise`` after."""
+    return np.where(np.arange(1, MONTHS + 1) > month, rise, 1.0)
+
+
+@pytest.mark.parametrize("rise, extracts", [(1.3, True), (1.2, False)])
+def test_extraction_needs_revenue_per_user_25_percent_above_lock_in(rise, extracts):
+    model, platforms = market(saturating(until=60), revenue_per_user=arpu_rising_after(90, rise), profit=5.0)
+    extraction = metrics.phase_transitions(model, platforms)["extraction"]
+    assert (extraction is not None) == extracts
+    if extracts:
+        assert 90 < extraction <= 93  # the rule reads a 3-month mean
+
+
+def test_extraction_needs_a_profit():
+    model, platforms = market(saturating(until=60), revenue_per_user=arpu_rising_after(90, 2.0), profit=-5.0)
+    assert metrics.phase_transitions(model, platforms)["extraction"] is None
+
+
+def test_a_profitable_leader_that_does_not_raise_revenue_per_user_is_not_extracting():
+    model, platforms = market(saturating(until=60), revenue_per_user=1.0, profit=5.0)
+    assert metrics.phase_transitions(model, platforms)["lock-in"] is not None
+    assert metrics.phase_transitions(model, platforms)["extraction"] is None
+
+
+@pytest.mark.parametrize("kept, declines", [(0.85, False), (0.75, True)])
+def test_decline_is_the_leader_falling_below_80_percent_of_its_peak_users(kept, declines):
+    users = saturating(until=60)
+    users[100:] *= kept
+    model, platforms = market(users, revenue_per_user=arpu_rising_after(90, 2.0), profit=5.0)
+    transitions = metrics.phase_transitions(model, platforms)
+    assert transitions["extraction"] is not None
+    assert (transitions["decline"] == 101) if declines else (transitions["decline"] is None)
+
+
+def test_every_month_before_lock_in_is_growth_and_labels_follow_the_transitions():
+    model, platforms = market(saturating(until=60), revenue_per_user=arpu_rising_after(90, 2.0), profit=5.0)
+    transitions = metrics.phase_transitions(model, platforms)
+    labels = metrics.label_phases(model, platforms)
+    assert set(labels[model["step"] < transitions["lock-in"]]) == {"growth"}
+    assert set(labels[(model["step"] >= transitions["lock-in"]) & (model["step"] < transitions["extraction"])]) == {"lock-in"}
+    assert set(labels[model["step"] >= transitions["extraction"]]) == {"extraction"}
+
+
+# -- regime and bounds ---------------------------------------------------------------------------
+@pytest.mark.parametrize("share, expected", [(0.8, "tipped"), (0.95, "tipped"), (0.79, "contested"), (0.5, "contested")])
+def test_a_run_is_tipped_when_the_leader_holds_at_least_80_percent(share, expected):
+    assert metrics.regime(share) == expected
+
+
+def test_a_market_nobody_is_on_is_neither_tipped_nor_contested():
+    assert metrics.regime(0.0, anyone_on_platforms=False) == "empty"
+
+
+def test_bounds_are_the_share_of_open_platform_months_spent_at_a_bound_of_the_file():
+    params = scenario()
+    floor, cap = params.platforms.min_user_price, params.platforms.max_ad_load
+    prices = np.where(np.arange(1, 11) <= 3, floor, 0.0)  # 3 of the leader's 10 months at the floor
+    model, platforms = market(np.full(10, 100.0), user_price=prices, ad_load=cap)
+    platforms.loc[(platforms["platform_id"] == 1) & (platforms["step"] > 5), "status"] = "failed"  # 5 open months
+    model.loc[model["step"] > 8, "sentiment"] = params.market.max_sentiment
+    bounds = metrics.binding_bounds(model, platforms, params)
+    assert bounds["platforms.min_user_price"] == pytest.approx(3 / 15)
+    assert bounds["platforms.max_ad_load"] == pytest.approx(10 / 15)
+    assert bounds["market.max_sentiment"] == pytest.approx(2 / 10)
+    assert bounds["platforms.max_user_price"] == 0.0
+
+
+def test_a_regulators_ad_cap_below_the_platforms_own_bound_is_the_bound_reported():
+    bounds = metrics.lever_bounds(scenario(regulation__ad_load_cap=0.3))
+    assert bounds["regulation.ad_load_cap"] == ("ad_load", 0.3)
+    assert "platforms.max_ad_load" not in bounds
+    assert all(bound != 0.0 for _, bound in metrics.lever_bounds(scenario()).values())  # natural limits are not listed
