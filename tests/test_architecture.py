@@ -20,7 +20,7 @@ from tests.conftest import ROOT
 
 PACKAGE = ROOT / "model"
 GROUND = {"model.params", "model.ledger", "model.metrics", "model.choice", "model.admarket", "model.regulation",
-          "model.captable", "model.social", "model.forecasts"}
+          "model.captable", "model.social", "model.forecasts", "model.statistics"}
 ACTORS = {"model.users", "model.advertisers", "model.platforms", "model.investors", "model.government",
           "model.suppliers", "model.lenders"}
 MARKET_ORDER = ["model.markets.funding", "model.markets.advertising", "model.markets.households",
