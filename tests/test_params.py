@@ -91,6 +91,8 @@ def test_outside_utility_takes_a_number_or_none(tmp_path):
     assert load_params(empty, {"users.outside_utility": -1.0}).users.outside_utility == -1.0
     message = error_of(empty, {"users.outside_utility": "nope"})
     assert message.endswith("""users.outside_utility: expected a number or "none", got string 'nope'""")
+    message = error_of(empty, {"users.outside_utility": 1000.0})
+    assert message.endswith("users.outside_utility = 1000.0 is out of range: must be >= -100 and <= 100 (utility)")
 
 
 def test_loading_writes_nothing(tmp_path):
@@ -296,9 +298,9 @@ def test_every_parameter_is_documented_with_unit_default_range_and_meaning():
 
 @pytest.mark.parametrize(
     "key, shown",
-    [("users.review_rate", "(0, 1]"), ("users.quality_taste_mean", ">= 0"), ("simulation.steps", "[1, 6000]"),
+    [("users.review_rate", "(0, 1]"), ("simulation.seed", ">= 0"), ("simulation.steps", "[1, 6000]"),
      ("platforms.quality_efficiency_spread", "[0, 1)"), ("platforms.strategy", '"adaptive" | "fixed"'),
-     ("users.outside_utility", 'any number | "none"'), ("platforms.initial_user_price", "any number"),
+     ("users.outside_utility", '[-100, 100] | "none"'), ("platforms.initial_user_price", "[-10000, 10000]"),
      ("bailout.enabled", "true | false")],
 )
 def test_ranges_are_written_as_intervals_conditions_or_choices(key, shown):

@@ -232,7 +232,7 @@ def _message(loc: tuple, problems: list[dict], data: dict) -> tuple[str, list[st
 def _field_message(dotted: str, field, problems: list[dict]) -> str:
     kinds = {problem["type"] for problem in problems}
     value = problems[0]["input"]
-    if kinds <= _RANGE_ERRORS:
+    if kinds & _RANGE_ERRORS and kinds <= _RANGE_ERRORS | {"literal_error"}:  # a number-or-word's number
         unit = unit_of(field)
         return f"{dotted} = {_show(value)} is out of range: must be {describe_bounds(field)}" + (f" ({unit})" if unit != "-" else "")
     if "finite_number" in kinds:
