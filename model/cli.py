@@ -1,15 +1,17 @@
 """The command line: ``python -m model run | params | validate | calibrate | compare | sweep | summarize | sensitivity``.
 
-``main`` returns the exit code: 0 done, 2 bad parameters or usage, 1 a failure while writing,
-130 interrupted. Parameters are checked before anything is written.
+``main`` returns the exit code: 0 done, 2 bad parameters, a bad --out or usage, 1 a failure while
+writing, 130 interrupted. Parameters and --out are checked before anything runs or is written.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
+from model.outputs import OutError, check_calibration_file, check_comparison_folder, check_run_folder, write_calibration
 from model.params import ParamsError, format_reference, load_params, parse_override
 from model.params.reference import commented_toml, reference_markdown
 
@@ -25,7 +27,8 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run one scenario and write its results")
     run.add_argument("params", type=Path, help="parameter file (TOML)")
-    run.add_argument("--out", type=Path, required=True, help="folder for the results (replaced if it holds an earlier run)")
+    run.add_argument("--out", type=Path, required=True,
+                     help="folder for the results: new, empty, or an earlier run (replaced); anything else is refused")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override a parameter, e.g. --set network.effect=3.0 (repeatable)")
     run.add_argument("--seed", type=int, help="random seed (sets simulation.seed)")
@@ -42,21 +45,37 @@ def _parser() -> argparse.ArgumentParser:
 
     calibrate = commands.add_parser("calibrate", help="compare a scenario over seeds with the stylised facts (DESIGN §6)")
     calibrate.add_argument("params", type=Path)
-    calibrate.add_argument("--seeds", type=int, default=20)
-    calibrate.add_argument("--processes", type=int, default=2)
-    calibrate.add_argument("--out", type=Path, help="also write the table as Markdown to this file")
+    calibrate.add_argument("--seeds", type=_at_least(1), default=20, help="runs, seeds 0 .. N-1 (default 20)")
+    calibrate.add_argument("--processes", type=_at_least(1), default=2, help="parallel processes (default 2)")
+    calibrate.add_argument("--out", type=Path, help="also write the table as Markdown to this file (new, empty, "
+                                                     "or written by calibrate: it is replaced; any other is refused)")
     calibrate.add_argument("--odd", type=Path, help="write the table into this ODD document's calibration section")
     compare = commands.add_parser("compare", help="run scenarios over the same seeds and compare key outcomes (95%% intervals)")
     compare.add_argument("params", type=Path, nargs="+", help="parameter files (TOML), two or more")
     compare.add_argument("--seeds", type=int, default=20, help="runs per scenario, seeds 0 .. N-1 (default 20)")
-    compare.add_argument("--processes", type=int, default=2, help="parallel processes (default 2)")
+    compare.add_argument("--processes", type=_at_least(1), default=2, help="parallel processes (default 2)")
     compare.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                          help="override a parameter in every scenario, e.g. --set users.count=2000 (repeatable)")
     compare.add_argument("--steps", type=int, help="months to simulate (sets simulation.steps)")
     compare.add_argument("--out", type=Path, default=Path("results/compare"),
-                         help="folder for compare.csv, compare_runs.csv and compare.png (default results/compare)")
+                         help="folder for compare.csv, compare_runs.csv and compare.png (default results/compare): "
+                              "new, empty, or an earlier comparison (replaced); anything else is refused")
     _add_experiment_commands(commands)
     return parser
+
+
+def _at_least(least: int):
+    """An argparse type: a whole number no smaller than ``least``."""
+    def whole_number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, got {value}")
+        return value
+
+    return whole_number
 
 
 # -- sweep, summarize, sensitivity (model.experiments) ----------------------------------------
@@ -152,18 +171,9 @@ def _overrides(args) -> dict:
     return overrides
 
 
-def _check_out(out: Path) -> None:
-    """The results folder must be new, empty or an earlier run: write_run replaces it whole."""
-    if out.exists() and not out.is_dir():
-        raise ParamsError(f"--out {out}: exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / "params.toml").is_file():
-        raise ParamsError(f"--out {out}: folder is not empty and holds no earlier run (no params.toml); "
-                          "refusing to replace it, choose a new folder")
-
-
 def _run(args) -> int:
     params = load_params(args.params, _overrides(args))
-    _check_out(args.out)
+    check_run_folder(args.out)  # write_run checks again; this refuses a user's folder before the run, not after
     # Imported only now: Mesa and the charts are slow to import, and `params`/`validate` need neither.
     from model.economy import PlatformEconomy
     from model.outputs import write_run
@@ -172,14 +182,17 @@ def _run(args) -> int:
     economy = PlatformEconomy(params)
     try:
         economy.run(progress=show)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            write_run(economy, args.out)
     except KeyboardInterrupt:
         print("interrupted: nothing written", file=sys.stderr)
         return 130
-    try:
-        write_run(economy, args.out)
     except OSError as error:
-        print(f"--out {args.out}: cannot write the results: {error}", file=sys.stderr)
+        print(f"--out {args.out}: cannot write the results (nothing was changed): {error}", file=sys.stderr)
         return 1
+    for warning in caught:  # e.g. an earlier run that could not all be removed
+        print(f"warning: {warning.message}", file=sys.stderr)
     print(_summary_lines(params, economy.summary()))
     print(f"results in {args.out}")
     return 0
@@ -228,11 +241,19 @@ def _calibrate(args) -> int:
     from model.calibration import calibrate, calibration_markdown
 
     params = load_params(args.params)
-    table = calibrate(params, args.seeds, args.processes, progress=sys.stderr.isatty())
+    if args.out:
+        check_calibration_file(args.out)
+    if args.odd:
+        _document_with_section(args.odd, "calibration")
+    try:
+        table = calibrate(params, args.seeds, args.processes, progress=sys.stderr.isatty())
+    except KeyboardInterrupt:
+        print("interrupted: nothing written", file=sys.stderr)
+        return 130
     markdown = calibration_markdown(table, args.seeds)
     print(markdown)
     if args.out:
-        args.out.write_text(markdown, encoding="utf-8")
+        write_calibration(args.out, markdown)
     if args.odd:
         replace_section(args.odd, "calibration", markdown)
     return 0
@@ -240,25 +261,39 @@ def _calibrate(args) -> int:
 
 def replace_section(path: Path, name: str, content: str) -> None:
     """Replace what stands between <!-- name:start --> and <!-- name:end --> in a document."""
-    text = path.read_text(encoding="utf-8")
+    text = _document_with_section(path, name)
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    if start not in text or end not in text:
-        raise ParamsError(f"{path}: no '{start}' ... '{end}' section to write into")
     head, rest = text.split(start, 1)
     _, tail = rest.split(end, 1)
     path.write_text(f"{head}{start}\n{content}{end}{tail}", encoding="utf-8")
 
 
+def _document_with_section(path: Path, name: str) -> str:
+    """The text of a document with a <!-- name:start --> ... <!-- name:end --> section; ParamsError if there is none."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as error:
+        raise ParamsError(f"{path}: cannot read it ({error.strerror or error})") from None
+    except UnicodeDecodeError as error:
+        raise ParamsError(f"{path}: not UTF-8 text (bad byte at offset {error.start})") from None
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    if start not in text or end not in text.split(start, 1)[1]:
+        raise ParamsError(f"{path}: no '{start}' ... '{end}' section to write into")
+    return text
+
+
 def _compare(args) -> int:
-    names = [path.stem for path in args.params]
     if len(args.params) < 2:
         raise ParamsError("compare: give two or more parameter files")
+    _each_file_once(args.params)
+    names = [path.stem for path in args.params]
     if len(set(names)) < len(names):
         names = [str(path) for path in args.params]  # same file names in different folders
     overrides = _overrides(args)
     if args.seeds < 2:
         raise ParamsError(f"--seeds {args.seeds}: at least 2 seeds are needed for a confidence interval")
     scenarios = {name: load_params(path, overrides) for name, path in zip(names, args.params)}  # all checked first
+    check_comparison_folder(args.out)
     from model.compare import compare, comparison_table, write_comparison
 
     try:
@@ -275,6 +310,16 @@ def _compare(args) -> int:
     return 0
 
 
+def _each_file_once(paths: list[Path]) -> None:
+    """Refuse a scenario file given twice: it would run once and be compared with itself."""
+    seen: dict[Path, Path] = {}
+    for path in paths:
+        same = seen.setdefault(path.resolve(), path)
+        if same is not path:
+            also = "" if str(same) == str(path) else f" (as {same} too)"
+            raise ParamsError(f"compare: {path} is given twice{also}: give each scenario once")
+
+
 COMMANDS = {"run": _run, "params": _params, "validate": _validate, "calibrate": _calibrate, "compare": _compare}
 COMMANDS.update({"sweep": _sweep, "summarize": _summarize, "sensitivity": _sensitivity})
 
@@ -289,6 +334,9 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except ParamsError as error:
         print(error, file=sys.stderr)
+        return 2
+    except OutError as error:
+        print(f"--out {error}", file=sys.stderr)
         return 2
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 from model import metrics
 from model.charts import _inline, _title, save_png
 from model.experiments.analysis import point_summary, wide_summary
+from model.outputs import COMPARISON, replacing_folder
 from model.params import Params
 from model.replicates import measure_runs
 
@@ -104,11 +105,12 @@ def comparison_chart(summary: pd.DataFrame) -> alt.VConcatChart:
 
 
 def write_comparison(runs: pd.DataFrame, summary: pd.DataFrame, out: str | Path) -> list[Path]:
-    """compare_runs.csv, compare.csv (tidy summary) and compare.png in ``out``."""
+    """compare_runs.csv, compare.csv (tidy summary) and compare.png in ``out``, a new or empty folder or an
+    earlier comparison, replaced whole (``model.outputs``: anything else is refused with OutError)."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    files = [out / "compare_runs.csv", out / "compare.csv", out / "compare.png"]
-    runs.to_csv(files[0], index=False)
-    summary.to_csv(files[1], index=False)
-    save_png(comparison_chart(summary), files[2])
-    return files
+    names = ["compare_runs.csv", "compare.csv", "compare.png"]
+    with replacing_folder(out, COMPARISON) as staging:
+        runs.to_csv(staging / names[0], index=False)
+        summary.to_csv(staging / names[1], index=False)
+        save_png(comparison_chart(summary), staging / names[2])
+    return [out / name for name in names]

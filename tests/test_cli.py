@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from model.cli import main
+from model.outputs import RUN_MARKER
 from model.params import Params, parameter_reference
 from model.params.reference import _shown
 
@@ -97,6 +98,7 @@ def fake_model(monkeypatch):
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "params.toml").write_text("written")
+        (out_dir / RUN_MARKER).write_text('{"tool": "platform-economy"}')
         written.append((economy, out_dir))
         return out_dir
 
@@ -171,7 +173,7 @@ def test_run_refuses_to_replace_a_folder_that_is_not_a_run(tmp_path, capsys, fak
 def test_run_refuses_an_out_path_that_is_a_file(tmp_path, capsys, fake_model):
     (tmp_path / "results").write_text("mine")
     assert main(["run", str(BASELINE), "--out", str(tmp_path / "results")]) == 2
-    assert "is not a folder" in capsys.readouterr().err
+    assert "is a file, not a folder" in capsys.readouterr().err
 
 
 def test_an_interrupted_run_writes_nothing(tmp_path, capsys, monkeypatch, fake_model):
@@ -182,6 +184,86 @@ def test_an_interrupted_run_writes_nothing(tmp_path, capsys, monkeypatch, fake_m
     assert main(["run", str(BASELINE), "--out", str(tmp_path / "results")]) == 130
     assert fake_model == [] and not (tmp_path / "results").exists()
     assert "nothing written" in capsys.readouterr().err
+
+
+# -- bad input to any command: one clear error, exit code 2, nothing run --------------------------
+@pytest.fixture
+def inputs(tmp_path, monkeypatch):
+    """A folder of bad inputs; compare and calibrate may not run anything (they fail the test if they do)."""
+    def run_nothing(*args, **kwargs):
+        raise AssertionError("runs started")
+
+    monkeypatch.setattr("model.compare.compare", run_nothing)
+    monkeypatch.setattr("model.calibration.calibrate", run_nothing)
+    (tmp_path / "folder.toml").mkdir()
+    (tmp_path / "latin1.toml").write_bytes("[users]\n# \xe9t\xe9\n".encode("latin-1"))
+    (tmp_path / "deep.toml").write_text("[users]\ncount = " + "[" * 5000 + "]" * 5000 + "\n")
+    (tmp_path / "notes.md").write_text("# my notes\n")
+    (tmp_path / "file").write_text("mine")
+    return tmp_path
+
+
+BAD_INPUTS = {
+    "run, negative steps": (["run", "BASELINE", "--out", "T/r", "--steps", "-3"], "simulation.steps = -3 is out of range"),
+    "run, negative seed": (["run", "BASELINE", "--out", "T/r", "--seed", "-1"], "simulation.seed = -1 is out of range"),
+    "run, no such file": (["run", "T/gone.toml", "--out", "T/r"], "T/gone.toml: no such parameter file"),
+    "run, a folder as file": (["run", "T/folder.toml", "--out", "T/r"], "T/folder.toml: is not a file"),
+    "run, not UTF-8": (["run", "T/latin1.toml", "--out", "T/r"], "T/latin1.toml: not UTF-8 text"),
+    "run, nested too deep": (["run", "T/deep.toml", "--out", "T/r"], "T/deep.toml: line 2 (users.count): arrays or tables nested"),
+    "run, --set nested too deep": (["run", "BASELINE", "--out", "T/r", "--set", "users.count=" + "[" * 5000],
+                                   "the value nests arrays or tables more than"),
+    "run, --set a huge number": (["run", "BASELINE", "--out", "T/r", "--set", "users.count=" + "9" * 5000],
+                                 "cannot read the value"),
+    "run, --out under a file": (["run", "BASELINE", "--out", "T/file/r"], "--out T/file/r: cannot be created: T/file is a file"),
+    "params, --odd missing": (["params", "--odd", "T/gone.md"], "T/gone.md: cannot read it (No such file or directory)"),
+    "params, --odd a folder": (["params", "--odd", "T/folder.toml"], "T/folder.toml: cannot read it"),
+    "params, --odd without the section": (["params", "--odd", "T/notes.md"], "no '<!-- parameters:start -->'"),
+    "validate, a folder": (["validate", "T/folder.toml"], "T/folder.toml: is not a file"),
+    "validate, nested too deep": (["validate", "T/deep.toml"], "nested more than 20 deep"),
+    "calibrate, no seeds": (["calibrate", "BASELINE", "--seeds", "0"], "argument --seeds: must be at least 1, got 0"),
+    "calibrate, no processes": (["calibrate", "BASELINE", "--processes", "0"], "argument --processes: must be at least 1"),
+    "calibrate, negative processes": (["calibrate", "BASELINE", "--processes", "-2"], "must be at least 1, got -2"),
+    "calibrate, not a number": (["calibrate", "BASELINE", "--seeds", "many"], "expected a whole number, got 'many'"),
+    "calibrate, no such file": (["calibrate", "T/gone.toml"], "T/gone.toml: no such parameter file"),
+    "calibrate, --out a folder": (["calibrate", "BASELINE", "--out", "T/folder.toml"], "is a folder"),
+    "calibrate, --out a user's file": (["calibrate", "BASELINE", "--out", "T/notes.md"], "was not written by calibrate"),
+    "calibrate, --odd missing": (["calibrate", "BASELINE", "--odd", "T/gone.md"], "T/gone.md: cannot read it"),
+    "calibrate, --odd without the section": (["calibrate", "BASELINE", "--odd", "T/notes.md"], "no '<!-- calibration:start -->'"),
+    "compare, one file twice": (["compare", "BASELINE", "BASELINE", "--out", "T/c"], "is given twice"),
+    "compare, no processes": (["compare", "BASELINE", "T/ad_cap.toml", "--processes", "0"], "must be at least 1, got 0"),
+    "compare, no seeds": (["compare", "BASELINE", "T/ad_cap.toml", "--seeds", "0", "--out", "T/c"], "at least 2 seeds"),
+    "compare, negative steps": (["compare", "BASELINE", "T/ad_cap.toml", "--steps", "-1", "--out", "T/c"],
+                                "simulation.steps = -1 is out of range"),
+    "compare, a folder as file": (["compare", "BASELINE", "T/folder.toml", "--out", "T/c"], "is not a file"),
+    "compare, --out a file": (["compare", "BASELINE", "T/ad_cap.toml", "--out", "T/file"], "--out T/file: is a file"),
+}
+
+
+@pytest.mark.parametrize("args, message", BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
+def test_bad_input_to_any_command_is_one_clear_error_with_exit_code_2(inputs, capsys, fake_model, args, message):
+    (inputs / "ad_cap.toml").write_text('extends = "%s"\n' % BASELINE)
+    before = sorted(inputs.rglob("*"))
+    args = [str(BASELINE) if arg == "BASELINE" else arg.replace("T/", f"{inputs}/") for arg in args]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message.replace("T/", f"{inputs}/") in err and "Traceback" not in err
+    assert sorted(inputs.rglob("*")) == before and FakeEconomy.made == []
+
+
+def test_an_unreadable_parameter_file_is_one_clear_error(tmp_path, capsys, monkeypatch, fake_model):
+    params = tmp_path / "locked.toml"
+    params.write_text("[users]\n")
+    real = Path.read_bytes
+
+    def locked(path):
+        if path == params:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", locked)  # chmod cannot lock root out
+    assert main(["validate", str(params)]) == 2
+    assert main(["run", str(params), "--out", str(tmp_path / "r")]) == 2
+    assert capsys.readouterr().err == f"{params}: cannot read: Permission denied\n" * 2
 
 
 # -- run, end to end with the real model --------------------------------------------------------

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from model import charts
-from model.outputs import write_run
+from model.outputs import OutError, write_run
 from tests.conftest import run, scenario
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -52,15 +52,16 @@ def test_a_failed_write_leaves_nothing_behind(economy, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("model.outputs.save_png", broken)
+    monkeypatch.setattr("model.charts.save_png", broken)
     with pytest.raises(RuntimeError):
         write_run(economy, tmp_path / "run")
     assert list(tmp_path.iterdir()) == []
 
 
-def test_rewriting_replaces_the_previous_results(economy, tmp_path):
+def test_a_folder_that_is_not_a_run_is_never_replaced(economy, tmp_path):
     out = tmp_path / "run"
     out.mkdir()
-    (out / "stale.txt").write_text("old")
-    write_run(economy, out)
-    assert not (out / "stale.txt").exists() and (out / "summary.json").exists()
+    (out / "stale.txt").write_text("mine")
+    with pytest.raises(OutError, match="refusing to replace it"):
+        write_run(economy, out)
+    assert (out / "stale.txt").read_text() == "mine"

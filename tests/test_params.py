@@ -91,6 +91,8 @@ def test_outside_utility_takes_a_number_or_none(tmp_path):
     assert load_params(empty, {"users.outside_utility": -1.0}).users.outside_utility == -1.0
     message = error_of(empty, {"users.outside_utility": "nope"})
     assert message.endswith("""users.outside_utility: expected a number or "none", got string 'nope'""")
+    message = error_of(empty, {"users.outside_utility": 1000.0})
+    assert message.endswith("users.outside_utility = 1000.0 is out of range: must be >= -100 and <= 100 (utility)")
 
 
 def test_loading_writes_nothing(tmp_path):
@@ -225,6 +227,34 @@ def test_a_problem_in_an_extended_file_names_that_file(tmp_path):
     assert message.startswith(f"{tmp_path / 'base.toml'}: users.count = -1 is out of range")
 
 
+def test_an_unknown_key_in_an_extended_file_names_that_file(tmp_path):
+    write(tmp_path, "base.toml", "[users]\ncont = 3\n[userz]\ncount = 3\n")
+    message = error_of(write(tmp_path, "s.toml", 'extends = "base.toml"\n[network]\neffect = 3.0\n'))
+    base = tmp_path / "base.toml"
+    assert message == (f"{base}: unknown key 'users.cont' — did you mean 'users.count'?\n"
+                       f"{base}: unknown table 'userz' — did you mean 'users'?")
+
+
+# -- errors: values nested too deep to read ------------------------------------------------------
+@pytest.mark.parametrize("value", ["[" * 5000 + "]" * 5000, "{a = " * 3000 + "1" + "}" * 3000, "[" * 21 + "]" * 21],
+                         ids=["arrays", "inline tables", "just too deep"])
+def test_a_value_nested_too_deep_is_named_with_its_file_line_and_key(tmp_path, value):
+    path = write(tmp_path, "deep.toml", f"[platforms]\ncount = 2\n\n[users]\n# tastes\ncount = {value}\n")
+    assert error_of(path) == (f"{path}: line 6 (users.count): arrays or tables nested more than 20 deep; "
+                              "a parameter takes a single value")
+
+
+def test_tables_nested_too_deep_by_dotted_keys_are_named(tmp_path):
+    path = write(tmp_path, "deep.toml", "[users]\ncount." + ".".join(["a"] * 3000) + " = 1\n")
+    assert error_of(path) == f"{path}: users.count: tables nested more than 20 deep; a parameter takes a single value"
+
+
+def test_nesting_that_a_file_may_need_is_read(tmp_path):
+    path = write(tmp_path, "x.toml", "[users]\ncount = " + "[" * 20 + "]" * 20 + '\n# [[[[[[[[[[[[[[[[[[[[[[[[\n'
+                                      'outside_utility = "[[[[[[[[[[[[[[[[[[[[[[[["\n')
+    assert "users.count: expected a whole number, got array" in error_of(path)  # read, then refused as a value
+
+
 # -- errors: overrides -------------------------------------------------------------------------
 def test_an_unknown_override_key_suggests_the_closest_name(tmp_path):
     message = error_of(write(tmp_path, "x.toml", ""), {"network.efect": 3.0})
@@ -258,12 +288,19 @@ def test_command_line_overrides_are_read_as_toml_values_or_else_as_words(text, e
      ("network.effect=", "no value given"),
      ("users.count=[1,", "cannot read the value '[1,'"),
      ('platforms.strategy="fixed', "cannot read the value"),
-     ("users.count=3\nusers.review_rate=1", "on one line")],
+     ("users.count=3\nusers.review_rate=1", "on one line"),
+     ("users.count=" + "[" * 5000 + "]" * 5000, "the value nests arrays or tables more than 20 deep"),
+     ("users.count=" + "9" * 5000, "a number has too many digits to read"),
+     ("users.count." + ".".join(["a"] * 3000) + "=1", "unknown key 'users.count.a.a.a")],
+    ids=["no equals sign", "no key", "unknown key", "no value", "unclosed array", "unclosed string", "two lines",
+         "nested too deep", "a number too long to read", "a key nested too deep"],
 )
 def test_bad_command_line_overrides_are_explained(text, reason):
     with pytest.raises(ParamsError) as caught:
         parse_override(text)
-    assert str(caught.value).startswith(f"--set {text!r}: ") and reason in str(caught.value)
+    message = str(caught.value)
+    shown = repr(text) if len(repr(text)) <= 80 else repr(text)[:77] + "..."  # a long value is cut short
+    assert message.startswith(f"--set {shown}: ") and reason in message and len(message) < 300
 
 
 # -- writing parameters out --------------------------------------------------------------------
@@ -296,9 +333,9 @@ def test_every_parameter_is_documented_with_unit_default_range_and_meaning():
 
 @pytest.mark.parametrize(
     "key, shown",
-    [("users.review_rate", "(0, 1]"), ("users.quality_taste_mean", ">= 0"), ("simulation.steps", "[1, 6000]"),
+    [("users.review_rate", "(0, 1]"), ("simulation.seed", ">= 0"), ("simulation.steps", "[1, 6000]"),
      ("platforms.quality_efficiency_spread", "[0, 1)"), ("platforms.strategy", '"adaptive" | "fixed"'),
-     ("users.outside_utility", 'any number | "none"'), ("platforms.initial_user_price", "any number"),
+     ("users.outside_utility", '[-100, 100] | "none"'), ("platforms.initial_user_price", "[-10000, 10000]"),
      ("bailout.enabled", "true | false")],
 )
 def test_ranges_are_written_as_intervals_conditions_or_choices(key, shown):

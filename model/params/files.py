@@ -23,6 +23,9 @@ from model.params.reference import describe_bounds, expected, schema_fields, uni
 from model.params.schema import Params
 
 _RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+# Arrays and tables nested deeper than this are refused: no parameter needs more than two levels, and
+# a value nested thousands deep would exhaust Python's recursion while being read.
+MAX_NESTING = 20
 
 
 class ParamsError(ValueError):
@@ -58,21 +61,26 @@ def parse_override(text: str) -> tuple[str, object]:
     So ``platforms.strategy=fixed`` and ``platforms.strategy="fixed"`` mean the same.
     """
     key, sep, raw = (part.strip() for part in text.partition("="))
-    if "\n" in text:  # one value, not a snippet of TOML that could set other keys
-        raise ParamsError(f"--set {text!r}: a value must be on one line")
+    shown = _show(text)
+    if "\n" in text or "\r" in text:  # one value, not a snippet of TOML that could set other keys
+        raise ParamsError(f"--set {shown}: a value must be on one line")
     if not sep or not key:
-        raise ParamsError(f"--set {text!r}: expected key=value, e.g. --set network.effect=3.0")
+        raise ParamsError(f"--set {shown}: expected key=value, e.g. --set network.effect=3.0")
     if key not in schema_fields():
-        raise ParamsError(f"--set {text!r}: {_unknown(key)}")
+        raise ParamsError(f"--set {shown}: {_unknown(key)}")
     if not raw:
-        raise ParamsError(f"--set {text!r}: no value given for '{key}'")
+        raise ParamsError(f"--set {shown}: no value given for '{key}'")
+    if _bracket_depth(f"value = {raw}")[0] > MAX_NESTING:
+        raise ParamsError(f"--set {shown}: the value nests arrays or tables more than {MAX_NESTING} deep")
     try:
         return key, tomllib.loads(f"value = {raw}")["value"]
-    except tomllib.TOMLDecodeError as error:
+    except RecursionError:  # the depth check above should have caught it; never a traceback
+        raise ParamsError(f"--set {shown}: the value nests arrays or tables too deeply to read") from None
+    except ValueError as error:  # TOMLDecodeError, or a number too long to convert
         # A bare word is a string; something that starts like a TOML string, array or table is a typo.
-        if raw[0] in "\"'[{":
-            reason = re.sub(r"\s*\(at .*\)$", "", str(error))
-            raise ParamsError(f"--set {text!r}: cannot read the value {raw!r} ({reason})") from None
+        if raw[0] in "\"'[{" or not isinstance(error, tomllib.TOMLDecodeError):
+            reason = re.sub(r"\s*\(at .*\)$", "", _toml_problem(error))
+            raise ParamsError(f"--set {shown}: cannot read the value {_show(raw)} ({reason})") from None
         return key, raw
 
 
@@ -125,12 +133,81 @@ def _parse(path: Path, shown: str) -> dict:
         raise ParamsError(f"{shown}: cannot read: {error.strerror or error}") from None
     except UnicodeDecodeError as error:
         raise ParamsError(f"{shown}: not UTF-8 text (bad byte at offset {error.start})") from None
+    depth, line = _bracket_depth(text)
+    if depth > MAX_NESTING:
+        raise ParamsError(f"{shown}: line {line}{_key_at(text, line)}: arrays or tables nested more than "
+                          f"{MAX_NESTING} deep; a parameter takes a single value")
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
+        data = tomllib.loads(text)
+    except RecursionError:  # _bracket_depth should have caught it; never a traceback
+        raise ParamsError(f"{shown}: arrays or tables nested too deeply to read") from None
+    except ValueError as error:  # TOMLDecodeError, or a number too long to convert
         # tomllib says '(at line 3, column 15)', or '(at end of document)' which names no line
         where = f"(at line {text.count(chr(10)) + 1}, the end of the file)"
-        raise ParamsError(f"{shown}: malformed TOML: {str(error).replace('(at end of document)', where)}") from None
+        raise ParamsError(f"{shown}: malformed TOML: {_toml_problem(error).replace('(at end of document)', where)}") from None
+    too_deep = _nested_too_deep(data)
+    if too_deep:  # dotted keys or table headers (a.b.c...) nest without brackets
+        raise ParamsError(f"{shown}: {too_deep}: tables nested more than {MAX_NESTING} deep; a parameter takes a single value")
+    return data
+
+
+def _toml_problem(error: ValueError) -> str:
+    """What tomllib could not read; Python's own limit on long numbers in the user's words."""
+    if isinstance(error, tomllib.TOMLDecodeError):
+        return str(error)
+    return "a number has too many digits to read"
+
+
+def _nested_too_deep(data: dict) -> str | None:
+    """The table and key (e.g. 'users.count') of a value nested more than MAX_NESTING deep, else None."""
+    stack = [((), data)]
+    while stack:
+        keys, value = stack.pop()
+        if len(keys) > 2 + MAX_NESTING:
+            return ".".join(str(key) for key in keys[:2])
+        if isinstance(value, dict):
+            stack += [((*keys, key), inner) for key, inner in value.items()]
+        elif isinstance(value, list):
+            stack += [((*keys, index), inner) for index, inner in enumerate(value)]
+    return None
+
+
+def _key_at(text: str, line: int) -> str:
+    """' (table.key)' for the key assigned on ``line`` (1-based) of a TOML text, '' if none is."""
+    lines = text.splitlines()
+    key, sep, _ = lines[line - 1].partition("=")
+    if not sep:
+        return ""
+    headers = (re.fullmatch(r"\s*\[\s*([\w.-]+)\s*\]\s*(#.*)?", above) for above in reversed(lines[:line - 1]))
+    table = next((header.group(1) for header in headers if header), "")
+    return f" ({table + '.' if table else ''}{key.strip()})"
+
+
+def _bracket_depth(text: str) -> tuple[int, int]:
+    """(deepest nesting of arrays and inline tables, the line where it is reached), ignoring quoted text and comments.
+
+    A table header such as [users] opens nothing: it stands where a key would, outside any value.
+    """
+    depth, deepest, where, quote = 0, 0, 1, ""
+    for number, line in enumerate(text.splitlines() or [""], 1):
+        expecting_value = False
+        for position, char in enumerate(line):
+            if quote:
+                quote = "" if char == quote and line[position - 1] != "\\" else quote
+            elif char in "\"'":
+                quote = char
+            elif char == "#":
+                break
+            elif char == "=":
+                expecting_value = True
+            elif char in "[{" and (depth or expecting_value):
+                depth += 1
+                if depth > deepest:
+                    deepest, where = depth, number
+            elif char in "]}" and depth:
+                depth -= 1
+        quote = ""  # a basic string ends with its line (multi-line strings are not parameters)
+    return deepest, where
 
 
 def _known(layer: dict, source: str, problems: list[str]) -> dict:
@@ -183,14 +260,14 @@ def _unknown(dotted: str) -> str:
     close = difflib.get_close_matches(key, same_table, n=1, cutoff=0.6)
     guesses = [f"{table}.{close[0]}"] if close else [k for k in fields if k.split(".")[1] == key]
     guesses = guesses or difflib.get_close_matches(dotted, list(fields), n=1, cutoff=0.6)
-    return f"unknown key '{dotted}'" + _did_you_mean(guesses)
+    return f"unknown key {_show(dotted)}" + _did_you_mean(guesses)
 
 
 def _unknown_table(name: str, values) -> str:
     if not isinstance(values, (dict, list)):  # a key written above every table header
-        return f"unknown key '{name}' outside any table" + _did_you_mean([k for k in schema_fields() if k.endswith(f".{name}")])
+        return f"unknown key {_show(name)} outside any table" + _did_you_mean([k for k in schema_fields() if k.endswith(f".{name}")])
     close = difflib.get_close_matches(name, list(Params.model_fields), n=1, cutoff=0.6)
-    return f"unknown table '{name}'" + _did_you_mean(close)
+    return f"unknown table {_show(name)}" + _did_you_mean(close)
 
 
 def _did_you_mean(names: list[str]) -> str:
@@ -232,7 +309,7 @@ def _message(loc: tuple, problems: list[dict], data: dict) -> tuple[str, list[st
 def _field_message(dotted: str, field, problems: list[dict]) -> str:
     kinds = {problem["type"] for problem in problems}
     value = problems[0]["input"]
-    if kinds <= _RANGE_ERRORS:
+    if kinds & _RANGE_ERRORS and kinds <= _RANGE_ERRORS | {"literal_error"}:  # a number-or-word's number
         unit = unit_of(field)
         return f"{dotted} = {_show(value)} is out of range: must be {describe_bounds(field)}" + (f" ({unit})" if unit != "-" else "")
     if "finite_number" in kinds:
@@ -255,11 +332,12 @@ def _value(data: dict, dotted: str):
     return schema_fields()[dotted].default
 
 
-def _show(value) -> str:
-    """A value as the user wrote it: true, 'abc', 1.5."""
+def _show(value, most: int = 80) -> str:
+    """A value as the user wrote it: true, 'abc', 1.5 (cut short if long)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return repr(value) if isinstance(value, (str, float)) else str(value)
+    text = repr(value) if isinstance(value, (str, float)) else str(value)
+    return text if len(text) <= most else text[:most - 3] + "..."
 
 
 def _kind(value) -> str:

@@ -33,9 +33,13 @@ def unit_of(field: FieldInfo) -> str:
 
 
 def bounds_of(field: FieldInfo) -> dict[str, float]:
-    """The field's numeric bounds, e.g. ``{"gt": 0, "le": 1}``."""
+    """The field's numeric bounds, e.g. ``{"gt": 0, "le": 1}`` (a number-or-word field's are on its number)."""
+    metadata = list(field.metadata)
+    for part in typing.get_args(field.annotation):
+        if typing.get_origin(part) is typing.Annotated:
+            metadata += [meta for info in part.__metadata__ for meta in getattr(info, "metadata", [info])]
     bounds = {}
-    for meta in field.metadata:
+    for meta in metadata:
         for kind in (Ge, Gt, Le, Lt):
             if isinstance(meta, kind):
                 name = kind.__name__.lower()
@@ -52,7 +56,9 @@ def choices_of(field: FieldInfo) -> list:
 
 def takes_number(field: FieldInfo) -> bool:
     annotation = field.annotation
-    return annotation in (int, float) or float in typing.get_args(annotation)
+    parts = [typing.get_args(part)[0] if typing.get_origin(part) is typing.Annotated else part
+             for part in typing.get_args(annotation)]
+    return annotation in (int, float) or float in parts
 
 
 def expected(field: FieldInfo) -> str:

@@ -10,9 +10,23 @@ so that a run with 5,000 users and one with a million tell the same story.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+# Every knob has a finite range. Those of money, utility and time are far wider than any real use,
+# and narrow enough that a run at any of them keeps every amount a finite number (a run at each is
+# tested in tests/test_params.py): 1e306 dollars per user pass a "> 0" check and overflow the ledger.
+MAX_UTILITY = 100  # utility, in logit units (as network.effect): a difference of 10 is already e^15 to 1 odds
+MAX_QUALITY = 1000  # quality units (the baseline's quality_max is 5)
+MAX_PER_USER_MONTH = 10_000  # $ per user-month, or per new user: prices, costs, spending, ad budgets, margins
+MAX_PER_POTENTIAL_USER = 1_000_000  # $ per potential user: capital, funding, rescue caps
+MIN_AD_PRICE, MAX_AD_PRICE = 0.1, 1000  # $ per 1000 impressions; ad values share the upper bound. Their ratio
+# keeps advertisers' weights (value / price) ** advertisers.return_sensitivity finite, squared too
+MAX_MONTHS = 6000  # months, as simulation.steps
+MAX_YEARS = 1000  # valuation multiples, in years of profit or revenue
+MAX_SENTIMENT = 100  # the funding market's sentiment multiplies valuations (the baseline's ranges from 0.2 to 3)
 
 
 def knob(default, unit: str, meaning: str, **bounds):
@@ -40,25 +54,38 @@ class Users(Table):
     turnover: float = knob(
         0.0, "1/month", "Share of adopted users replaced each month by newcomers of the same tastes, who choose afresh (generational turnover).", ge=0, le=1
     )
-    outside_utility: float | Literal["none"] = knob(
+    # the bounds belong to the number, not to "none"
+    outside_utility: Annotated[float, Field(ge=-MAX_UTILITY, le=MAX_UTILITY)] | Literal["none"] = knob(
         0.0, "utility", 'Utility of using no platform; "none" removes the outside option.'
     )
     adoption_innovation: float = knob(0.0025, "1/month", "Bass innovation coefficient p: spontaneous adoption rate.", ge=0, le=1)
     adoption_imitation: float = knob(0.035, "1/month", "Bass imitation coefficient q: adoption driven by adopters.", ge=0, le=1)
-    quality_taste_mean: float = knob(1.0, "utility/quality", "Mean taste for quality theta (lognormal across users).", ge=0)
-    quality_taste_cv: float = knob(0.3, "-", "Coefficient of variation of the taste for quality (0 = identical users).", ge=0, le=5)
-    ad_aversion_mean: float = knob(3.0, "utility/ad load", "Mean aversion to ads alpha (lognormal across users).", ge=0)
+    quality_taste_mean: float = knob(
+        1.0, "utility/quality", "Mean taste for quality theta (lognormal across users).", ge=0, le=MAX_UTILITY
+    )
+    quality_taste_cv: float = knob(
+        0.3, "-", "Coefficient of variation of the taste for quality (0 = identical users).", ge=0, le=5
+    )
+    ad_aversion_mean: float = knob(
+        3.0, "utility/ad load", "Mean aversion to ads alpha (lognormal across users).", ge=0, le=MAX_UTILITY
+    )
     ad_aversion_cv: float = knob(0.4, "-", "Coefficient of variation of ad aversion.", ge=0, le=5)
-    price_sensitivity_mean: float = knob(1.0, "utility/$", "Mean price sensitivity lambda (lognormal); converts utility to dollars.", gt=0)
+    price_sensitivity_mean: float = knob(
+        1.0, "utility/$", "Mean price sensitivity lambda (lognormal); converts utility to dollars.", ge=0.001, le=MAX_UTILITY
+    )
     price_sensitivity_cv: float = knob(0.3, "-", "Coefficient of variation of price sensitivity.", ge=0, le=5)
     platform_affinity: float = knob(
-        0.75, "utility", "Standard deviation of each user's lasting taste for each platform (horizontal differentiation).", ge=0
+        0.75, "utility", "Standard deviation of each user's lasting taste for each platform (horizontal differentiation).", ge=0, le=MAX_UTILITY
     )
-    engagement: float = knob(1000.0, "impressions/month", "Ad impressions a user sees per month at an ad load of 1.", ge=0)
+    engagement: float = knob(
+        1000.0, "impressions/month", "Ad impressions a user sees per month at an ad load of 1.", ge=0, le=1_000_000
+    )
 
 
 class Network(Table):
-    effect: float = knob(2.5, "utility", "Network-effect strength J: utility of a platform holding every platform user.", ge=0, le=100)
+    effect: float = knob(
+        2.5, "utility", "Network-effect strength J: utility of a platform holding every platform user.", ge=0, le=100
+    )
     social_weight: float = knob(
         0.0, "-", "Weight w of a user's own contacts in its network term: J ((1 - w) global share + w contacts' share); "
         "0: global share only (no social graph), 1: contacts only.", ge=0, le=1
@@ -78,8 +105,12 @@ class Network(Table):
 
 
 class Switching(Table):
-    base_cost: float = knob(1.0, "utility", "Switching cost c0 paid to leave a platform, whatever the tenure.", ge=0)
-    cost_per_month: float = knob(0.06, "utility/month", "Switching cost c1 added per month of tenure (data, contacts, content).", ge=0)
+    base_cost: float = knob(
+        1.0, "utility", "Switching cost c0 paid to leave a platform, whatever the tenure.", ge=0, le=MAX_UTILITY
+    )
+    cost_per_month: float = knob(
+        0.06, "utility/month", "Switching cost c1 added per month of tenure (data, contacts, content).", ge=0, le=MAX_UTILITY
+    )
     tenure_cap: int = knob(60, "months", "Tenure T beyond which the switching cost stops growing.", ge=0, le=6000)
 
 
@@ -91,8 +122,12 @@ class Regulation(Table):
     max_share: float = knob(
         1.0, "-", "Merger control: a merger that would give one platform more than this share of users is blocked (1: none).", gt=0, le=1
     )
-    excess_profit_tax: float = knob(0.0, "-", "Tax rate on monthly profit above the normal return on paid-in capital.", ge=0, le=1)
-    normal_return: float = knob(0.1, "1/year", "Annual return on paid-in capital that the excess-profit tax leaves untaxed.", ge=0)
+    excess_profit_tax: float = knob(
+        0.0, "-", "Tax rate on monthly profit above the normal return on paid-in capital.", ge=0, le=1
+    )
+    normal_return: float = knob(
+        0.1, "1/year", "Annual return on paid-in capital that the excess-profit tax leaves untaxed.", ge=0, le=10
+    )
     divestiture: bool = knob(
         False, "-", "Whether the regulator splits a platform holding more than max_share of platform users (forced divestiture)."
     )
@@ -102,9 +137,9 @@ class Regulation(Table):
 class Acquisitions(Table):
     enabled: bool = knob(False, "-", "Whether the leader may buy rising rivals (killer acquisitions).")
     rising_growth: float = knob(
-        0.2, "1/year", "A rival whose users grew at least this much over the past year is a rising rival, a target.", ge=0
+        0.2, "1/year", "A rival whose users grew at least this much over the past year is a rising rival, a target.", ge=0, le=100
     )
-    premium: float = knob(0.3, "-", "Premium over the target's valuation that the leader offers its shareholders.", ge=0)
+    premium: float = knob(0.3, "-", "Premium over the target's valuation that the leader offers its shareholders.", ge=0, le=10)
 
 
 class Entry(Table):
@@ -122,33 +157,57 @@ class Platforms(Table):
     strategy: Literal["adaptive", "fixed"] = knob(
         "adaptive", "-", '"adaptive": levers chosen each month to maximise profit plus growth value; "fixed": kept at initial values.'
     )
-    initial_quality: float = knob(2.0, "quality", "Quality stock of each platform at the start.", ge=0)
+    initial_quality: float = knob(2.0, "quality", "Quality stock of each platform at the start.", ge=0, le=MAX_QUALITY)
     initial_ad_load: float = knob(0.05, "share of feed", "Ad load at the start.", ge=0, le=1)
-    initial_user_price: float = knob(0.0, "$/user-month", "User price at the start (negative = subsidy).")
-    initial_quality_spend: float = knob(1.5, "$/user-month", "Quality spending per user at the start.", ge=0)
-    initial_ad_price: float = knob(4.0, "$/1000 impressions", "Ad price (CPM) advertisers expect before the first auction clears.", gt=0)
-    quality_max: float = knob(5.0, "quality", "Quality that unlimited spending would sustain.", gt=0)
-    quality_spend_half: float = knob(1.5, "$/user-month", "Spending per user that sustains half of quality_max.", gt=0)
+    initial_user_price: float = knob(
+        0.0, "$/user-month", "User price at the start (negative = subsidy).", ge=-MAX_PER_USER_MONTH, le=MAX_PER_USER_MONTH
+    )
+    initial_quality_spend: float = knob(
+        1.5, "$/user-month", "Quality spending per user at the start.", ge=0, le=MAX_PER_USER_MONTH
+    )
+    initial_ad_price: float = knob(
+        4.0, "$/1000 impressions", "Ad price (CPM) advertisers expect before the first auction clears.", ge=MIN_AD_PRICE, le=MAX_AD_PRICE
+    )
+    quality_max: float = knob(5.0, "quality", "Quality that unlimited spending would sustain.", gt=0, le=MAX_QUALITY)
+    quality_spend_half: float = knob(
+        1.5, "$/user-month", "Spending per user that sustains half of quality_max.", gt=0, le=MAX_PER_USER_MONTH
+    )
     quality_efficiency_spread: float = knob(
         0.2, "-", "Platforms differ in how much quality their spending buys: quality_max x U(1 - spread, 1 + spread).", ge=0, lt=1
     )
-    quality_depreciation: float = knob(0.1, "1/month", "Share of the quality gap to its sustained level closed each month.", gt=0, le=1)
-    cost_per_user: float = knob(0.5, "$/user-month", "Infrastructure and compute cost per active user.", ge=0)
-    fixed_cost: float = knob(0.02, "$/potential user-month", "Fixed operating cost, per potential user of the market.", ge=0)
-    acquisition_cost: float = knob(2.0, "$/new user", "Cost of acquiring each user won in a month.", ge=0)
+    quality_depreciation: float = knob(
+        0.1, "1/month", "Share of the quality gap to its sustained level closed each month.", gt=0, le=1
+    )
+    cost_per_user: float = knob(
+        0.5, "$/user-month", "Infrastructure and compute cost per active user.", ge=0, le=MAX_PER_USER_MONTH
+    )
+    fixed_cost: float = knob(
+        0.02, "$/potential user-month", "Fixed operating cost, per potential user of the market.", ge=0, le=MAX_PER_USER_MONTH
+    )
+    acquisition_cost: float = knob(2.0, "$/new user", "Cost of acquiring each user won in a month.", ge=0, le=MAX_PER_USER_MONTH)
     max_ad_load: float = knob(0.6, "share of feed", "Highest ad load a platform may set.", ge=0, le=1)
-    min_user_price: float = knob(-3.0, "$/user-month", "Lowest user price (largest subsidy) a platform may set.")
-    max_user_price: float = knob(15.0, "$/user-month", "Highest user price a platform may set.")
-    max_quality_spend: float = knob(8.0, "$/user-month", "Highest quality spending per user.", ge=0)
-    min_ad_price: float = knob(0.5, "$/1000 impressions", "Floor of the ad price: the auction never clears below it.", gt=0)
-    ad_load_step: float = knob(0.02, "share of feed", "Largest monthly change of ad load an adaptive platform tries.", gt=0)
-    user_price_step: float = knob(0.25, "$/user-month", "Largest monthly change of user price.", gt=0)
-    quality_spend_step: float = knob(0.2, "$/user-month", "Largest monthly change of quality spending.", gt=0)
+    min_user_price: float = knob(
+        -3.0, "$/user-month", "Lowest user price (largest subsidy) a platform may set.", ge=-MAX_PER_USER_MONTH, le=MAX_PER_USER_MONTH
+    )
+    max_user_price: float = knob(
+        15.0, "$/user-month", "Highest user price a platform may set.", ge=-MAX_PER_USER_MONTH, le=MAX_PER_USER_MONTH
+    )
+    max_quality_spend: float = knob(8.0, "$/user-month", "Highest quality spending per user.", ge=0, le=MAX_PER_USER_MONTH)
+    min_ad_price: float = knob(
+        0.5, "$/1000 impressions", "Floor of the ad price: the auction never clears below it.", ge=MIN_AD_PRICE, le=MAX_AD_PRICE
+    )
+    ad_load_step: float = knob(0.02, "share of feed", "Largest monthly change of ad load an adaptive platform tries.", gt=0, le=1)
+    user_price_step: float = knob(0.25, "$/user-month", "Largest monthly change of user price.", gt=0, le=MAX_PER_USER_MONTH)
+    quality_spend_step: float = knob(
+        0.2, "$/user-month", "Largest monthly change of quality spending.", gt=0, le=MAX_PER_USER_MONTH
+    )
     demand_sample: int = knob(1500, "users", "Users a platform samples to forecast its demand.", ge=1, le=1_000_000)
     data_noise: float = knob(
         0.3, "-", "Relative error of a platform's demand estimates when it has 1,000 users (shrinks as 1/sqrt(users)).", ge=0, le=10
     )
-    seed_funding: float = knob(8.0, "$/potential user", "Seed round each platform raises at the start, per potential user.", ge=0)
+    seed_funding: float = knob(
+        8.0, "$/potential user", "Seed round each platform raises at the start, per potential user.", ge=0, le=MAX_PER_POTENTIAL_USER
+    )
 
     @model_validator(mode="after")
     def _ordered_bounds(self):
@@ -159,16 +218,22 @@ class Platforms(Table):
 
 class Advertisers(Table):
     count: int = knob(40, "advertisers", "Advertisers buying impressions.", ge=0, le=100_000)
-    budget_per_user: float = knob(5.0, "$/potential user-month", "Total monthly ad budget of all advertisers, per potential user.", ge=0)
-    value_per_impression_mean: float = knob(12.0, "$/1000 effective impressions", "Mean value of 1,000 effective impressions (lognormal).", ge=0)
+    budget_per_user: float = knob(
+        5.0, "$/potential user-month", "Total monthly ad budget of all advertisers, per potential user.", ge=0, le=MAX_PER_USER_MONTH
+    )
+    value_per_impression_mean: float = knob(
+        12.0, "$/1000 effective impressions", "Mean value of 1,000 effective impressions (lognormal).", ge=0, le=MAX_AD_PRICE
+    )
     value_per_impression_cv: float = knob(0.4, "-", "Coefficient of variation of advertisers' value per impression.", ge=0, le=5)
-    clutter: float = knob(2.0, "1/ad load", "How fast ad effectiveness falls with ad load: effectiveness = 1 / (1 + clutter * ad load).", ge=0)
+    clutter: float = knob(
+        2.0, "1/ad load", "How fast ad effectiveness falls with ad load: effectiveness = 1 / (1 + clutter * ad load).", ge=0, le=1000
+    )
     review_rate: float = knob(0.25, "1/month", "Probability that an advertiser reallocates its budget in a month.", gt=0, le=1)
     return_sensitivity: float = knob(1.0, "-", "Exponent of the net return (r - 1) in the budget allocation.", ge=0, le=20)
     audience_premium: float = knob(
         0.0, "-", "Premium kappa on the largest audience: advertisers weigh a platform's reach by (its users / the largest platform's users) to this power (0: reach alone).", ge=0, le=10
     )
-    outside_weight: float = knob(0.5, "-", "Reach-equivalent weight of other media before anyone uses a platform.", ge=0)
+    outside_weight: float = knob(0.5, "-", "Reach-equivalent weight of other media before anyone uses a platform.", ge=0, le=100)
     audience_shift: float = knob(
         0.8, "-", "Share of other media's weight lost when the whole population is on platforms.", ge=0, le=1
     )
@@ -176,31 +241,41 @@ class Advertisers(Table):
 
 class Investors(Table):
     count: int = knob(8, "investors", "Venture investors (funds).", ge=1, le=10_000)
-    capital_per_user: float = knob(300.0, "$/potential user", "Total capital of all investors at the start, per potential user.", ge=0)
-    patience_mean: float = knob(120.0, "months", "Mean months of losses an investor funds before it wants profit.", ge=0)
+    capital_per_user: float = knob(
+        300.0, "$/potential user", "Total capital of all investors at the start, per potential user.", ge=0, le=MAX_PER_POTENTIAL_USER
+    )
+    patience_mean: float = knob(
+        120.0, "months", "Mean months of losses an investor funds before it wants profit.", ge=0, le=MAX_MONTHS
+    )
     patience_spread: float = knob(0.25, "-", "Relative spread of patience across investors (uniform +/-).", ge=0, lt=1)
     bailout_belief: float = knob(0.0, "-", "Investors' belief that a systemic platform would be rescued, in [0, 1].", ge=0, le=1)
 
 
 class Funding(Table):
     expected_margin_per_user: float = knob(
-        0.6, "$/user-month", "Monthly margin investors expect from a locked-in user once the market is won.", ge=0
+        0.6, "$/user-month", "Monthly margin investors expect from a locked-in user once the market is won.", ge=0, le=MAX_PER_USER_MONTH
     )
     user_value_months: float = knob(
-        120.0, "months", "Months of expected margin the funding market pays for a user (times sentiment: the value of a user).", ge=0
+        120.0, "months", "Months of expected margin the funding market pays for a user (times sentiment: the value of a user).", ge=0, le=MAX_MONTHS
     )
-    round_months: float = knob(18.0, "months", "Months of burn a funding round raises.", gt=0)
-    runway_trigger_months: float = knob(6.0, "months", "A platform raises a round when its cash covers fewer months of burn.", ge=0)
-    min_share_of_leader: float = knob(0.25, "-", "Investors fund only platforms with at least this fraction of the leader's users.", ge=0, le=1)
+    round_months: float = knob(18.0, "months", "Months of burn a funding round raises.", gt=0, le=MAX_MONTHS)
+    runway_trigger_months: float = knob(
+        6.0, "months", "A platform raises a round when its cash covers fewer months of burn.", ge=0, le=MAX_MONTHS
+    )
+    min_share_of_leader: float = knob(
+        0.25, "-", "Investors fund only platforms with at least this fraction of the leader's users.", ge=0, le=1
+    )
     winner_take_all: float = knob(
         0.0, "-", "Investors' bet on the leader: a rival's user is worth (its users / the leader's) to this power of a leader's user (0: all alike).", ge=0, le=10
     )
     judgement_users: float = knob(
         0.02, "share of potential users", "Users investors add to every platform before comparing it with the leader (early noise).", ge=0, le=1
     )
-    earnings_multiple: float = knob(15.0, "years", "Valuation of a profitable platform in years of profit.", ge=0)
+    earnings_multiple: float = knob(15.0, "years", "Valuation of a profitable platform in years of profit.", ge=0, le=MAX_YEARS)
     payout_ratio: float = knob(0.5, "-", "Share of excess cash paid out to shareholders each month.", ge=0, le=1)
-    cash_buffer_months: float = knob(6.0, "months", "Months of costs a profitable platform keeps before paying out.", ge=0)
+    cash_buffer_months: float = knob(
+        6.0, "months", "Months of costs a profitable platform keeps before paying out.", ge=0, le=MAX_MONTHS
+    )
     founder_share: float = knob(
         0.5, "-", "Share of a platform its founders keep after the founding round (founders count as pioneers).", ge=0, lt=1
     )
@@ -208,20 +283,28 @@ class Funding(Table):
 
 
 class Market(Table):
-    initial_sentiment: float = knob(1.0, "-", "Funding-market sentiment at the start (multiplies valuations).", gt=0)
-    hype_sensitivity: float = knob(8.0, "-", "How strongly sentiment follows the market's annual user growth.", ge=0)
-    failure_penalty: float = knob(0.3, "-", "Fall in sentiment target per platform failure in the past year.", ge=0)
-    sentiment_adjustment: float = knob(0.1, "1/month", "Share of the gap to its target that sentiment closes each month.", gt=0, le=1)
-    min_sentiment: float = knob(0.2, "-", "Lowest sentiment.", gt=0)
-    max_sentiment: float = knob(3.0, "-", "Highest sentiment.", gt=0)
+    initial_sentiment: float = knob(
+        1.0, "-", "Funding-market sentiment at the start (multiplies valuations).", gt=0, le=MAX_SENTIMENT
+    )
+    hype_sensitivity: float = knob(8.0, "-", "How strongly sentiment follows the market's annual user growth.", ge=0, le=1000)
+    failure_penalty: float = knob(
+        0.3, "-", "Fall in sentiment target per platform failure in the past year.", ge=0, le=MAX_SENTIMENT
+    )
+    sentiment_adjustment: float = knob(
+        0.1, "1/month", "Share of the gap to its target that sentiment closes each month.", gt=0, le=1
+    )
+    min_sentiment: float = knob(0.2, "-", "Lowest sentiment.", gt=0, le=MAX_SENTIMENT)
+    max_sentiment: float = knob(3.0, "-", "Highest sentiment.", gt=0, le=MAX_SENTIMENT)
 
 
 class Bailout(Table):
     enabled: bool = knob(False, "-", "Whether the government rescues systemic platforms that run out of money.")
     systemic_share: float = knob(0.3, "-", "User share above which a platform counts as systemic.", ge=0, le=1)
     form: Literal["grant", "loan", "equity"] = knob("loan", "-", 'Form of the rescue: "grant", "loan" or "equity".')
-    cap_per_user: float = knob(200.0, "$/potential user", "Most the government will disburse in total, per potential user.", ge=0)
-    runway_months: float = knob(12.0, "months", "Months of burn a rescue covers beyond the deficit.", ge=0)
+    cap_per_user: float = knob(
+        200.0, "$/potential user", "Most the government will disburse in total, per potential user.", ge=0, le=MAX_PER_POTENTIAL_USER
+    )
+    runway_months: float = knob(12.0, "months", "Months of burn a rescue covers beyond the deficit.", ge=0, le=MAX_MONTHS)
     loan_rate: float = knob(0.004, "1/month", "Monthly interest on rescue loans.", ge=0, le=1)
 
 
@@ -232,38 +315,60 @@ class Cooperative(Table):
     )
     entry_month: int = knob(0, "months", "Month in which the cooperative or public platforms open.", ge=0, le=6000)
     member_funding_per_user: float = knob(
-        3.0, "$/potential user", "Capital members put into a cooperative when it opens (0 for a public platform).", ge=0
+        3.0, "$/potential user", "Capital members put into a cooperative when it opens (0 for a public platform).", ge=0, le=MAX_PER_POTENTIAL_USER
     )
     public_funding_per_user: float = knob(
-        0.0, "$/potential user", "Grant from the state (paid by a tax on households) when it opens.", ge=0
+        0.0, "$/potential user", "Grant from the state (paid by a tax on households) when it opens.", ge=0, le=MAX_PER_POTENTIAL_USER
     )
 
 
 class Suppliers(Table):
     enabled: bool = knob(False, "-", "Whether platforms buy compute from suppliers (the AI scenario).")
     count: int = knob(1, "suppliers", "Suppliers of compute; platform j buys from supplier j mod count.", ge=1, le=20)
-    compute_share: float = knob(0.6, "-", "Share of platforms' infrastructure cost per user that is compute bought from suppliers.", ge=0, le=1)
-    capital_per_user: float = knob(50.0, "$/potential user", "Each supplier's cash at the start, per potential user.", ge=0)
+    compute_share: float = knob(
+        0.6, "-", "Share of platforms' infrastructure cost per user that is compute bought from suppliers.", ge=0, le=1
+    )
+    capital_per_user: float = knob(
+        50.0, "$/potential user", "Each supplier's cash at the start, per potential user.", ge=0, le=MAX_PER_POTENTIAL_USER
+    )
     production_cost: float = knob(0.5, "-", "Supplier's own cost per dollar of compute sold (paid to the outside).", ge=0, lt=1)
     investment_per_user: float = knob(
-        0.0, "$/potential user", "What a supplier invests in a client's funding round, per potential user (0: no circular deals).", ge=0
+        0.0, "$/potential user", "What a supplier invests in a client's funding round, per potential user (0: no circular deals).", ge=0, le=MAX_PER_POTENTIAL_USER
     )
-    commitment_multiple: float = knob(4.0, "-", "Compute the client commits to buy per dollar the supplier invests.", ge=0)
-    commitment_months: float = knob(48.0, "months", "Months over which a commitment is bought (take-or-pay) and its capacity bonds repaid.", ge=1)
-    capacity_share: float = knob(0.5, "-", "Capacity a supplier builds at once for a commitment, as a share of it (financed by bonds).", ge=0, le=2)
+    commitment_multiple: float = knob(
+        4.0, "-", "Compute the client commits to buy per dollar the supplier invests.", ge=0, le=100
+    )
+    commitment_months: float = knob(
+        48.0, "months", "Months over which a commitment is bought (take-or-pay) and its capacity bonds repaid.", ge=1, le=MAX_MONTHS
+    )
+    capacity_share: float = knob(
+        0.5, "-", "Capacity a supplier builds at once for a commitment, as a share of it (financed by bonds).", ge=0, le=2
+    )
     bond_rate: float = knob(0.005, "1/month", "Monthly interest on suppliers' bonds.", ge=0, le=1)
-    revenue_multiple: float = knob(10.0, "years", "Suppliers' valuation in years of reported revenue (times sentiment).", ge=0)
-    announcement_boost: float = knob(0.05, "-", "Rise in the funding market's sentiment when a circular deal is announced.", ge=0, le=1)
-    contagion_penalty: float = knob(0.3, "-", "Fall in sentiment when a supplier writes off a failed client, and again if it fails itself.", ge=0, le=3)
+    revenue_multiple: float = knob(
+        10.0, "years", "Suppliers' valuation in years of reported revenue (times sentiment).", ge=0, le=MAX_YEARS
+    )
+    announcement_boost: float = knob(
+        0.05, "-", "Rise in the funding market's sentiment when a circular deal is announced.", ge=0, le=1
+    )
+    contagion_penalty: float = knob(
+        0.3, "-", "Fall in sentiment when a supplier writes off a failed client, and again if it fails itself.", ge=0, le=3
+    )
 
 
 class Lending(Table):
     enabled: bool = knob(False, "-", "Whether platforms may borrow from lenders against their valuation.")
-    capital_per_user: float = knob(100.0, "$/potential user", "Lenders' capital at the start, per potential user.", ge=0)
+    capital_per_user: float = knob(
+        100.0, "$/potential user", "Lenders' capital at the start, per potential user.", ge=0, le=MAX_PER_POTENTIAL_USER
+    )
     interest_rate: float = knob(0.008, "1/month", "Monthly interest on platforms' debt, paid in cash.", ge=0, le=1)
     leverage_cap: float = knob(0.3, "-", "Most debt a platform may carry, as a fraction of its valuation.", ge=0, le=10)
-    tightening: float = knob(0.5, "-", "Share of lenders' appetite lost at each default (credit tightens for everyone).", ge=0, le=1)
-    recovery_months: float = knob(24.0, "months", "Time constant with which lenders' appetite recovers after defaults.", ge=1)
+    tightening: float = knob(
+        0.5, "-", "Share of lenders' appetite lost at each default (credit tightens for everyone).", ge=0, le=1
+    )
+    recovery_months: float = knob(
+        24.0, "months", "Time constant with which lenders' appetite recovers after defaults.", ge=1, le=MAX_MONTHS
+    )
 
 
 class Params(Table):
