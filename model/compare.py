@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from model import metrics
-from model.charts import _inline, _title, save_png
+from model.charts import chart_title, inline_data, save_png
 from model.experiments.analysis import point_summary, wide_summary
 from model.params import Params
 from model.replicates import measure_runs
@@ -90,16 +90,16 @@ def comparison_chart(summary: pd.DataFrame) -> alt.VConcatChart:
     panels = []
     for key, (label, meaning) in OUTCOMES.items():
         data = summary[summary["output"] == key][["scenario", "mean", "ci95_low", "ci95_high"]]
-        base = alt.Chart(_inline(data)).encode(y=alt.Y("scenario:N", sort=order, title=None))
+        base = alt.Chart(inline_data(data)).encode(y=alt.Y("scenario:N", sort=order, title=None))
         bars = base.mark_rule(strokeWidth=2).encode(x=alt.X("ci95_low:Q", title=label, scale=alt.Scale(zero=False)),
                                                     x2="ci95_high:Q")
         points = base.mark_point(filled=True, size=60).encode(
             x="mean:Q", color=alt.Color("scenario:N", sort=order, legend=None),
             tooltip=["scenario:N", alt.Tooltip("mean:Q", format=".3g"), alt.Tooltip("ci95_low:Q", format=".3g"),
                      alt.Tooltip("ci95_high:Q", format=".3g")])
-        panels.append(alt.layer(bars, points).properties(width=260, height=22 * len(order), title=_title(label, meaning)))
+        panels.append(alt.layer(bars, points).properties(width=260, height=22 * len(order), title=chart_title(label, meaning)))
     rows = [alt.hconcat(*panels[i:i + 3]) for i in range(0, len(panels), 3)]
-    return alt.vconcat(*rows).properties(title=_title("Scenarios compared over the same seeds",
+    return alt.vconcat(*rows).properties(title=chart_title("Scenarios compared over the same seeds",
                                                       "Dot: mean over seeds; line: its 95% confidence interval."))
 
 
