@@ -179,7 +179,7 @@ def shares_chart(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -> alt
     return over_phase_bands(model_frame, lines, hhi_line, rule, label).properties(
         width=WIDTH, height=HEIGHT,
         title=chart_title("Who has the users", "Each platform's share of all platform users, month by month.",
-                     "HHI (dashed) measures concentration: 1 = one platform has everyone."),
+                          "HHI (dashed) measures concentration: 1 = one platform has everyone."),
     )
 
 
@@ -229,8 +229,8 @@ def surplus_chart(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -> al
     return over_phase_bands(model_frame, zero, curves, dots).properties(
         width=WIDTH, height=HEIGHT,
         title=chart_title(f"Who gains, and when: {name}, the leader at the end",
-                     "Each line is a 12-month average divided by its own peak, so the three peaks can be compared;",
-                     "the dots mark each peak. Below 0: the platform loses money." + cut),
+                          "Each line is a 12-month average divided by its own peak, so the three peaks can be compared;",
+                          "the dots mark each peak. Below 0: the platform loses money." + cut),
     )
 
 
@@ -304,8 +304,8 @@ def money_chart(ledger_frame: pd.DataFrame, model_frame: pd.DataFrame) -> alt.La
     return over_phase_bands(model_frame, bars, zero).properties(
         width=WIDTH, height=HEIGHT,
         title=chart_title("Who pays the platforms, and whom they pay",
-                     "Money into all platforms (above the line) and out of them (below), summed per year.",
-                     "Each bar is one year; the shading shows the phase of each month."),
+                          "Money into all platforms (above the line) and out of them (below), summed per year.",
+                          "Each bar is one year; the shading shows the phase of each month."),
     )
 
 

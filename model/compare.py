@@ -110,7 +110,7 @@ def comparison_chart(summary: pd.DataFrame) -> alt.VConcatChart:
         panels.append(alt.layer(bars, points).properties(width=260, height=22 * len(order), title=chart_title(label, meaning)))
     rows = [alt.hconcat(*panels[i:i + 3]) for i in range(0, len(panels), 3)]
     return alt.vconcat(*rows).properties(title=chart_title("Scenarios compared over the same seeds",
-                                                      "Dot: mean over seeds; line: its 95% confidence interval."))
+                                                           "Dot: mean over seeds; line: its 95% confidence interval."))
 
 
 def write_comparison(runs: pd.DataFrame, summary: pd.DataFrame, out: str | Path) -> list[Path]:

@@ -93,7 +93,7 @@ def sides_chart(model_frame: pd.DataFrame) -> alt.LayerChart:
     return charts.over_phase_bands(model_frame, zero, lines).properties(
         width=EXPLORER_WIDTH, height=EXPLORER_HEIGHT,
         title=charts.chart_title("Who gains: each side, the whole market",
-                            "Users' surplus and advertisers' surplus (value minus what they pay), and the platforms' profit."))
+                                 "Users' surplus and advertisers' surplus (value minus what they pay), and the platforms' profit."))
 
 
 def explorer_charts(economy: PlatformEconomy) -> dict[str, alt.TopLevelMixin]:

@@ -36,7 +36,7 @@ def heatmap_chart(summary: pd.DataFrame, x: str, y: str, output: str, all_keys: 
     """Mean of an output over two varied parameters (a grid), each cell labelled with its value."""
     data = _averaged(summary, [x, y], output)
     base = alt.Chart(inline_data(data)).encode(x=alt.X(f"{field(x)}:O", title=x),
-                                           y=alt.Y(f"{field(y)}:O", title=y, sort="descending"))
+                                               y=alt.Y(f"{field(y)}:O", title=y, sort="descending"))
     cells = base.mark_rect().encode(color=alt.Color("mean:Q", title=output, scale=alt.Scale(scheme="viridis")),
                                     tooltip=[alt.Tooltip(f"{field(x)}:O", title=x), alt.Tooltip(f"{field(y)}:O", title=y),
                                              alt.Tooltip("mean:Q", format=".3g")])
@@ -46,7 +46,7 @@ def heatmap_chart(summary: pd.DataFrame, x: str, y: str, output: str, all_keys: 
     return alt.layer(cells, labels).properties(
         width=WIDTH, height=HEIGHT,
         title=chart_title(f"{output}: mean over replicates", f"Each cell is one combination of {x} and {y}.",
-                     *_others_note(all_keys, [x, y])))
+                          *_others_note(all_keys, [x, y])))
 
 
 def lines_chart(summary: pd.DataFrame, x: str, output: str, all_keys: list[str], colour: str | None = None) -> alt.LayerChart:
@@ -60,7 +60,7 @@ def lines_chart(summary: pd.DataFrame, x: str, output: str, all_keys: list[str],
     return alt.layer(band, line).properties(
         width=WIDTH, height=HEIGHT,
         title=chart_title(f"{output} as {x} changes", "Line: mean over replicates; band: its 95% interval.",
-                     *_others_note(all_keys, keys)))
+                          *_others_note(all_keys, keys)))
 
 
 def scatter_chart(summary: pd.DataFrame, x: str, output: str) -> alt.Chart:
@@ -70,7 +70,7 @@ def scatter_chart(summary: pd.DataFrame, x: str, output: str) -> alt.Chart:
         x=alt.X(f"{field(x)}:Q", title=x), y=alt.Y("mean:Q", title=output)).properties(
         width=WIDTH, height=HEIGHT,
         title=chart_title(f"{output} against {x}", "Each dot is one point of the design (mean over its replicates); "
-                     "the other parameters vary too."))
+                          "the other parameters vary too."))
 
 
 def sobol_chart(indices: pd.DataFrame) -> alt.VConcatChart:
@@ -99,7 +99,7 @@ def morris_chart(indices: pd.DataFrame) -> alt.VConcatChart:
         conf = table[table["index"] == "mu_star"].set_index("parameter")[["ci95_low", "ci95_high"]]
         wide = wide.join(conf, on="parameter")
         base = alt.Chart(inline_data(wide)).encode(x=alt.X("mu_star:Q", title="mu* (mean absolute elementary effect)"),
-                                               y=alt.Y("sigma:Q", title="sigma (non-linearity, interactions)"))
+                                                   y=alt.Y("sigma:Q", title="sigma (non-linearity, interactions)"))
         dots = base.mark_circle(size=60)
         errors = base.mark_rule().encode(x="ci95_low:Q", x2="ci95_high:Q")
         labels = base.mark_text(align="left", dx=6).encode(text="parameter:N")
