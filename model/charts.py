@@ -40,8 +40,8 @@ FLOWS = {
 OTHER_IN, OTHER_OUT = ("other money in", "#393b79"), ("other money out", "#9c9ede")
 
 
-# -- shared pieces ----------------------------------------------------------------------------
-def _inline(frame: pd.DataFrame) -> alt.InlineData:
+# -- shared pieces (also used by the sweep charts, the comparison chart and the explorer) ---------
+def inline_data(frame: pd.DataFrame) -> alt.InlineData:
     """The frame as inline records (NaN as null).
 
     Inline values are not subject to Altair's 5,000-row limit, which the platform frame of a
@@ -51,11 +51,12 @@ def _inline(frame: pd.DataFrame) -> alt.InlineData:
     return alt.InlineData(values=clean.to_dict(orient="records"))
 
 
-def _last_month(model_frame: pd.DataFrame) -> int:
+def final_month(model_frame: pd.DataFrame) -> int:
+    """The last month recorded in a model frame (12 for an empty frame, so that an axis still has a year)."""
     return int(model_frame["step"].max()) if len(model_frame) else 12
 
 
-def _month_axis(last_month: int, field: str = "step") -> alt.X:
+def month_axis(last_month: int, field: str = "step") -> alt.X:
     """Months on the x axis, a tick at the start of every year (fewer on long runs), labelled in years."""
     years_per_tick = max(1, math.ceil(last_month / 12 / 20))
     ticks = list(range(0, last_month + 1, 12 * years_per_tick))
@@ -67,7 +68,8 @@ def _month_axis(last_month: int, field: str = "step") -> alt.X:
     )
 
 
-def _title(text: str, *subtitle: str) -> alt.Title:
+def chart_title(text: str, *subtitle: str) -> alt.Title:
+    """A chart's title, left-aligned, with one subtitle line per further argument (how to read the chart)."""
     return alt.Title(text, subtitle=list(subtitle) if subtitle else alt.Undefined, anchor="start")
 
 
@@ -123,10 +125,10 @@ def phase_bands(model_frame: pd.DataFrame) -> alt.Chart:
     runs["start"] = runs["first"] - 1
     present = [phase for phase in PHASE_COLOURS if phase in set(runs["phase"])]
     return (
-        alt.Chart(_inline(runs[["phase", "start", "first", "last"]]))
+        alt.Chart(inline_data(runs[["phase", "start", "first", "last"]]))
         .mark_rect(opacity=0.55)
         .encode(
-            x=_month_axis(_last_month(model_frame), "start"),
+            x=month_axis(final_month(model_frame), "start"),
             x2="last:Q",
             color=alt.Color(
                 "phase:N",
@@ -140,7 +142,7 @@ def phase_bands(model_frame: pd.DataFrame) -> alt.Chart:
     )
 
 
-def _over_bands(model_frame: pd.DataFrame, *layers: alt.Chart) -> alt.LayerChart:
+def over_phase_bands(model_frame: pd.DataFrame, *layers: alt.Chart) -> alt.LayerChart:
     """Data layers drawn over the phase bands; the bands keep their own colour legend."""
     return alt.layer(phase_bands(model_frame), *layers).resolve_scale(color="independent")
 
@@ -148,7 +150,7 @@ def _over_bands(model_frame: pd.DataFrame, *layers: alt.Chart) -> alt.LayerChart
 # -- the charts ---------------------------------------------------------------------------------
 def shares_chart(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -> alt.LayerChart:
     """Each platform's share of users, and the market's concentration (HHI) as a dashed line."""
-    x = _month_axis(_last_month(model_frame))
+    x = month_axis(final_month(model_frame))
     shares = _labelled(platform_frame, ["share"])
     drawn = set(_platform_ids(platform_frame))
     rest = platform_frame[~platform_frame["platform_id"].isin(drawn)]
@@ -157,27 +159,27 @@ def shares_chart(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -> alt
         shares = pd.concat([shares, other], ignore_index=True)
     y = alt.Y("share:Q", title="Share of platform users", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
     lines = (
-        alt.Chart(_inline(shares))
+        alt.Chart(inline_data(shares))
         .mark_line(strokeWidth=2.5)
         .encode(x=x, y=y, color=alt.Color("platform:N", title="Platform", scale=_platform_colours(platform_frame, not rest.empty)),
                 tooltip=["platform:N", alt.Tooltip("step:Q", title="month"), alt.Tooltip("share:Q", format=".1%")])
     )
     hhi = model_frame[["step", "hhi"]].assign(series="concentration (HHI)")
     hhi_line = (
-        alt.Chart(_inline(hhi))
+        alt.Chart(inline_data(hhi))
         .mark_line(color="black", strokeDash=[6, 3], strokeWidth=1.5)
         .encode(x=x, y=alt.Y("hhi:Q"),
                 strokeDash=alt.StrokeDash("series:N", title="Market", scale=alt.Scale(range=[[6, 3]])),
                 tooltip=[alt.Tooltip("step:Q", title="month"), alt.Tooltip("hhi:Q", title="HHI", format=".2f")])
     )
     threshold = pd.DataFrame({"hhi": [metrics.CONCENTRATED_HHI], "label": ["HHI 0.18: highly concentrated"]})
-    rule = alt.Chart(_inline(threshold)).mark_rule(color="black", strokeDash=[1, 3], opacity=0.6).encode(y="hhi:Q")
-    label = alt.Chart(_inline(threshold)).mark_text(align="right", dy=-6, x="width", fontSize=10, color="#444").encode(
+    rule = alt.Chart(inline_data(threshold)).mark_rule(color="black", strokeDash=[1, 3], opacity=0.6).encode(y="hhi:Q")
+    label = alt.Chart(inline_data(threshold)).mark_text(align="right", dy=-6, x="width", fontSize=10, color="#444").encode(
         y="hhi:Q", text="label:N")
-    return _over_bands(model_frame, lines, hhi_line, rule, label).properties(
+    return over_phase_bands(model_frame, lines, hhi_line, rule, label).properties(
         width=WIDTH, height=HEIGHT,
-        title=_title("Who has the users", "Each platform's share of all platform users, month by month.",
-                     "HHI (dashed) measures concentration: 1 = one platform has everyone."),
+        title=chart_title("Who has the users", "Each platform's share of all platform users, month by month.",
+                          "HHI (dashed) measures concentration: 1 = one platform has everyone."),
     )
 
 
@@ -196,7 +198,7 @@ def _peak_scaled(values: pd.Series) -> tuple[pd.Series, int | None]:
 
 def surplus_chart(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -> alt.LayerChart:
     """The leader's users' surplus per user, its advertisers' surplus and its profit, each against its own peak."""
-    x = _month_axis(_last_month(model_frame))
+    x = month_axis(final_month(model_frame))
     leader_id = _leader(platform_frame)
     leader = metrics.leader_series(platform_frame) if leader_id is not None else pd.DataFrame(
         columns=["users", "user_surplus", "advertiser_surplus", "profit"])
@@ -217,25 +219,25 @@ def surplus_chart(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -> al
     colour = alt.Color("series:N", title="The leader's", sort=list(data["series"].unique()),
                        scale=alt.Scale(range=["#2f7d32", "#4c78a8", "#d62728"]), legend=alt.Legend(labelLimit=320))
     y = alt.Y("value:Q", title="Share of its own peak (1 = peak)", scale=alt.Scale(domain=[low, 1.05], clamp=True))
-    curves = alt.Chart(_inline(data)).mark_line(strokeWidth=2.5).encode(
+    curves = alt.Chart(inline_data(data)).mark_line(strokeWidth=2.5).encode(
         x=x, y=y, color=colour, tooltip=["series:N", alt.Tooltip("step:Q", title="month"), alt.Tooltip("value:Q", format=".2f")])
-    dots = alt.Chart(_inline(pd.DataFrame(peaks, columns=["step", "value", "series"]))).mark_point(
+    dots = alt.Chart(inline_data(pd.DataFrame(peaks, columns=["step", "value", "series"]))).mark_point(
         filled=True, size=90, stroke="white", strokeWidth=1, opacity=1).encode(x=x, y=y, color=colour.legend(None))
-    zero = alt.Chart(_inline(pd.DataFrame({"value": [0.0]}))).mark_rule(color="#555").encode(y="value:Q")
+    zero = alt.Chart(inline_data(pd.DataFrame({"value": [0.0]}))).mark_rule(color="#555").encode(y="value:Q")
     cut = " Losses deeper than twice the peak profit run off the bottom." if low <= -2.0 else ""
     name = platform_label(leader_id, None) if leader_id is not None else "no platform"
-    return _over_bands(model_frame, zero, curves, dots).properties(
+    return over_phase_bands(model_frame, zero, curves, dots).properties(
         width=WIDTH, height=HEIGHT,
-        title=_title(f"Who gains, and when: {name}, the leader at the end",
-                     "Each line is a 12-month average divided by its own peak, so the three peaks can be compared;",
-                     "the dots mark each peak. Below 0: the platform loses money." + cut),
+        title=chart_title(f"Who gains, and when: {name}, the leader at the end",
+                          "Each line is a 12-month average divided by its own peak, so the three peaks can be compared;",
+                          "the dots mark each peak. Below 0: the platform loses money." + cut),
     )
 
 
 def levers_chart(platform_frame: pd.DataFrame, model_frame: pd.DataFrame | None = None) -> alt.VConcatChart:
     """Ad load and quality of each platform, one panel each (phases shaded if ``model_frame`` is given)."""
     last = int(platform_frame["step"].max()) if len(platform_frame) else 12
-    x = _month_axis(last)
+    x = month_axis(last)
     data = _labelled(platform_frame, ["ad_load", "quality"])
     colour = alt.Color("platform:N", title="Platform", scale=_platform_colours(platform_frame))
     panels = []
@@ -243,13 +245,13 @@ def levers_chart(platform_frame: pd.DataFrame, model_frame: pd.DataFrame | None 
         ("ad_load", "Share of the feed that is ads", "%", "Ads: how much of what users see is advertising"),
         ("quality", "Quality (model index)", "~g", "Quality: what the platform spends on content and service buys"),
     ):
-        lines = alt.Chart(_inline(data)).mark_line(strokeWidth=2).encode(
+        lines = alt.Chart(inline_data(data)).mark_line(strokeWidth=2).encode(
             x=x, y=alt.Y(f"{column}:Q", title=axis_title, axis=alt.Axis(format=fmt)), color=colour,
             tooltip=["platform:N", alt.Tooltip("step:Q", title="month"), alt.Tooltip(f"{column}:Q", format=".2f")])
-        panel = _over_bands(model_frame, lines) if model_frame is not None and len(model_frame) else lines
+        panel = over_phase_bands(model_frame, lines) if model_frame is not None and len(model_frame) else lines
         panels.append(panel.properties(width=WIDTH, height=HEIGHT * 2 // 3, title=alt.Title(heading, anchor="start", fontSize=12)))
     return alt.vconcat(*panels).properties(
-        title=_title("What the platforms offer their users", "A failed platform's lines stop when it fails."))
+        title=chart_title("What the platforms offer their users", "A failed platform's lines stop when it fails."))
 
 
 def _platform_cash_flows(ledger_frame: pd.DataFrame) -> pd.DataFrame:
@@ -273,7 +275,7 @@ def _platform_cash_flows(ledger_frame: pd.DataFrame) -> pd.DataFrame:
 
 def money_chart(ledger_frame: pd.DataFrame, model_frame: pd.DataFrame) -> alt.LayerChart:
     """Where the platforms' money comes from and where it goes: yearly sums by kind, stacked bars."""
-    last = _last_month(model_frame)
+    last = final_month(model_frame)
     flows = _platform_cash_flows(ledger_frame)
     # The founding round is booked in month 0; it counts in the first year.
     flows["year"] = (flows["step"].clip(lower=1) - 1) // 12
@@ -289,21 +291,21 @@ def money_chart(ledger_frame: pd.DataFrame, model_frame: pd.DataFrame) -> alt.La
     yearly["start"] = yearly["year"] * 12 + 1
     yearly["end"] = ((yearly["year"] + 1) * 12 - 1).clip(upper=last)
     yearly["year"] = yearly["year"] + 1
-    bars = alt.Chart(_inline(yearly[["year", "flow", "amount", "top", "bottom", "start", "end"]])).mark_rect(
+    bars = alt.Chart(inline_data(yearly[["year", "flow", "amount", "top", "bottom", "start", "end"]])).mark_rect(
         stroke="white", strokeWidth=0.5).encode(
-        x=_month_axis(last, "start"), x2="end:Q",
+        x=month_axis(last, "start"), x2="end:Q",
         y=alt.Y("bottom:Q", title="Dollars per year (in above 0, out below)", axis=alt.Axis(format="$.2~s")),
         y2="top:Q",
         color=alt.Color("flow:N", title="Flow", sort=present,
                         scale=alt.Scale(domain=present, range=[colours[label] for label in present])),
         tooltip=[alt.Tooltip("year:Q", title="year"), "flow:N", alt.Tooltip("amount:Q", format="$,.0f")],
     )
-    zero = alt.Chart(_inline(pd.DataFrame({"bottom": [0.0]}))).mark_rule(color="black").encode(y="bottom:Q")
-    return _over_bands(model_frame, bars, zero).properties(
+    zero = alt.Chart(inline_data(pd.DataFrame({"bottom": [0.0]}))).mark_rule(color="black").encode(y="bottom:Q")
+    return over_phase_bands(model_frame, bars, zero).properties(
         width=WIDTH, height=HEIGHT,
-        title=_title("Who pays the platforms, and whom they pay",
-                     "Money into all platforms (above the line) and out of them (below), summed per year.",
-                     "Each bar is one year; the shading shows the phase of each month."),
+        title=chart_title("Who pays the platforms, and whom they pay",
+                          "Money into all platforms (above the line) and out of them (below), summed per year.",
+                          "Each bar is one year; the shading shows the phase of each month."),
     )
 
 

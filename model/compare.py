@@ -10,6 +10,7 @@ Money is per potential user, so scenarios of different sizes compare.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import altair as alt
@@ -17,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from model import metrics
-from model.charts import _inline, _title, save_png
-from model.experiments.analysis import point_summary, wide_summary
+from model.charts import chart_title, inline_data, save_png
+from model.experiments.analysis import group_summary, wide_intervals
 from model.outputs import COMPARISON, replacing_folder
 from model.params import Params
 from model.replicates import measure_runs
@@ -62,25 +63,34 @@ def _multiple(holdings: pd.DataFrame) -> float:
     return float((holdings["paid_out"].sum() + holdings["holding_value"].sum()) / invested) if invested > 0 else np.nan
 
 
-def compare(scenarios: dict[str, Params], seeds: int = 20, processes: int = 2, progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(runs, summary): one row per scenario and seed; one row per scenario and outcome, with 95% intervals."""
-    names = list(scenarios)
-    jobs = [(scenarios[name], seed) for name in names for seed in range(seeds)]
-    measured = measure_runs(jobs, outcomes, processes=processes, progress=progress, desc="runs")
+def outcomes_and_summary(economy) -> dict:
+    """``outcomes``, and under "summary" the run's whole ``summary()`` (e.g. for calibration from the same runs)."""
+    return {**outcomes(economy), "summary": economy.summary()}
+
+
+def compare(scenarios: dict[str, Params], seeds: int = 20, processes: int = 2, progress: bool = False,
+            measure: Callable = outcomes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(runs, summary): one row per scenario and seed; one row per scenario and outcome, with 95% intervals.
+
+    ``measure`` reduces each finished run to a dict holding at least the keys of OUTCOMES (the summary's
+    outcomes); its other keys become more columns of ``runs`` (``outcomes_and_summary`` keeps each
+    run's summary). With more than one process it is sent to the workers, so it must then be a
+    module-level function of an importable module.
+    """
+    pairs = [(name, seed) for name in scenarios for seed in range(seeds)]
+    measured = measure_runs([(scenarios[name], seed) for name, seed in pairs], measure, processes=processes,
+                            progress=progress, desc="runs")
     runs = pd.DataFrame(measured)
-    runs.insert(0, "seed", [seed for _, seed in jobs])
-    runs.insert(0, "scenario", [name for name in names for _ in range(seeds)])
-    runs.insert(0, "point", [names.index(name) for name in runs["scenario"]])
-    runs["status"] = "ok"
-    summary = point_summary(runs, ["scenario"], list(OUTCOMES))
-    return runs.drop(columns=["point", "status"]), summary.drop(columns=["point", "ok", "failed"])
+    runs.insert(0, "seed", [seed for _, seed in pairs])
+    runs.insert(0, "scenario", [name for name, _ in pairs])
+    return runs, group_summary(runs, ["scenario"], list(OUTCOMES))
 
 
 def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
     """Outcomes as rows, scenarios as columns, each cell 'mean [low, high]' (for the terminal)."""
-    shown = summary.assign(point=summary["scenario"], ok=summary["n"], failed=0)
-    wide = wide_summary(shown, ["scenario"]).set_index("scenario").drop(columns=["point", "runs ok", "failed"])
-    table = wide.T[list(dict.fromkeys(summary["scenario"]))].rename(index={key: label for key, (label, _) in OUTCOMES.items()})
+    scenarios = list(dict.fromkeys(summary["scenario"]))
+    table = wide_intervals(summary, ["scenario"]).T[scenarios]
+    table = table.rename(index={key: label for key, (label, _) in OUTCOMES.items()})
     table.index.name = "outcome"
     return table
 
@@ -91,17 +101,17 @@ def comparison_chart(summary: pd.DataFrame) -> alt.VConcatChart:
     panels = []
     for key, (label, meaning) in OUTCOMES.items():
         data = summary[summary["output"] == key][["scenario", "mean", "ci95_low", "ci95_high"]]
-        base = alt.Chart(_inline(data)).encode(y=alt.Y("scenario:N", sort=order, title=None))
+        base = alt.Chart(inline_data(data)).encode(y=alt.Y("scenario:N", sort=order, title=None))
         bars = base.mark_rule(strokeWidth=2).encode(x=alt.X("ci95_low:Q", title=label, scale=alt.Scale(zero=False)),
                                                     x2="ci95_high:Q")
         points = base.mark_point(filled=True, size=60).encode(
             x="mean:Q", color=alt.Color("scenario:N", sort=order, legend=None),
             tooltip=["scenario:N", alt.Tooltip("mean:Q", format=".3g"), alt.Tooltip("ci95_low:Q", format=".3g"),
                      alt.Tooltip("ci95_high:Q", format=".3g")])
-        panels.append(alt.layer(bars, points).properties(width=260, height=22 * len(order), title=_title(label, meaning)))
+        panels.append(alt.layer(bars, points).properties(width=260, height=22 * len(order), title=chart_title(label, meaning)))
     rows = [alt.hconcat(*panels[i:i + 3]) for i in range(0, len(panels), 3)]
-    return alt.vconcat(*rows).properties(title=_title("Scenarios compared over the same seeds",
-                                                      "Dot: mean over seeds; line: its 95% confidence interval."))
+    return alt.vconcat(*rows).properties(title=chart_title("Scenarios compared over the same seeds",
+                                                           "Dot: mean over seeds; line: its 95% confidence interval."))
 
 
 def write_comparison(runs: pd.DataFrame, summary: pd.DataFrame, out: str | Path) -> list[Path]:

@@ -84,16 +84,16 @@ def sides_chart(model_frame: pd.DataFrame) -> alt.LayerChart:
     data["side"] = data["side"].map(names)
     colour = alt.Color("side:N", title="Side", sort=list(names.values()),
                        scale=alt.Scale(domain=list(names.values()), range=["#2f7d32", "#4c78a8", "#d62728"]))
-    lines = alt.Chart(charts._inline(data)).mark_line(strokeWidth=2).encode(
-        x=charts._month_axis(charts._last_month(model_frame)),
+    lines = alt.Chart(charts.inline_data(data)).mark_line(strokeWidth=2).encode(
+        x=charts.month_axis(charts.final_month(model_frame)),
         y=alt.Y("dollars:Q", title="Dollars per month", axis=alt.Axis(format="$~s")),
         color=colour,
         tooltip=["side:N", alt.Tooltip("step:Q", title="month"), alt.Tooltip("dollars:Q", format="$,.0f")])
-    zero = alt.Chart(charts._inline(pd.DataFrame({"dollars": [0.0]}))).mark_rule(color="#555").encode(y="dollars:Q")
-    return charts._over_bands(model_frame, zero, lines).properties(
+    zero = alt.Chart(charts.inline_data(pd.DataFrame({"dollars": [0.0]}))).mark_rule(color="#555").encode(y="dollars:Q")
+    return charts.over_phase_bands(model_frame, zero, lines).properties(
         width=EXPLORER_WIDTH, height=EXPLORER_HEIGHT,
-        title=charts._title("Who gains: each side, the whole market",
-                            "Users' surplus and advertisers' surplus (value minus what they pay), and the platforms' profit."))
+        title=charts.chart_title("Who gains: each side, the whole market",
+                                 "Users' surplus and advertisers' surplus (value minus what they pay), and the platforms' profit."))
 
 
 def explorer_charts(economy: PlatformEconomy) -> dict[str, alt.TopLevelMixin]:

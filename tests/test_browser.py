@@ -2,7 +2,8 @@
 
 Starts JupyterLab on 127.0.0.1 (a free port, a random token, settings, workspaces, runtime files and home
 in a temporary folder, the notebooks copied there), drives Debian's Chromium headless with
-Playwright, and checks that the charts are drawn: ``01_the_cycle.ipynb`` run whole, the explorer
+Playwright, and checks that the charts are drawn: ``01_the_cycle.ipynb`` run whole (and a sentence
+with dollar amounts read back as a reader sees it, not typeset as mathematics), the explorer
 (``05_explorer.ipynb``) run, a slider moved and a month stepped, and a ``report.html`` written by
 ``python -m model run`` opened from disk. Every request that leaves 127.0.0.1 is blocked and
 recorded (the browser also resolves no other host name), and the tests fail if one is attempted.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -261,6 +263,10 @@ def jupyterlab(notebooks: Path = NOTEBOOKS):
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"          # the notebook on show
 NOTEBOOK = f"{PANEL} .jp-Notebook"
 CHARTS_IN_OUTPUTS = f"{NOTEBOOK} .jp-OutputArea-output .vega-embed :is(svg.marks, canvas.marks)"
+MARKDOWN_OUTPUTS = f"{NOTEBOOK} .jp-OutputArea-output[data-mime-type='text/markdown']"  # what say() shows
+# Notebook 01, section 4, as a reader should see it: dollar signs, and words apart (typeset as
+# mathematics, "$3.0 million into the platforms; advertisers paid $" ran together in italics).
+MONEY_SENTENCE = re.compile(r"investors put \$\d[\d,.]*( million)? into the platforms;\s+advertisers paid \$\d")
 
 
 def open_notebook(page, lab: Lab, name: str) -> None:
@@ -397,6 +403,10 @@ def test_the_cycle_notebook_draws_its_charts_offline(browser, lab):
                 if i < 4:
                     screenshot(page, f"01_the_cycle-chart-{i + 1}", f"{NOTEBOOK} .jp-OutputArea-output:has(.vega-embed) >> nth={i}")
             assert page.get_by_text("Error displaying widget").count() == 0
+            money = page.locator(MARKDOWN_OUTPUTS, has_text=re.compile(r"Over the \d+ years: investors put")).first
+            money.screenshot(path=str(ARTIFACTS / "01_the_cycle-money-sentence.png"))
+            assert MONEY_SENTENCE.search(money.inner_text()), f"as a reader sees it: {money.inner_text()[:300]!r}"
+            assert page.locator(f"{MARKDOWN_OUTPUTS} mjx-container").count() == 0, "text typeset as mathematics"
         assert context.blocked == [], f"requests that left the machine: {context.blocked}"
         assert context.errors == [], context.errors
 

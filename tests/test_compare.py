@@ -4,8 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.compare import OUTCOMES, compare, comparison_table, outcomes
+from model.compare import OUTCOMES, compare, comparison_table, outcomes, outcomes_and_summary
 from model.economy import PlatformEconomy
+from model.experiments.analysis import group_summary
 from tests.conftest import ROOT, scenario
 from tests.test_cli import cli
 
@@ -41,6 +42,26 @@ def test_each_outcome_has_a_mean_inside_its_95_percent_interval():
     assert capped <= 0.1 + 1e-12
     table = comparison_table(summary)
     assert list(table.columns) == ["baseline", "ad_cap"] and len(table) == len(OUTCOMES)
+
+
+def test_a_measure_can_keep_each_runs_summary_beside_its_outcomes():
+    runs, summary = compare({"baseline": scenario(**SMALL)}, seeds=2, processes=1, measure=outcomes_and_summary)
+    again = PlatformEconomy(scenario(**SMALL, simulation__seed=1)).run()
+    assert runs.loc[1, "summary"] == again.summary()  # the run of seed 1, whole
+    assert runs.loc[1, "final_hhi"] == outcomes(again)["final_hhi"]
+    assert set(summary["output"]) == set(OUTCOMES)
+
+
+def test_runs_are_summarised_by_any_columns_in_the_order_groups_first_appear():
+    runs = pd.DataFrame({"scenario": ["b", "b", "a", "a", "b"], "size": [1, 1, 1, 1, 2],
+                         "y": [1.0, 3.0, 5.0, np.nan, 7.0]})
+    summary = group_summary(runs, ["scenario", "size"], ["y"])
+    assert summary[["scenario", "size", "n", "mean"]].values.tolist() == [["b", 1, 2, 2.0], ["a", 1, 1, 5.0],
+                                                                         ["b", 2, 1, 7.0]]
+    b = summary.iloc[0]
+    assert b["ci95_high"] - b["mean"] == pytest.approx(12.706205, rel=1e-6)  # t(0.975, 1) * sd / sqrt(n), sd = sqrt(2)
+    assert summary.iloc[1][["sd", "ci95_low", "ci95_high"]].isna().all()  # one value: no interval
+    assert list(group_summary(runs, ["scenario"], ["y"], sort=True)["scenario"]) == ["a", "b"]
 
 
 def test_compare_prints_the_table_and_writes_csv_and_chart(tmp_path):

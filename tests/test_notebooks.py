@@ -4,8 +4,9 @@ Each notebook is executed by nbclient in a fresh kernel of this Python (the one 
 with notebooks/ as working directory (as JupyterLab and Binder run them), within a budget of
 ``NOTEBOOK_BUDGET`` seconds for the whole notebook: every cell gets what is left of it. Outputs
 are not written back; the stored notebooks carry none (checked below), a run must print no
-warning or error on stderr, and any notebook that draws charts enables an offline renderer in
-its first code cell, so that its charts draw without the internet.
+warning or error on stderr, and any notebook that draws charts calls
+``model.charts.use_offline_renderer()`` in its first code cell, so that its charts draw without
+the internet.
 
 The notebooks are found by globbing the folder, so a new notebook is tested as soon as it is
 added. Each test has its own kernel and writes nothing into the repository (notebooks that write
@@ -29,7 +30,7 @@ NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 NOTEBOOK_BUDGET = 120  # seconds for a whole notebook, on 2 cores
 STORY_NOTEBOOKS = ["01_the_cycle.ipynb", "02_parameter_files.ipynb", "03_classroom_lab.ipynb",
                    "04_bailouts_and_policy.ipynb"]
-OFFLINE_RENDERERS = ('alt.renderers.enable("jupyter", offline=True)', "use_offline_renderer(")
+OFFLINE_RENDERER = "use_offline_renderer()"
 
 
 def execute(path: Path, budget: float = NOTEBOOK_BUDGET) -> tuple[nbformat.NotebookNode, float]:
@@ -73,8 +74,21 @@ def test_notebook_draws_charts_offline(path):
     code = [cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
     if not any("altair" in source or "chart" in source.lower() for source in code):
         pytest.skip("no charts")
-    assert any(renderer in code[0] for renderer in OFFLINE_RENDERERS), (
-        f"{path.name}: the first code cell must enable an offline renderer, e.g. {OFFLINE_RENDERERS[0]}")
+    assert OFFLINE_RENDERER in code[0], (
+        f"{path.name}: the first code cell must call {OFFLINE_RENDERER} (from model.charts)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+def test_notebook_imports_the_shared_helpers_instead_of_copying_them(path):
+    import ast
+
+    from model import notebook
+
+    shared = {name for name, value in vars(notebook).items()
+              if callable(value) and getattr(value, "__module__", None) == notebook.__name__ and not name.startswith("_")}
+    code = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code")
+    defined = {node.name for node in ast.walk(ast.parse(code)) if isinstance(node, ast.FunctionDef)}
+    assert not defined & shared, f"{path.name} defines {sorted(defined & shared)}: import them from model.notebook"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])

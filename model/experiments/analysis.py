@@ -34,41 +34,64 @@ def check_outputs(runs: pd.DataFrame, outputs, where: str) -> list[str]:
     return list(outputs)
 
 
-def point_summary(runs: pd.DataFrame, keys: list[str], outputs: list[str]) -> pd.DataFrame:
-    """One row per point and output, tidy (for CSV and charts).
+def mean_intervals(values) -> pd.DataFrame:
+    """Per group of a grouped column: ``n`` values (NaN is no value), ``mean``, ``sd`` and the 95% interval.
 
-    ``ok`` successful runs, ``n`` of them with a value (an event that never happens, such as a
-    lock-in month, is NaN: the mean is over the runs where it happened), ``failed`` runs, ``mean``,
-    ``sd`` and the 95% interval of the mean.
+    The interval is Student-t, mean +/- t(0.975, n-1) * sd / sqrt(n); its bounds are NaN below two values.
     """
     from scipy import stats
 
+    table = pd.DataFrame({"n": values.count(), "mean": values.mean(), "sd": values.std(ddof=1)})
+    half = stats.t.ppf(0.5 + CONF_LEVEL / 2, np.maximum(table["n"] - 1, 1)) * table["sd"] / np.sqrt(table["n"])
+    table["ci95_low"] = table["mean"] - half.where(table["n"] > 1)
+    table["ci95_high"] = table["mean"] + half.where(table["n"] > 1)
+    return table
+
+
+def group_summary(runs: pd.DataFrame, by: list[str], outputs: list[str], sort: bool = False) -> pd.DataFrame:
+    """One row per group of runs and output, tidy: the ``by`` columns, ``output``, then ``mean_intervals``.
+
+    A group is the runs with the same values in the ``by`` columns (a scenario, a point of a sweep).
+    Rows go output by output; within an output, groups in the order they first appear in ``runs``,
+    or sorted by their ``by`` values if ``sort``.
+    """
+    number = runs.groupby(by, sort=sort, dropna=False).ngroup()  # 0, 1, ... in the groups' order
+    groups = runs[by].groupby(number).first()
+    frames = [groups.join(mean_intervals(runs[output].groupby(number))).assign(output=output) for output in outputs]
+    table = pd.concat(frames, ignore_index=True)
+    return table[[*by, "output", "n", "mean", "sd", "ci95_low", "ci95_high"]]
+
+
+def point_summary(runs: pd.DataFrame, keys: list[str], outputs: list[str]) -> pd.DataFrame:
+    """One row per point of a sweep and output, tidy (for CSV and charts): ``group_summary`` of the successful runs.
+
+    ``ok`` successful runs, ``n`` of them with a value (an event that never happens, such as a
+    lock-in month, is NaN: the mean is over the runs where it happened), ``failed`` runs, ``mean``,
+    ``sd`` and the 95% interval of the mean. A point whose runs all failed has a row with n = 0.
+    """
     ok = runs[runs["status"] == "ok"]
-    failed = runs[runs["status"] != "ok"].groupby("point").size()
-    points = runs.groupby("point")[keys].first()
-    frames = []
-    for output in outputs:
-        grouped = ok.groupby("point")[output]
-        table = pd.DataFrame({"ok": grouped.size(), "n": grouped.count(), "mean": grouped.mean(), "sd": grouped.std(ddof=1)})
-        table = table.reindex(points.index)
-        table["ok"] = table["ok"].fillna(0).astype(int)
-        table["n"] = table["n"].fillna(0).astype(int)
-        half = stats.t.ppf(0.5 + CONF_LEVEL / 2, np.maximum(table["n"] - 1, 1)) * table["sd"] / np.sqrt(table["n"])
-        table["ci95_low"] = table["mean"] - half.where(table["n"] > 1)
-        table["ci95_high"] = table["mean"] + half.where(table["n"] > 1)
-        table["failed"] = failed.reindex(points.index).fillna(0).astype(int)
-        table.insert(0, "output", output)
-        frames.append(points.join(table))
-    return pd.concat(frames).reset_index()
+    points = runs.groupby("point")[keys].first()  # every point, also one whose runs all failed
+    every_row = pd.MultiIndex.from_product([outputs, points.index], names=["output", "point"])
+    table = group_summary(ok, ["point"], outputs, sort=True).set_index(["output", "point"])
+    table = table.reindex(every_row).reset_index("output")
+    table["n"] = table["n"].fillna(0).astype(int)
+    table["ok"] = ok.groupby("point").size().reindex(table.index, fill_value=0)
+    table["failed"] = runs[runs["status"] != "ok"].groupby("point").size().reindex(table.index, fill_value=0)
+    columns = [*keys, "output", "ok", "n", "mean", "sd", "ci95_low", "ci95_high", "failed"]
+    return table.join(points)[columns].reset_index()
+
+
+def wide_intervals(summary: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """A tidy summary as one line per group (indexed by the ``by`` columns), each output as 'mean [low, high]'."""
+    shown = summary.assign(value=[_interval(m, lo, hi) for m, lo, hi in
+                                  summary[["mean", "ci95_low", "ci95_high"]].itertuples(index=False)])
+    return shown.pivot(index=by, columns="output", values="value")[list(dict.fromkeys(summary["output"]))]
 
 
 def wide_summary(summary: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """The tidy summary as one line per point, each output as 'mean [low, high]' (for the terminal)."""
-    shown = summary.assign(value=[_interval(m, lo, hi) for m, lo, hi in
-                                  summary[["mean", "ci95_low", "ci95_high"]].itertuples(index=False)])
-    wide = shown.pivot(index="point", columns="output", values="value")[list(dict.fromkeys(summary["output"]))]
+    """A sweep's tidy summary as one line per point: its parameters, runs ok and failed, then ``wide_intervals``."""
     meta = summary.groupby("point")[[*keys, "ok", "failed"]].first().rename(columns={"ok": "runs ok"})
-    return meta.join(wide).reset_index()
+    return meta.join(wide_intervals(summary, ["point"])).reset_index()
 
 
 def _interval(mean, low, high) -> str:

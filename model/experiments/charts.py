@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from model.charts import _inline, _title
+from model.charts import chart_title, inline_data
 
 WIDTH, HEIGHT = 420, 280
 INDEX_NAMES = {"S1": "first order (alone)", "ST": "total (with interactions)"}
@@ -35,8 +35,8 @@ def _others_note(all_keys: list[str], drawn: list[str]) -> list[str]:
 def heatmap_chart(summary: pd.DataFrame, x: str, y: str, output: str, all_keys: list[str]) -> alt.LayerChart:
     """Mean of an output over two varied parameters (a grid), each cell labelled with its value."""
     data = _averaged(summary, [x, y], output)
-    base = alt.Chart(_inline(data)).encode(x=alt.X(f"{field(x)}:O", title=x),
-                                           y=alt.Y(f"{field(y)}:O", title=y, sort="descending"))
+    base = alt.Chart(inline_data(data)).encode(x=alt.X(f"{field(x)}:O", title=x),
+                                               y=alt.Y(f"{field(y)}:O", title=y, sort="descending"))
     cells = base.mark_rect().encode(color=alt.Color("mean:Q", title=output, scale=alt.Scale(scheme="viridis")),
                                     tooltip=[alt.Tooltip(f"{field(x)}:O", title=x), alt.Tooltip(f"{field(y)}:O", title=y),
                                              alt.Tooltip("mean:Q", format=".3g")])
@@ -45,8 +45,8 @@ def heatmap_chart(summary: pd.DataFrame, x: str, y: str, output: str, all_keys: 
         color=alt.condition(alt.datum.mean > data["mean"].median(), alt.value("black"), alt.value("white")))
     return alt.layer(cells, labels).properties(
         width=WIDTH, height=HEIGHT,
-        title=_title(f"{output}: mean over replicates", f"Each cell is one combination of {x} and {y}.",
-                     *_others_note(all_keys, [x, y])))
+        title=chart_title(f"{output}: mean over replicates", f"Each cell is one combination of {x} and {y}.",
+                          *_others_note(all_keys, [x, y])))
 
 
 def lines_chart(summary: pd.DataFrame, x: str, output: str, all_keys: list[str], colour: str | None = None) -> alt.LayerChart:
@@ -54,23 +54,23 @@ def lines_chart(summary: pd.DataFrame, x: str, output: str, all_keys: list[str],
     keys = [x] + ([colour] if colour else [])
     data = _averaged(summary, keys, output)
     encode = {"color": alt.Color(f"{field(colour)}:N", title=colour)} if colour else {}
-    base = alt.Chart(_inline(data)).encode(x=alt.X(f"{field(x)}:Q", title=x), **encode)
+    base = alt.Chart(inline_data(data)).encode(x=alt.X(f"{field(x)}:Q", title=x), **encode)
     band = base.mark_area(opacity=0.2).encode(y=alt.Y("ci95_low:Q", title=output), y2="ci95_high:Q")
     line = base.mark_line(point=True).encode(y="mean:Q", tooltip=[*(alt.Tooltip(f"{field(k)}:Q", title=k) for k in keys), alt.Tooltip("mean:Q", format=".3g")])
     return alt.layer(band, line).properties(
         width=WIDTH, height=HEIGHT,
-        title=_title(f"{output} as {x} changes", "Line: mean over replicates; band: its 95% interval.",
-                     *_others_note(all_keys, keys)))
+        title=chart_title(f"{output} as {x} changes", "Line: mean over replicates; band: its 95% interval.",
+                          *_others_note(all_keys, keys)))
 
 
 def scatter_chart(summary: pd.DataFrame, x: str, output: str) -> alt.Chart:
     """Point means of an output against one parameter (sampled designs: every point differs)."""
     data = summary[summary["output"] == output][[x, "mean"]].rename(columns=field)
-    return alt.Chart(_inline(data)).mark_circle(size=30, opacity=0.6).encode(
+    return alt.Chart(inline_data(data)).mark_circle(size=30, opacity=0.6).encode(
         x=alt.X(f"{field(x)}:Q", title=x), y=alt.Y("mean:Q", title=output)).properties(
         width=WIDTH, height=HEIGHT,
-        title=_title(f"{output} against {x}", "Each dot is one point of the design (mean over its replicates); "
-                     "the other parameters vary too."))
+        title=chart_title(f"{output} against {x}", "Each dot is one point of the design (mean over its replicates); "
+                          "the other parameters vary too."))
 
 
 def sobol_chart(indices: pd.DataFrame) -> alt.VConcatChart:
@@ -78,14 +78,14 @@ def sobol_chart(indices: pd.DataFrame) -> alt.VConcatChart:
     panels = []
     for output, table in indices[indices["index"].isin(["S1", "ST"])].groupby("output", sort=False):
         data = table.assign(kind=table["index"].map(INDEX_NAMES))
-        base = alt.Chart(_inline(data)).encode(
+        base = alt.Chart(inline_data(data)).encode(
             y=alt.Y("parameter:N", title=None), yOffset="kind:N",
             color=alt.Color("kind:N", title="Sobol index", scale=alt.Scale(range=["#4c78a8", "#f58518"])))
         bars = base.mark_bar().encode(x=alt.X("estimate:Q", title="Share of the output's variance",
                                               scale=alt.Scale(domain=[0, 1], clamp=True)))
         errors = base.mark_rule(color="black").encode(x="ci95_low:Q", x2="ci95_high:Q")
         panels.append(alt.layer(bars, errors).properties(width=WIDTH, title=alt.Title(output, anchor="start")))
-    return alt.vconcat(*panels).properties(title=_title(
+    return alt.vconcat(*panels).properties(title=chart_title(
         "Which parameters move the outcome (Sobol indices)",
         "First order: the share of variance a parameter causes alone; total: with its interactions.",
         "Black lines: 95% bootstrap intervals."))
@@ -98,13 +98,13 @@ def morris_chart(indices: pd.DataFrame) -> alt.VConcatChart:
         wide = table.pivot(index="parameter", columns="index", values="estimate").reset_index()
         conf = table[table["index"] == "mu_star"].set_index("parameter")[["ci95_low", "ci95_high"]]
         wide = wide.join(conf, on="parameter")
-        base = alt.Chart(_inline(wide)).encode(x=alt.X("mu_star:Q", title="mu* (mean absolute elementary effect)"),
-                                               y=alt.Y("sigma:Q", title="sigma (non-linearity, interactions)"))
+        base = alt.Chart(inline_data(wide)).encode(x=alt.X("mu_star:Q", title="mu* (mean absolute elementary effect)"),
+                                                   y=alt.Y("sigma:Q", title="sigma (non-linearity, interactions)"))
         dots = base.mark_circle(size=60)
         errors = base.mark_rule().encode(x="ci95_low:Q", x2="ci95_high:Q")
         labels = base.mark_text(align="left", dx=6).encode(text="parameter:N")
         panels.append(alt.layer(errors, dots, labels).properties(width=WIDTH, height=HEIGHT,
                                                                  title=alt.Title(output, anchor="start")))
-    return alt.vconcat(*panels).properties(title=_title(
+    return alt.vconcat(*panels).properties(title=chart_title(
         "Which parameters matter (Morris screening)",
         "Right: large effect; up: the effect depends on the other parameters. Lines: 95% interval of mu*."))
