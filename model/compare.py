@@ -4,8 +4,10 @@
 
 Every scenario runs once per seed (0 .. seeds-1, the same seeds for all: common random numbers),
 in parallel processes; each run is reduced to the outcomes below; the table gives each
-scenario's mean over seeds with a Student-t 95% interval (``model.experiments.analysis``).
-Money is per potential user, so scenarios of different sizes compare.
+scenario's mean over seeds with a 95% interval that stays inside what it describes
+(:mod:`model.statistics`): a bootstrap percentile interval for a mean, a Wilson interval for how
+often the market tipped. The chart shows every seed's value beside the mean, so that two regimes
+show as two clusters. Money is per potential user, so scenarios of different sizes compare.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from model.experiments.analysis import group_summary, wide_intervals
 from model.outputs import COMPARISON, replacing_folder
 from model.params import Params
 from model.replicates import measure_runs
+from model.statistics import bootstrap_mean_interval, wilson_interval
 
 # Each outcome: (label, what it is). Computed by ``outcomes``.
 OUTCOMES = {
+    "tipped": ("Tipped markets", "share of seeds whose leader holds at least 0.8 of platform users at the end"),
     "final_hhi": ("Final HHI", "HHI of user shares in the last month (1: one platform holds everyone)"),
     "leader_peak_ad_load": ("Leader's peak ad load", "highest ad load the eventual leader set (share of the feed)"),
     "users_surplus": ("Users' surplus", "consumer surplus summed over the run, $ per potential user"),
@@ -45,6 +49,7 @@ def outcomes(economy) -> dict[str, float]:
     leader = metrics.leader_series(platforms)
     last = model_frame.iloc[-1]
     return {
+        "tipped": float(metrics.regime(float(leader["share"].iloc[-1])) == "tipped"),
         "final_hhi": float(last["hhi"]),
         "leader_peak_ad_load": float(leader["ad_load"].max()),
         "users_surplus": float(model_frame["consumer_surplus"].sum() * per_user),
@@ -83,7 +88,23 @@ def compare(scenarios: dict[str, Params], seeds: int = 20, processes: int = 2, p
     runs = pd.DataFrame(measured)
     runs.insert(0, "seed", [seed for _, seed in pairs])
     runs.insert(0, "scenario", [name for name, _ in pairs])
-    return runs, group_summary(runs, ["scenario"], list(OUTCOMES))
+    return runs, seed_intervals(runs, group_summary(runs, ["scenario"], list(OUTCOMES)))
+
+
+FREQUENCIES = ("tipped",)  # outcomes that are 0 or 1 per run: their mean is a frequency
+
+
+def seed_intervals(runs: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary's 95% intervals, made to respect the outcomes: Wilson for a frequency, bootstrap for a mean."""
+    summary = summary.copy()
+    for row in summary.itertuples():
+        values = runs.loc[runs["scenario"] == row.scenario, row.output].dropna()
+        if row.output in FREQUENCIES:
+            low, high = wilson_interval(int(values.sum()), len(values))
+        else:
+            low, high = bootstrap_mean_interval(values)
+        summary.loc[row.Index, ["ci95_low", "ci95_high"]] = low, high
+    return summary
 
 
 def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
@@ -95,8 +116,8 @@ def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def comparison_chart(summary: pd.DataFrame) -> alt.VConcatChart:
-    """One small panel per outcome: each scenario's mean with its 95% interval."""
+def comparison_chart(summary: pd.DataFrame, runs: pd.DataFrame | None = None) -> alt.VConcatChart:
+    """One small panel per outcome: each scenario's mean with its 95% interval, and every seed's value."""
     order = list(dict.fromkeys(summary["scenario"]))
     panels = []
     for key, (label, meaning) in OUTCOMES.items():
@@ -108,10 +129,18 @@ def comparison_chart(summary: pd.DataFrame) -> alt.VConcatChart:
             x="mean:Q", color=alt.Color("scenario:N", sort=order, legend=None),
             tooltip=["scenario:N", alt.Tooltip("mean:Q", format=".3g"), alt.Tooltip("ci95_low:Q", format=".3g"),
                      alt.Tooltip("ci95_high:Q", format=".3g")])
-        panels.append(alt.layer(bars, points).properties(width=260, height=22 * len(order), title=chart_title(label, meaning)))
+        layers = [bars, points]
+        if runs is not None and key in runs:
+            seeds = runs[["scenario", "seed", key]].dropna()
+            layers.append(alt.Chart(inline_data(seeds)).mark_tick(opacity=0.45, thickness=1, size=14).encode(
+                x=f"{key}:Q", y=alt.Y("scenario:N", sort=order, title=None),
+                color=alt.Color("scenario:N", sort=order, legend=None),
+                tooltip=["scenario:N", "seed:Q", alt.Tooltip(f"{key}:Q", format=".3g")]))
+        panels.append(alt.layer(*layers).properties(width=260, height=22 * len(order), title=chart_title(label, meaning)))
     rows = [alt.hconcat(*panels[i:i + 3]) for i in range(0, len(panels), 3)]
-    return alt.vconcat(*rows).properties(title=chart_title("Scenarios compared over the same seeds",
-                                                           "Dot: mean over seeds; line: its 95% confidence interval."))
+    return alt.vconcat(*rows).properties(title=chart_title(
+        "Scenarios compared over the same seeds",
+        "Dot: mean over seeds; line: its 95% interval; ticks: each seed (two clusters: two regimes)."))
 
 
 def write_comparison(runs: pd.DataFrame, summary: pd.DataFrame, out: str | Path) -> list[Path]:
@@ -122,5 +151,5 @@ def write_comparison(runs: pd.DataFrame, summary: pd.DataFrame, out: str | Path)
     with replacing_folder(out, COMPARISON) as staging:
         runs.to_csv(staging / names[0], index=False)
         summary.to_csv(staging / names[1], index=False)
-        save_png(comparison_chart(summary), staging / names[2])
+        save_png(comparison_chart(summary, runs), staging / names[2])
     return [out / name for name in names]

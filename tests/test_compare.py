@@ -83,3 +83,20 @@ def test_bad_comparisons_are_refused_before_anything_runs(tmp_path, args, messag
     result = cli("compare", *args, "--out", str(tmp_path / "out"))
     assert result.returncode == 2 and message in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_intervals_stay_inside_what_they_describe_and_tipping_is_a_frequency():
+    """Four seeds of a bimodal outcome: a t-interval of the HHI's mean leaves [0, 1]; these do not (issue 16)."""
+    from model.compare import seed_intervals
+
+    runs = pd.DataFrame({"scenario": "s", "seed": range(4), "final_hhi": [1.0, 1.0, 0.5, 1.0], "tipped": [1.0, 1.0, 0.0, 1.0]})
+    summary = seed_intervals(runs, group_summary(runs, ["scenario"], ["final_hhi", "tipped"]))
+    hhi, tipped = (summary[summary["output"] == name].iloc[0] for name in ("final_hhi", "tipped"))
+    assert 0.5 <= hhi["ci95_low"] < hhi["mean"] < hhi["ci95_high"] <= 1.0
+    assert tipped["mean"] == 0.75 and 0.0 < tipped["ci95_low"] < 0.75 < tipped["ci95_high"] <= 1.0
+
+
+def test_a_run_counts_as_tipped_when_its_leader_holds_at_least_80_percent():
+    economy = PlatformEconomy(scenario(**SMALL)).run()
+    assert outcomes(economy)["tipped"] == float(economy.summary()["leader_final_share"] >= 0.8)
+    assert outcomes(economy)["tipped"] == float(economy.summary()["regime"] == "tipped")
