@@ -205,7 +205,8 @@ def _summary_lines(params, summary: dict) -> str:
     lines = [f"{params.simulation.steps} months, seed {params.simulation.seed}: {phases or 'no phase change detected'}"]
     facts = []
     if summary.get("leader_id") is not None and summary.get("leader_final_share") is not None:
-        facts.append(f"leader: platform {summary['leader_id']} with {summary['leader_final_share']:.0%} of users")
+        regime = f" ({summary['regime']})" if summary.get("regime") else ""
+        facts.append(f"leader: platform {summary['leader_id']} with {summary['leader_final_share']:.0%} of users{regime}")
     if summary.get("final_hhi") is not None:
         facts.append(f"final HHI {summary['final_hhi']:.2f}")
     if isinstance(summary.get("public_cost"), dict) and summary["public_cost"].get("net") is not None:
