@@ -130,3 +130,17 @@ def test_the_economy_is_wiring_not_rules():
     """About the size of a Mesa example's model.py: building, stepping, handing out frames."""
     lines = (PACKAGE / "economy.py").read_text(encoding="utf-8").splitlines()
     assert len(lines) < 250, f"model/economy.py has {len(lines)} lines: move rules to an actor or a market"
+
+
+def test_markets_and_the_economy_change_actors_only_through_their_methods():
+    """No ``platform.debt += ...`` outside the actor: a market or the economy assigns only its own fields."""
+    places = [*sorted((PACKAGE / "markets").glob("*.py")), PACKAGE / "economy.py", PACKAGE / "recorder.py"]
+    for path in places:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+            for target in targets:
+                for element in target.elts if isinstance(target, ast.Tuple) else [target]:
+                    if isinstance(element, ast.Attribute):
+                        owner = element.value
+                        assert isinstance(owner, ast.Name) and owner.id == "self", \
+                            f"{path.name}:{element.lineno} assigns {ast.unparse(element)}: call the actor's method instead"
