@@ -131,6 +131,27 @@ def test_the_points_of_a_design_are_counted_without_building_it(tmp_path, design
     assert point_count(experiment) == len(make_design(experiment).points)
 
 
+def test_a_sweep_of_more_than_100000_runs_is_refused_unless_confirmed(tmp_path, capsys, monkeypatch):
+    """A billion points: counted from the factors in no time, and the design is never built."""
+    import model.experiments.runner as runner
+
+    def never(experiment):
+        raise AssertionError("the design of a refused sweep was built")
+
+    monkeypatch.setattr(runner, "make_design", never)
+    axis = "{ low = 0.0, high = 1.0, num = 1000 }"
+    text = GOOD.replace('"network.effect" = [1.0, 2.0]', f'"network.effect" = {{ low = 0.5, high = 3.0, num = 1000 }}'
+                        f'\n"switching.cost_per_month" = {axis}').replace("num = 3 }", "num = 1000 }")
+    path, out = write(tmp_path, text), tmp_path / "out"
+    assert main(["sweep", str(path), "--out", str(out), "--serial", "--no-progress"]) == 2
+    printed = capsys.readouterr()
+    assert f"{path}: 2,000,000,000 runs (1,000,000,000 points x 2 replicates) into {out}" in printed.out
+    assert "more than 100,000: if that is what you mean, confirm with `sweep --yes`" in printed.err
+    assert not out.exists()
+    with pytest.raises(AssertionError, match="was built"):  # confirmed, it goes on to build the design
+        main(["sweep", str(path), "--out", str(out), "--serial", "--no-progress", "--yes"])
+
+
 def test_the_declared_outputs_are_the_outputs_of_a_run():
     """keep.outputs is checked against MODEL_OUTPUTS: it must name exactly what a run reports."""
     from model.economy import PlatformEconomy
