@@ -80,15 +80,21 @@ def _at_least(least: int):
 
 # -- sweep, summarize, sensitivity (model.experiments) ----------------------------------------
 def _add_experiment_commands(commands) -> None:
+    from model.experiments.cluster import CONNECT_TIMEOUT
+    from model.experiments.spec import LARGE_SWEEP
+
     sweep = commands.add_parser("sweep", help="run a batch experiment (params/experiments/*.toml) on Dask; resumes if interrupted")
     sweep.add_argument("experiment", type=Path, help="experiment file (TOML)")
     sweep.add_argument("--out", type=Path, required=True, help="results folder (the same command resumes into it)")
-    sweep.add_argument("--scheduler", help="address of a running Dask scheduler (default: $DASK_SCHEDULER_ADDRESS, "
-                                           "else a local cluster)")
+    sweep.add_argument("--scheduler", help="address of a running Dask scheduler you trust (default: "
+                                           "$DASK_SCHEDULER_ADDRESS, else a local cluster)")
+    sweep.add_argument("--connect-timeout", type=float, default=CONNECT_TIMEOUT, metavar="SECONDS",
+                       help=f"give up on a scheduler that does not answer within this time (default {CONNECT_TIMEOUT:g})")
     sweep.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
     sweep.add_argument("--serial", action="store_true", help="run in this process, one run after another (no Dask)")
     sweep.add_argument("--batch-size", type=int, default=100, help="runs per Parquet part file (default 100)")
     sweep.add_argument("--retry-failed", action="store_true", help="run again the runs recorded as failed")
+    sweep.add_argument("--yes", action="store_true", help=f"confirm a sweep of more than {LARGE_SWEEP:,} runs")
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
     for name, text in (("summarize", "per-point means with 95%% intervals, and charts, of a sweep's results"),
                        ("sensitivity", "Sobol or Morris sensitivity indices (SALib) of a sweep's results")):
@@ -101,15 +107,23 @@ def _add_experiment_commands(commands) -> None:
 
 
 def _sweep(args) -> int:
+    """Exit 2 for a bad experiment or option, 1 when its folder is in use or no scheduler answers."""
     import signal
 
-    from model.experiments import load_experiment, run_experiment
+    from model.experiments import SweepUnavailable, load_experiment, run_experiment
+    from model.experiments.runner import size_of
 
     experiment = load_experiment(args.experiment)  # every problem is reported before anything runs
+    print(f"{args.experiment}: {size_of(experiment)} into {args.out}", flush=True)
     signal.signal(signal.SIGTERM, _interrupt)  # a scheduler's kill: stop as after Ctrl-C
     show = not args.no_progress and sys.stderr.isatty()
-    report = run_experiment(experiment, args.out, scheduler=args.scheduler, workers=args.workers, serial=args.serial,
-                            batch_size=args.batch_size, retry_failed=args.retry_failed, progress=show)
+    try:
+        report = run_experiment(experiment, args.out, scheduler=args.scheduler, workers=args.workers,
+                                serial=args.serial, batch_size=args.batch_size, retry_failed=args.retry_failed,
+                                progress=show, allow_large=args.yes, connect_timeout=args.connect_timeout)
+    except SweepUnavailable as error:
+        print(error, file=sys.stderr)
+        return 1
     print(report)
     if report.interrupted:
         print("interrupted: the runs above are on disk; run the same command to resume", file=sys.stderr)
@@ -122,8 +136,11 @@ def _interrupt(signum, frame):
 
 
 def _results_folder(folder: Path) -> None:
+    from model.experiments.store import ResultStore
+
     if not (folder / "manifest.json").is_file():
         raise ParamsError(f"{folder}: not a results folder of `python -m model sweep` (no manifest.json)")
+    ResultStore(folder).manifest()  # a clear error if it is not one
 
 
 def _outputs(args) -> list[str] | None:
@@ -134,7 +151,7 @@ def _summarize(args) -> int:
     import pandas as pd
 
     from model.experiments.analysis import summarize_folder, wide_summary
-    from model.experiments.runner import ResultStore
+    from model.experiments.store import ResultStore
 
     _results_folder(args.results)
     table, files = summarize_folder(args.results, _outputs(args), charts=not args.no_charts)

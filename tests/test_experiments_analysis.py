@@ -1,6 +1,7 @@
 """Analysis: Sobol indices of a function with known answers (Ishigami), intervals, and the CLI faces."""
 
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -99,9 +100,47 @@ def test_summarize_a_grid_writes_heat_map_and_lines(tmp_path, capsys):
                  "--no-progress"]) == 0
     assert main(["summarize", str(out), "--outputs", "final_hhi"]) == 0
     printed = capsys.readouterr().out
+    assert "smoke.toml: 18 runs (6 points x 3 replicates) into" in printed  # said before it starts
     assert "network.effect" in printed and "final_hhi" in printed
     names = {p.name for p in (out / "analysis").glob("*.png")}
     assert names == {"heatmap_final_hhi.png", "lines_final_hhi_network.effect.png",
                      "lines_final_hhi_switching.base_cost.png"}
     assert main(["sensitivity", str(out)]) == 2
     assert "need a 'sobol' or 'morris' design" in capsys.readouterr().err
+
+
+def test_summarize_writes_nothing_outside_the_results_folder(tmp_path, capsys):
+    """A results folder crafted by someone else: an output named like a path (with the folder it
+    climbs out of), then an analysis/ folder that is a link to elsewhere."""
+    import pyarrow.parquet as pq
+
+    from model.experiments import ResultStore
+
+    sweep = tmp_path / "exp.toml"
+    sweep.write_text(f"""
+[experiment]
+base = "{NETWORK_ONLY}"
+[set]
+"users.count" = 200
+"simulation.steps" = 12
+[vary]
+"network.effect" = [1.0, 3.0]
+""")
+    out = tmp_path / "out"
+    assert main(["sweep", str(sweep), "--out", str(out), "--serial", "--no-progress"]) == 0
+    crafted = "x/../../../pwned"
+    for part in ResultStore(out).run_parts():
+        table = pq.read_table(part)
+        pq.write_table(table.append_column(crafted, table.column("final_hhi")), part)
+    (out / "analysis" / "lines_x").mkdir(parents=True)  # so that the OS would follow the '..'s
+    outside = {p for p in tmp_path.rglob("*") if out not in p.parents}
+    assert main(["summarize", str(out), "--outputs", crafted]) == 0
+    assert {p for p in tmp_path.rglob("*") if out not in p.parents} == outside
+    assert (out / "analysis" / "lines_x_.._.._.._pwned_network.effect.png").is_file()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(out / "analysis")
+    (out / "analysis").symlink_to(elsewhere)
+    assert main(["summarize", str(out), "--outputs", "final_hhi"]) == 2
+    assert "leads outside the results folder" in capsys.readouterr().err
+    assert not any(elsewhere.iterdir())

@@ -1,12 +1,8 @@
-"""Sweeps: the same rows however they run (serially, on 1 or 2 Dask workers, killed and resumed),
-failures recorded, workers' deaths survived, flat driver memory, and Mesa's batch_run."""
+"""Sweeps: the same rows however they run (serially, on 1 or 2 Dask workers), failures recorded, a
+worker's death survived, flat driver memory, and Mesa's batch_run. Killed workers and drivers:
+test_sweep_faults.py."""
 
 import gc
-import os
-import signal
-import subprocess
-import sys
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -141,30 +137,6 @@ def test_a_worker_that_dies_has_its_run_retried(tmp_path, cluster):
     assert (tmp_path / "died").exists()  # a worker did die
     runs = load_runs(out)
     assert report.failed == 0 and list(runs["status"]) == ["ok", "ok"] and rows_on_disk(out) == 2
-
-
-def test_kill_the_driver_and_resume_gives_the_rows_of_an_uninterrupted_run(tmp_path):
-    path = experiment_file(tmp_path, users=1000, steps=60, replicates=5, effects=(1.0, 2.0, 3.0), costs=(0.0, 1.0),
-                           keep_frame=True)
-    out = tmp_path / "killed"
-    command = [sys.executable, "-m", "model", "sweep", str(path), "--out", str(out), "--serial", "--batch-size", "3",
-               "--no-progress"]
-    driver = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while len(list((out / "runs").glob("part-*.parquet"))) < 2 and driver.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    os.killpg(driver.pid, signal.SIGKILL)  # as if the machine were lost: no chance to clean up
-    driver.wait()
-    assert driver.returncode == -signal.SIGKILL, "the sweep finished before it could be killed"
-    before = rows_on_disk(out)
-    assert 6 <= before < 30
-    resumed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    assert resumed.returncode == 0, resumed.stderr
-    assert f"{30 - before} run now, {before} before" in resumed.stdout
-    run_experiment(path, tmp_path / "whole", serial=True, progress=False)
-    assert rows_on_disk(out) == 30  # none lost, none duplicated
-    pd.testing.assert_frame_equal(comparable(out), comparable(tmp_path / "whole"))
-    pd.testing.assert_frame_equal(load_steps(out), load_steps(tmp_path / "whole"))
 
 
 def test_resume_refuses_a_folder_made_by_another_experiment(tmp_path):

@@ -7,32 +7,36 @@
 The same from the command line: ``python -m model sweep | summarize | sensitivity``.
 """
 
-from model.experiments.analysis import point_summary, sensitivity_folder, sensitivity_indices, summarize_folder
-from model.experiments.designs import Design, make_design, run_seed
-from model.experiments.runner import ResultStore, SweepReport, execute_run, run_experiment
-from model.experiments.spec import Experiment, ExperimentError, Factor, load_experiment
+import importlib
 
-__all__ = [
-    "Design", "Experiment", "ExperimentError", "Factor", "MesaBatchModel", "ResultStore", "SweepReport",
-    "execute_run", "load_experiment", "load_runs", "load_steps", "make_design", "point_summary", "run_experiment",
-    "run_seed", "sensitivity_folder", "sensitivity_indices", "summarize_folder",
-]
+# Each name is imported from its module when first used: the command line builds its parser from
+# small modules (spec, cluster) without importing pandas, Mesa and the model.
+_HOMES = {
+    "point_summary": "analysis", "sensitivity_folder": "analysis", "sensitivity_indices": "analysis",
+    "summarize_folder": "analysis", "Design": "designs", "make_design": "designs", "point_count": "designs",
+    "run_seed": "designs", "MesaBatchModel": "mesa_batch", "SweepReport": "runner", "execute_run": "runner",
+    "run_experiment": "runner", "LARGE_SWEEP": "spec", "Experiment": "spec", "ExperimentError": "spec",
+    "Factor": "spec", "SweepUnavailable": "spec", "load_experiment": "spec", "ResultStore": "store",
+}
+
+__all__ = sorted([*_HOMES, "load_runs", "load_steps"])
 
 
 def load_runs(folder):
     """One row per run of a results folder (pandas), in run-id order."""
+    from model.experiments.store import ResultStore
+
     return ResultStore(folder).runs()
 
 
 def load_steps(folder, columns=None):
     """The per-month model frames of a results folder (if the experiment kept them)."""
+    from model.experiments.store import ResultStore
+
     return ResultStore(folder).steps(columns)
 
 
 def __getattr__(name):
-    # Imported lazily: it imports Mesa and the model, which `python -m model sweep --help` does not need.
-    if name == "MesaBatchModel":
-        from model.experiments.mesa_batch import MesaBatchModel
-
-        return MesaBatchModel
-    raise AttributeError(name)
+    if name not in _HOMES:
+        raise AttributeError(f"module 'model.experiments' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"model.experiments.{_HOMES[name]}"), name)

@@ -9,6 +9,8 @@ parameters; the confidence intervals are SALib's bootstrap intervals over the de
 from __future__ import annotations
 
 import difflib
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -169,19 +171,16 @@ def _tidy(rows) -> pd.DataFrame:
 # -- a results folder -------------------------------------------------------------------------
 def summarize_folder(folder, outputs: list[str] | None = None, charts: bool = True) -> tuple[pd.DataFrame, list]:
     """Per-point means and intervals of a sweep: ``analysis/summary.csv`` and charts; returns (table, files)."""
-    from pathlib import Path
-
-    from model.experiments.runner import ResultStore
+    from model.experiments.store import ResultStore
 
     store = ResultStore(folder)
     experiment = store.experiment()
     runs = _runs_of(store)
     outputs = check_outputs(runs, outputs or experiment.outputs, str(folder))
     summary = point_summary(runs, experiment.keys, outputs)
-    target = Path(folder) / "analysis"
-    target.mkdir(exist_ok=True)
-    summary.to_csv(target / "summary.csv", index=False)
-    files = [target / "summary.csv"]
+    target = AnalysisFolder(folder)
+    summary.to_csv(target.file("summary.csv"), index=False)
+    files = [target.file("summary.csv")]
     if charts:
         files += _summary_charts(summary, experiment, target)
     return summary, files
@@ -190,11 +189,9 @@ def summarize_folder(folder, outputs: list[str] | None = None, charts: bool = Tr
 def sensitivity_folder(folder, outputs: list[str] | None = None, method: str | None = None,
                        charts: bool = True) -> tuple[pd.DataFrame, list]:
     """Sobol or Morris indices of a sweep: ``analysis/sensitivity.csv`` and a chart; returns (table, files)."""
-    from pathlib import Path
-
     from model.charts import save_png
     from model.experiments import charts as experiment_charts
-    from model.experiments.runner import ResultStore
+    from model.experiments.store import ResultStore
 
     store = ResultStore(folder)
     experiment = store.experiment()
@@ -202,14 +199,38 @@ def sensitivity_folder(folder, outputs: list[str] | None = None, method: str | N
     outputs = check_outputs(runs, outputs or experiment.outputs, str(folder))
     design = store.design()
     indices = sensitivity_indices(design, runs, outputs, method, seed=experiment.seed)
-    target = Path(folder) / "analysis"
-    target.mkdir(exist_ok=True)
-    indices.to_csv(target / "sensitivity.csv", index=False)
-    files = [target / "sensitivity.csv"]
+    target = AnalysisFolder(folder)
+    indices.to_csv(target.file("sensitivity.csv"), index=False)
+    files = [target.file("sensitivity.csv")]
     if charts:
         chart = (experiment_charts.sobol_chart if design.method == "sobol" else experiment_charts.morris_chart)(indices)
-        files.append(save_png(chart, target / "sensitivity.png"))
+        files.append(save_png(chart, target.file("sensitivity.png")))
     return indices, files
+
+
+class AnalysisFolder:
+    """``analysis/`` inside a results folder, and the files written there.
+
+    Their names come from the folder's own contents (output and parameter names), which a crafted
+    folder could fill with paths ('x/../../elsewhere'): a name keeps only letters, digits, '.', '-'
+    and '_', and every file must resolve inside the results folder (a symbolic link out is refused).
+    """
+
+    def __init__(self, results):
+        self.results = Path(results)
+        self.folder = self._inside(self.results / "analysis")
+        self.folder.mkdir(exist_ok=True)
+
+    def file(self, *parts: str, suffix: str = "") -> Path:
+        """``analysis/<parts joined by '_'><suffix>``, each part made a safe file-name piece."""
+        name = "_".join(re.sub(r"[^A-Za-z0-9._-]", "_", str(part)) for part in parts) + suffix
+        return self._inside(self.folder / name.lstrip("."))
+
+    def _inside(self, path: Path) -> Path:
+        if not path.resolve().is_relative_to(self.results.resolve()):
+            raise ExperimentError(f"{path}: leads outside the results folder {self.results} (to {path.resolve()}); "
+                                  "refusing to write there")
+        return path
 
 
 def _runs_of(store) -> pd.DataFrame:
@@ -219,7 +240,7 @@ def _runs_of(store) -> pd.DataFrame:
     return runs
 
 
-def _summary_charts(summary: pd.DataFrame, experiment, target) -> list:
+def _summary_charts(summary: pd.DataFrame, experiment, target: AnalysisFolder) -> list:
     """Grids: a heat map over the first two numeric parameters and lines over each; sampled designs: scatters."""
     from model.charts import save_png
     from model.experiments import charts as experiment_charts
@@ -230,13 +251,14 @@ def _summary_charts(summary: pd.DataFrame, experiment, target) -> list:
     for output in summary["output"].unique():
         if experiment.design != "grid":
             for key in numeric:
-                files.append(save_png(experiment_charts.scatter_chart(summary, key, output), target / f"scatter_{output}_{key}.png"))
+                files.append(save_png(experiment_charts.scatter_chart(summary, key, output),
+                                      target.file("scatter", output, key, suffix=".png")))
             continue
         if len(keys) >= 2:
             files.append(save_png(experiment_charts.heatmap_chart(summary, keys[0], keys[1], output, keys),
-                                  target / f"heatmap_{output}.png"))
+                                  target.file("heatmap", output, suffix=".png")))
         for key in numeric:
             colour = next((k for k in keys if k != key), None)
             chart = experiment_charts.lines_chart(summary, key, output, keys, colour)
-            files.append(save_png(chart, target / f"lines_{output}_{key}.png"))
+            files.append(save_png(chart, target.file("lines", output, key, suffix=".png")))
     return files

@@ -14,6 +14,7 @@ design, never on the order or the machine it ran on, and resuming repeats it exa
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,6 +81,22 @@ def make_design(experiment: Experiment) -> Design:
     if experiment.design == "grid":
         return grid_design(experiment.factors)
     return sampled_design(experiment.design, experiment.factors, experiment.samples, experiment.seed, _options(experiment))
+
+
+def point_count(experiment: Experiment) -> int:
+    """How many points the design has, counted from the factors alone (nothing is built).
+
+    SALib's sizes: a Latin hypercube N points, Saltelli N (2k + 2) with second-order indices and
+    N (k + 2) without, Morris N (k + 1) for k factors.
+    """
+    k, n = len(experiment.factors), experiment.samples
+    if experiment.design == "grid":
+        return math.prod(len(f.values) for f in experiment.factors)
+    if experiment.design == "latin":
+        return n
+    if experiment.design == "sobol":
+        return n * (2 * k + 2 if experiment.second_order else k + 2)
+    return n * (k + 1)  # morris
 
 
 def grid_design(factors) -> Design:

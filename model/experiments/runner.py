@@ -4,46 +4,32 @@ Why not Mesa's ``batch_run``: it keeps every result in memory, starts from zero 
 uses one machine. Here every finished run goes to disk in batches, a crashed or interrupted sweep
 resumes where it stopped, and the runs can spread over any Dask cluster.
 
-A results folder holds::
-
-    manifest.json       what made the folder (the experiment's fingerprint): resume only the same
-    experiment.toml     the resolved experiment, base scenario inline: load it to repeat the sweep
-    design.parquet      one row per point: the varied values (and SALib's raw design matrix)
-    runs/part-*.parquet one row per run: run_id, point, replicate, seed, status, error, every
-                        parameter (dotted names) and the run's summary outputs
-    steps/part-*.parquet (if kept) every run's per-month model frame, with run_id, point, replicate
-
-Part files appear atomically (written to a temporary name, then renamed), so a killed sweep leaves
-only whole batches; the runs of a batch that was not written are simply run again on resume. A
-run's id is ``point * replicates + replicate`` and its seed comes from the design (designs.py), so
-a resumed sweep gives exactly the rows of an uninterrupted one.
+Where the results go, and how a killed or damaged folder is resumed, is store.py's; how a
+cluster is reached, cluster.py's. A run's id is ``point * replicates + replicate`` and its seed
+comes from the design (designs.py), so a resumed sweep gives exactly the rows of an uninterrupted one.
 """
 
 from __future__ import annotations
 
 import gc
-import json
-import logging
-import os
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from model.experiments.designs import Design, make_design, run_id, run_seed
-from model.experiments.spec import Experiment, ExperimentError, load_experiment, load_params_from_dict
+from model.experiments.cluster import CONNECT_TIMEOUT, local_client, scheduler_address, scheduler_client
+from model.experiments.designs import Design, make_design, point_count, run_id, run_seed
+from model.experiments.spec import LARGE_SWEEP, Experiment, ExperimentError, load_experiment, load_params_from_dict
+from model.experiments.store import FAILED, OK, RUN_COLUMNS, ResultStore
 from model.params import ParamsError, params_to_dict
 from model.params.reference import choices_of, schema_fields, takes_number
 
-RUN_COLUMNS = ["run_id", "point", "replicate", "seed", "status", "error", "run_seconds"]
-OK, FAILED = "ok", "failed"
 Metrics = Callable[[object], dict]
 
 
@@ -162,146 +148,6 @@ def _steps_frame(economy, head: dict) -> pd.DataFrame:
     return frame
 
 
-# -- the results folder -----------------------------------------------------------------------
-class ResultStore:
-    """A results folder: created for one experiment, resumed only by the same experiment."""
-
-    def __init__(self, folder: str | Path):
-        self.folder = Path(folder)
-        self.runs_dir = self.folder / "runs"
-        self.steps_dir = self.folder / "steps"
-
-    # opening
-    def check(self, experiment: Experiment, metrics_name: str | None) -> None:
-        """Refuse a folder that is not this experiment's (before anything is written)."""
-        folder = self.folder
-        if folder.exists() and not folder.is_dir():
-            raise ExperimentError(f"--out {folder}: exists and is not a folder")
-        manifest = folder / "manifest.json"
-        if folder.is_dir() and any(folder.iterdir()) and not manifest.is_file():
-            raise ExperimentError(f"--out {folder}: folder is not empty and holds no experiment (no manifest.json); "
-                                  "choose a new folder")
-        if manifest.is_file():
-            found = json.loads(manifest.read_text(encoding="utf-8"))
-            if found.get("fingerprint") != experiment.fingerprint():
-                raise ExperimentError(
-                    f"--out {folder}: holds results of a different experiment ({found.get('source')}, "
-                    f"fingerprint {found.get('fingerprint')}; {experiment.path} has {experiment.fingerprint()}): "
-                    "resuming would mix two experiments. Choose a new folder, or delete this one to start over."
-                    + _differences(folder / "experiment.toml", experiment))
-            if found.get("metrics") != metrics_name:
-                raise ExperimentError(f"--out {folder}: was run with the metrics function {found.get('metrics')}, "
-                                      f"not {metrics_name}; choose a new folder")
-
-    def create(self, experiment: Experiment, design: Design, metrics_name: str | None) -> None:
-        self.runs_dir.mkdir(parents=True, exist_ok=True)
-        if experiment.keep_model_frame:
-            self.steps_dir.mkdir(exist_ok=True)
-        manifest = {"fingerprint": experiment.fingerprint(), "source": experiment.path, "design": experiment.design,
-                    "points": len(design.points), "replicates": experiment.replicates,
-                    "runs": len(design.points) * experiment.replicates, "metrics": metrics_name,
-                    "parameters": experiment.keys}
-        _atomic_write(self.folder / "manifest.json", json.dumps(manifest, indent=2).encode())
-        _atomic_write(self.folder / "experiment.toml", experiment.to_toml().encode())
-        table = pa.Table.from_pandas(_storable(design.frame()), preserve_index=False)
-        _atomic_write(self.folder / "design.parquet", lambda path: pq.write_table(table, path))
-        self._discard_partial_batches()
-
-    def _discard_partial_batches(self) -> None:
-        """Temporary files of a killed writer, and steps of a batch whose runs never made it to disk."""
-        for folder in (self.runs_dir, self.steps_dir):
-            for leftover in folder.glob(".*.tmp") if folder.is_dir() else []:
-                leftover.unlink()
-        if self.steps_dir.is_dir():
-            for part in self.steps_dir.glob("part-*.parquet"):
-                if not (self.runs_dir / part.name).exists():
-                    part.unlink()
-
-    # reading
-    def run_parts(self) -> list[Path]:
-        return sorted(self.runs_dir.glob("part-*.parquet"))
-
-    def finished(self, retry_failed: bool = False) -> set[int]:
-        """Run ids already on disk (reading only two columns of each part file)."""
-        done: set[int] = set()
-        for part in self.run_parts():
-            table = pq.read_table(part, columns=["run_id", "status"])
-            ids = table.column("run_id").to_numpy()
-            if retry_failed:
-                ids = ids[np.asarray(table.column("status").to_pylist()) == OK]
-            done.update(int(i) for i in ids)
-        return done
-
-    def runs(self) -> pd.DataFrame:
-        """Every run, one row each, in run-id order (a failed run later redone counts once, as ok)."""
-        parts = [pd.read_parquet(part) for part in self.run_parts()]
-        if not parts:
-            return pd.DataFrame(columns=RUN_COLUMNS)
-        frame = pd.concat(parts, ignore_index=True)
-        frame = frame.sort_values(["run_id", "status"], key=_ok_first, kind="stable")
-        return frame.drop_duplicates("run_id").sort_values("run_id").reset_index(drop=True)
-
-    def steps(self, columns: list[str] | None = None) -> pd.DataFrame:
-        parts = sorted(self.steps_dir.glob("part-*.parquet")) if self.steps_dir.is_dir() else []
-        if not parts:
-            raise ExperimentError(f"{self.folder}: no per-month frames stored (set keep.model_frame = true)")
-        frame = pd.concat([pd.read_parquet(p, columns=columns) for p in parts], ignore_index=True)
-        return frame.drop_duplicates(["run_id", "step"]).sort_values(["run_id", "step"]).reset_index(drop=True)
-
-    def experiment(self) -> Experiment:
-        return load_experiment(self.folder / "experiment.toml")
-
-    def design(self) -> Design:
-        return Design.from_frame(pd.read_parquet(self.folder / "design.parquet"), self.experiment())
-
-    # writing
-    def write_batch(self, results: list[RunResult]) -> None:
-        """One part file per batch; the steps part first, so a runs part always has its steps."""
-        if not results:
-            return
-        name = f"part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
-        frames = [r.steps for r in results if r.steps is not None]
-        if frames:
-            self.steps_dir.mkdir(exist_ok=True)
-            steps = pa.Table.from_pandas(pd.concat(frames, ignore_index=True), preserve_index=False)
-            _atomic_write(self.steps_dir / name, lambda path: pq.write_table(steps, path))
-        runs = pa.Table.from_pandas(_storable(pd.DataFrame([r.row for r in results])), preserve_index=False)
-        _atomic_write(self.runs_dir / name, lambda path: pq.write_table(runs, path))
-
-
-def _ok_first(column: pd.Series) -> pd.Series:
-    return column.map({OK: 0, FAILED: 1}) if column.name == "status" else column
-
-
-def _storable(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as Arrow strings even when empty, so part files share one schema."""
-    for column in frame.columns:
-        if column == "error" or frame[column].dtype == object and frame[column].map(type).eq(str).any():
-            frame[column] = frame[column].astype("string")
-    return frame
-
-
-def _atomic_write(path: Path, content) -> None:
-    """Write to a hidden temporary file, then rename: readers see the whole file or none of it."""
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    if callable(content):
-        content(temporary)
-    else:
-        temporary.write_bytes(content)
-    os.replace(temporary, path)
-
-
-def _differences(stored: Path, experiment: Experiment) -> str:
-    """Which tables differ between the stored experiment and this one (to help the user see why)."""
-    try:
-        old = load_experiment(stored).resolved()
-    except (ParamsError, OSError):
-        return ""
-    new = experiment.resolved()
-    changed = [table for table in new if old.get(table) != new[table]]
-    return f" Differences in: {', '.join(f'[{t}]' for t in changed)}." if changed else ""
-
-
 # -- the sweep --------------------------------------------------------------------------------
 @dataclass
 class SweepReport:
@@ -331,39 +177,83 @@ def run_experiment(
     flush_seconds: float = 10.0,
     retry_failed: bool = False,
     progress: bool = True,
+    allow_large: bool = False,
+    connect_timeout: float = CONNECT_TIMEOUT,
 ) -> SweepReport:
     """Run every run of the experiment not yet in ``out``; returns what was done.
 
     Where: ``serial=True`` in this process; ``client`` an existing ``distributed.Client``;
-    ``scheduler`` (or $DASK_SCHEDULER_ADDRESS) the address of a running Dask scheduler; otherwise
-    a local Dask cluster with ``workers`` processes (default: one per core). ``metrics(economy)``
-    may return extra numbers per run (a function defined in a notebook works: cloudpickle ships it).
-    Results are written every ``batch_size`` runs or ``flush_seconds``, whichever comes first.
-    Ctrl-C stops cleanly: finished runs are written, and the same call resumes.
+    ``scheduler`` (or $DASK_SCHEDULER_ADDRESS) the address of a running Dask scheduler, which must
+    answer within ``connect_timeout`` seconds; otherwise a local Dask cluster with ``workers``
+    processes (default: one per core). ``metrics(economy)`` may return extra numbers per run (a
+    function defined in a notebook works: cloudpickle ships it). Results are written every
+    ``batch_size`` runs or ``flush_seconds``, whichever comes first. Ctrl-C stops cleanly: finished
+    runs are written, and the same call resumes. A sweep of more than LARGE_SWEEP runs needs
+    ``allow_large=True``. Everything is checked, and the scheduler reached, before ``out`` is touched;
+    while the sweep runs, ``out`` is locked against a second sweep.
     """
     if not isinstance(experiment, Experiment):
         experiment = load_experiment(experiment)
+    check_options(workers=workers, batch_size=batch_size, flush_seconds=flush_seconds, connect_timeout=connect_timeout)
+    check_size(experiment, allow_large)  # counted from the factors: a refused design is never built
     design = make_design(experiment)
     check_points(experiment, design)
     store = ResultStore(out)
     metrics_name = _name_of(metrics)
     store.check(experiment, metrics_name)
-    store.create(experiment, design, metrics_name)
-    done = store.finished(retry_failed)
-    tasks = pending_tasks(experiment, design, done)
-    total = len(design.points) * experiment.replicates
-    report = SweepReport(store.folder, total, len(done), 0, 0)
-    base = params_to_dict(experiment.base)
-    if report.already_done == total:  # nothing to do: do not start a cluster
-        return report
-    if serial:
-        results = (execute_run(task, base, experiment.keep_model_frame, metrics) for task in tasks)
-        _collect(results, store, report, batch_size, flush_seconds, progress)
-        return report
-    with _dask_client(client, scheduler, workers) as dask_client:
-        results = dask_results(dask_client, tasks, base, experiment, metrics)
+    address = None if serial or client is not None else scheduler_address(scheduler)
+    with ExitStack() as stack:
+        if address:
+            client = stack.enter_context(scheduler_client(address, connect_timeout))
+        stack.enter_context(store.locked())
+        store.check(experiment, metrics_name)  # again: another sweep may have written before the lock was ours
+        store.create(experiment, design, metrics_name)
+        done = store.finished(retry_failed)
+        report = SweepReport(store.folder, len(design.points) * experiment.replicates, len(done), 0, 0)
+        if report.already_done == report.total:  # nothing to do: do not start a cluster
+            return report
+        tasks = pending_tasks(experiment, design, done)
+        base = params_to_dict(experiment.base)
+        if serial:
+            results = (execute_run(task, base, experiment.keep_model_frame, metrics) for task in tasks)
+        else:
+            client = client if client is not None else stack.enter_context(local_client(workers))
+            results = dask_results(client, tasks, base, experiment, metrics)
         _collect(results, store, report, batch_size, flush_seconds, progress)
     return report
+
+
+POSITIVE_OPTIONS = {"workers": ("worker processes", int), "batch_size": ("runs per part file", int),
+                    "flush_seconds": ("seconds between writes", float),
+                    "connect_timeout": ("seconds to reach the scheduler", float)}
+
+
+def check_options(**options) -> None:
+    """Counts and times must be positive: zero or less is a mistake, never quietly made a default."""
+    problems = []
+    for name, value in options.items():
+        meaning, kind = POSITIVE_OPTIONS[name]
+        if value is None and name == "workers":  # one per core
+            continue
+        number = isinstance(value, int if kind is int else (int, float)) and not isinstance(value, bool)
+        if not number or not value > 0:
+            need = "a whole number >= 1" if kind is int else "a number > 0"
+            problems.append(f"--{name.replace('_', '-')} {value}: the {meaning} must be {need}")
+    if problems:
+        raise ExperimentError("\n".join(problems))
+
+
+def size_of(experiment: Experiment) -> str:
+    """How many runs an experiment means, in words: '18 runs (6 points x 3 replicates)'."""
+    points = point_count(experiment)
+    return f"{points * experiment.replicates:,} runs ({points:,} points x {experiment.replicates} replicates)"
+
+
+def check_size(experiment: Experiment, allow_large: bool = False) -> None:
+    """Refuse a sweep larger than LARGE_SWEEP runs unless it is confirmed."""
+    if point_count(experiment) * experiment.replicates > LARGE_SWEEP and not allow_large:
+        raise ExperimentError(f"{experiment.path}: {size_of(experiment)}, more than {LARGE_SWEEP:,}: if that is "
+                              "what you mean, confirm with `sweep --yes` (allow_large=True in Python)")
 
 
 def check_points(experiment: Experiment, design: Design) -> None:
@@ -426,65 +316,62 @@ def _name_of(function) -> str | None:
 
 
 # -- Dask -------------------------------------------------------------------------------------
-class _dask_client:
-    """A context giving a Client: the one passed in, one to a scheduler's address, or a new local cluster."""
-
-    def __init__(self, client, scheduler: str | None, workers: int | None):
-        self.client, self.scheduler, self.workers = client, scheduler, workers
-        self.owned: list = []
-
-    def __enter__(self):
-        if self.client is not None:
-            return self.client
-        from distributed import Client, LocalCluster
-
-        address = self.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
-        if address:
-            client = Client(address)
-        else:
-            cluster = LocalCluster(n_workers=self.workers or os.cpu_count() or 1, threads_per_worker=1,
-                                   processes=True, host="127.0.0.1", dashboard_address=":0",
-                                   silence_logs=logging.ERROR)
-            client = Client(cluster)
-            self.owned.append(cluster)
-        self.owned.insert(0, client)
-        return client
-
-    def __exit__(self, *exc) -> None:
-        for thing in self.owned:
-            thing.close()
-
-
 def dask_results(client, tasks: Iterator[RunTask], base: dict, experiment: Experiment, metrics) -> Iterator[RunResult]:
     """Results as runs finish, with a bounded number in flight (the driver's memory stays flat).
 
-    A worker that dies mid-run has its run moved to another worker by the scheduler; a run that
-    kills workers again and again (Dask's allowed-failures) is recorded as failed.
+    Every task carries the base parameters itself (a few kB), so no worker holds anything the
+    others need: workers may die, all at once even, and the runs go on when they are replaced. A
+    run on a worker that dies is moved to another worker by the scheduler, which gives it up
+    (KilledWorker) after ``distributed.scheduler.allowed-failures`` deaths. The scheduler blames
+    every run that was on the dying worker, the one that killed it and any queued beside it, so a
+    run given up is tried again at the end, alone: only a run whose worker dies then too is
+    recorded as failed.
     """
-    from distributed import as_completed
+    from distributed import KilledWorker, as_completed
 
-    shared_base = client.scatter([base], broadcast=True, hash=False)[0]
     window = max(4, 2 * sum(client.nthreads().values()))
     prefix = f"run-{experiment.fingerprint()[:10]}"
+    submitted: dict[str, RunTask] = {}
 
-    def submit(task: RunTask):
-        future = client.submit(execute_run, task, shared_base, experiment.keep_model_frame, metrics,
-                               key=f"{prefix}-{task.run_id}", pure=False)
+    def submit(task: RunTask, suffix: str = ""):
+        future = client.submit(execute_run, task, base, experiment.keep_model_frame, metrics,
+                               key=f"{prefix}-{task.run_id}{suffix}", pure=False)
         submitted[future.key] = task
         return future
 
-    submitted: dict[str, RunTask] = {}
+    given_up: list[RunTask] = []
     running = as_completed([submit(task) for task in _take(tasks, window)])
     for future in running:
         task = submitted.pop(future.key)
         try:
-            result = future.result()
-        except Exception as error:  # noqa: BLE001 - e.g. KilledWorker: recorded, the sweep goes on
-            result = _failed_outside(task, base, error)
-        future.release()
-        yield result
+            yield _result_of(future, task, base)
+        except KilledWorker:
+            given_up.append(task)
         for task in _take(tasks, 1):
             running.add(submit(task))
+    for task in given_up:  # one at a time: nothing else of this sweep runs beside it
+        future = submit(task, f"-alone-{uuid.uuid4().hex[:8]}")
+        submitted.pop(future.key)
+        try:
+            yield _result_of(future, task, base)
+        except KilledWorker as error:
+            yield _failed_outside(task, base, "KilledWorker: the worker died running this run, also with no other "
+                                              f"run beside it ({error.allowed_failures + 1} workers died each time); "
+                                              "see the workers' logs")
+
+
+def _result_of(future, task: RunTask, base: dict) -> RunResult:
+    """The run's result, or a failed row for any error but KilledWorker (which the caller handles)."""
+    from distributed import KilledWorker
+
+    try:
+        return future.result()
+    except KilledWorker:
+        raise
+    except Exception as error:  # noqa: BLE001 - e.g. a cancelled future: recorded, the sweep goes on
+        return _failed_outside(task, base, _describe(error))
+    finally:
+        future.release()
 
 
 def _take(iterator: Iterator, count: int) -> list:
@@ -496,8 +383,8 @@ def _take(iterator: Iterator, count: int) -> list:
     return taken
 
 
-def _failed_outside(task: RunTask, base: dict, error: BaseException) -> RunResult:
+def _failed_outside(task: RunTask, base: dict, error: str) -> RunResult:
     params_row = _parameter_columns({**_flat_tables(base), **task.values, "simulation.seed": task.seed})
     row = {"run_id": task.run_id, "point": task.point, "replicate": task.replicate, "seed": task.seed,
-           "status": FAILED, "error": _describe(error), "run_seconds": np.nan}
+           "status": FAILED, "error": error, "run_seconds": np.nan}
     return RunResult({**row, **params_row})

@@ -22,7 +22,9 @@ An experiment is a TOML file under ``params/experiments/``::
 
 Everything is checked when the file is loaded, before any run starts: an unknown key (with the
 closest valid name), an empty range, an unknown design, fewer than one replicate, a value the
-parameter does not allow. Every problem is a line naming the file and the key.
+parameter does not allow, an unknown output in keep.outputs, and ``simulation.seed`` in [set] or
+[vary] (every run's seed comes from the design: see designs.run_seed). Every problem is a line
+naming the file and the key.
 """
 
 from __future__ import annotations
@@ -44,6 +46,19 @@ DESIGNS = ("grid", "latin", "sobol", "morris")
 DESIGN_ALIASES = {"lhs": "latin", "latin_hypercube": "latin", "saltelli": "sobol", "full_grid": "grid", "factorial": "grid"}
 SAMPLED = ("latin", "sobol", "morris")  # designs that draw points from ranges {low, high}
 DEFAULT_OUTPUTS = ("final_hhi", "leader_final_share", "lock_in_month", "extraction_month", "public_cost_net")
+# Every run's summary outputs (runner.summary_outputs of economy.summary()); a test checks them against a run.
+MODEL_OUTPUTS = (
+    "steps", "lock_in_month", "extraction_month", "decline_month", "final_hhi", "leader_id", "leader_final_share",
+    "active_platforms", "failures", "peaks_leader_user_surplus", "peaks_leader_advertiser_surplus",
+    "peaks_leader_profit", "public_cost_disbursed", "public_cost_recovered", "public_cost_net", "public_cost_rescues",
+    "public_revenue", "acquisitions", "blocked_mergers", "entries", "pioneer_share_of_payouts", "total_payouts",
+    "calibration_burn_multiple_last_growth_year", "calibration_years_to_first_profitable_year",
+    "calibration_cumulative_losses_in_years_of_peak_revenue", "calibration_leader_share_at_end",
+    "calibration_revenue_per_user_rise",
+)
+SEED_KEY = "simulation.seed"  # set by the design for every run (designs.run_seed), never by [set] or [vary]
+MAX_AXIS_VALUES = 1_000_000  # values of one grid range { low, high, num }: more is surely a typo
+LARGE_SWEEP = 100_000  # runs; a larger sweep must be confirmed (sweep --yes, run_experiment(allow_large=True))
 
 _TABLES = {
     "experiment": {"description", "base", "design", "replicates", "seed", "samples", "second_order", "levels", "seeds"},
@@ -57,6 +72,10 @@ _RANGE_KEYS = {"low", "high", "num", "log"}
 
 class ExperimentError(ParamsError):
     """An experiment file that cannot be run; the message names the file and the key."""
+
+
+class SweepUnavailable(ExperimentError):
+    """Something a sweep needs is not available now: its folder is in use, or no scheduler answers."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +175,7 @@ def load_experiment(path: str | Path) -> Experiment:
     keep = data.get("keep", {}) if isinstance(data.get("keep"), dict) else {}
     keep_frame, outputs = _keep(keep, where, problems)
     if base is not None and factors:
-        _check_values(check, factors, where, problems)
+        _check_values(check, base, factors, where, problems)
     if problems:
         raise ExperimentError("\n".join(problems))
     return Experiment(
@@ -203,6 +222,11 @@ def _dotted(table, where: str, name: str, problems: list[str]) -> dict:
             flat.update({f"{key}.{sub}": v for sub, v in value.items()})
         else:
             flat[key] = value
+    if SEED_KEY in flat:
+        problems.append(f"{where}: [{name}] {SEED_KEY}: every run's seed is spawned from experiment.seed (one per "
+                        "point and replicate); set experiment.replicates for more seeds per point, experiment.seeds = "
+                        '"common" for the same seeds at every point, or experiment.seed for another set of seeds')
+        flat.pop(SEED_KEY)
     for key in [k for k in flat if k not in schema_fields()]:
         close = difflib.get_close_matches(key, list(schema_fields()), n=3, cutoff=0.6)
         hint = f" — did you mean {', '.join(repr(c) for c in close)}?" if close else ""
@@ -214,6 +238,8 @@ def _base(data: dict, head: dict, settings: dict, path: Path, problems: list[str
     """The base scenario with [set] applied: from ``experiment.base`` (a file) or an inline [base]."""
     where = str(path)
     if "base" in data:  # a resolved experiment from a results folder
+        if not _is_table_of_tables(data["base"], where, problems):
+            return None
         try:
             return load_params_from_dict(data["base"], settings)
         except ParamsError as error:
@@ -232,6 +258,16 @@ def _base(data: dict, head: dict, settings: dict, path: Path, problems: list[str
     except ParamsError as error:
         problems.extend(_reword(str(error), base_path, where, "[set]"))
         return None
+
+
+def _is_table_of_tables(base, where: str, problems: list[str]) -> bool:
+    """An inline [base] holds one table per kind of agent: [base.users], [base.network], ..."""
+    if not isinstance(base, dict):
+        return False  # _check_tables has said so
+    bad = [name for name, values in base.items() if not isinstance(values, dict)]
+    for name in bad:
+        problems.append(f"{where}: [base] {name} = {base[name]!r}: must be a table of parameters [base.{name}]")
+    return not bad
 
 
 def load_params_from_dict(tables: dict, overrides: dict | None = None) -> Params:
@@ -344,6 +380,9 @@ def _grid_axis(key, spec, low, high, integer, where, problems) -> Factor | None:
     if not isinstance(num, int) or isinstance(num, bool) or num < 1:
         problems.append(f"{where}: {name}: a grid range needs num = the number of values (a whole number >= 1), got {num!r}")
         return None
+    if num > MAX_AXIS_VALUES:
+        problems.append(f"{where}: {name}: num = {num:,} values; a grid range takes at most {MAX_AXIS_VALUES:,}")
+        return None
     if low > high or (num > 1 and low == high):
         problems.append(f"{where}: {name}: empty range: low = {low}, high = {high} with num = {num}")
         return None
@@ -369,6 +408,11 @@ def _keep(keep: dict, where: str, problems: list[str]) -> tuple[bool, tuple[str,
     if not isinstance(outputs, list) or not outputs or not all(isinstance(o, str) for o in outputs):
         problems.append(f"{where}: keep.outputs = {outputs!r}: must be a non-empty list of output names")
         outputs = list(DEFAULT_OUTPUTS)
+    for name in outputs:
+        if name not in MODEL_OUTPUTS:
+            problems.append(f"{where}: keep.outputs: unknown output '{name}'{_close(name, MODEL_OUTPUTS)} (allowed: "
+                            f"{', '.join(MODEL_OUTPUTS)}; a metrics function's outputs are summarized with "
+                            "`summarize --outputs`)")
     return frame is True, tuple(outputs)
 
 
@@ -380,13 +424,21 @@ def _value_checker(data: dict, head: dict, settings: dict, path: Path):
     return lambda overrides: load_params(base_path, {**settings, **overrides})
 
 
-def _check_values(check, factors: list[Factor], where: str, problems: list[str]) -> None:
-    """Every value (or both bounds) of every factor must be allowed, with the others at base."""
+def _check_values(check, base: Params, factors: list[Factor], where: str, problems: list[str]) -> None:
+    """Every value (or both bounds) of every factor must be allowed, with the others at base.
+
+    Each value is tried on the loaded base (fast: a range may hold many values); one that fails is
+    checked again by ``check``, for the parameter module's own words.
+    """
+    tables = params_to_dict(base)
     for factor in factors:
         for value in factor.values or (factor.low, factor.high):
             value = int(round(value)) if factor.integer and isinstance(value, float) else value
             try:
-                check({factor.key: value})
-            except ParamsError as error:
-                problems.extend(f"{where}: [vary] {line.split(' (override): ', 1)[-1]}" for line in str(error).splitlines())
-
+                load_params_from_dict(tables, {factor.key: value})
+            except ParamsError:
+                try:
+                    check({factor.key: value})
+                except ParamsError as error:
+                    problems.extend(f"{where}: [vary] {line.split(' (override): ', 1)[-1]}"
+                                    for line in str(error).splitlines())
