@@ -59,14 +59,14 @@ def regime(leader_share: float, anyone_on_platforms: bool = True) -> str:
 def lever_bounds(params: Params) -> dict[str, tuple[str, float]]:
     """The bounds the parameter file sets on the platforms' levers: parameter -> (lever column, bound).
 
-    The ad load's ceiling is the regulator's cap where that is lower than the platforms' own bound.
-    Natural limits (no ads, no quality spending) are not bounds of the file and are not listed.
+    Both ceilings of the ad load are listed, the platforms' own and the regulator's cap (1 when
+    there is none): only the lower one can bind. Natural limits (no ads, no quality spending) are
+    not bounds of the file and are not listed.
     """
-    platforms, rules = params.platforms, params.regulation
-    ad_load = ("regulation.ad_load_cap", rules.ad_load_cap) if rules.ad_load_cap < platforms.max_ad_load \
-        else ("platforms.max_ad_load", platforms.max_ad_load)
+    platforms = params.platforms
     return {
-        ad_load[0]: ("ad_load", ad_load[1]),
+        "platforms.max_ad_load": ("ad_load", platforms.max_ad_load),
+        "regulation.ad_load_cap": ("ad_load", params.regulation.ad_load_cap),
         "platforms.min_user_price": ("user_price", platforms.min_user_price),
         "platforms.max_user_price": ("user_price", platforms.max_user_price),
         "platforms.max_quality_spend": ("quality_spend", platforms.max_quality_spend),

@@ -49,7 +49,9 @@ DEFAULT_OUTPUTS = ("final_hhi", "leader_final_share", "lock_in_month", "extracti
 # Every run's summary outputs (runner.summary_outputs of economy.summary()); a test checks them against a run.
 MODEL_OUTPUTS = (
     "steps", "lock_in_month", "extraction_month", "decline_month", "final_hhi", "leader_id", "leader_final_share",
-    "active_platforms", "failures", "peaks_leader_user_surplus", "peaks_leader_advertiser_surplus",
+    "regime", "bounds_platforms_max_ad_load", "bounds_regulation_ad_load_cap", "bounds_platforms_min_user_price",
+    "bounds_platforms_max_user_price", "bounds_platforms_max_quality_spend", "bounds_market_min_sentiment",
+    "bounds_market_max_sentiment", "active_platforms", "failures", "peaks_leader_user_surplus", "peaks_leader_advertiser_surplus",
     "peaks_leader_profit", "public_cost_disbursed", "public_cost_recovered", "public_cost_net", "public_cost_rescues",
     "public_revenue", "acquisitions", "blocked_mergers", "entries", "pioneer_share_of_payouts", "total_payouts",
     "calibration_burn_multiple_last_growth_year", "calibration_years_to_first_profitable_year",
