@@ -217,14 +217,17 @@ def paired_runs():
 
 
 def late_hhi(economy):
+    """HHI over the last year (NaN if nobody was on a platform all year: an emptied market has no concentration)."""
     return economy.model_frame()["hhi"].iloc[-12:].mean()
 
 
 def test_when_users_value_their_contacts_the_market_is_less_concentrated(paired_runs):
     globally = np.array([late_hhi(e) for e in paired_runs[0.0]])
     locally = np.array([late_hhi(e) for e in paired_runs[1.0]])
-    assert locally.mean() < globally.mean() - 0.1
-    assert (locally < globally).sum() >= 4  # in most seeds, not on average only
+    both = np.isfinite(globally) & np.isfinite(locally)  # seeds where both markets still exist
+    assert both.sum() >= len(SEEDS) - 1, "markets emptied: their concentration is undefined, not low"
+    assert locally[both].mean() < globally[both].mean() - 0.1
+    assert (locally[both] < globally[both]).sum() >= both.sum() - 1  # in (nearly) every seed, not on average only
 
 
 def minority_platforms(economy):
