@@ -166,9 +166,11 @@ class AppEconomy(PlatformEconomy):
 
     ``AppEconomy(**{"network.effect": 3.0})`` is the baseline with 2,000 users and that knob.
     It stops (``running`` false, so Play stops) after the scenario's months (20 years).
+    Mesa's Reset also passes ``scenario``, an empty :class:`mesa.experimental.scenarios.Scenario`
+    of its own: the market's parameters come from the knobs, so it is not used.
     """
 
-    def __init__(self, **knobs):
+    def __init__(self, scenario=None, **knobs):
         allowed = {knob.key for knob in KNOBS}
         unknown = sorted(set(knobs) - allowed)
         if unknown:
