@@ -31,6 +31,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 import solara
+import solara.lab
 import solara.widgets
 from altair.utils.schemapi import debug_mode
 from mesa.visualization import Slider, SolaraViz
@@ -176,9 +177,9 @@ class AppEconomy(PlatformEconomy):
         if unknown:
             raise TypeError(f"{', '.join(unknown)}: not a knob of the app (knobs: {', '.join(sorted(allowed))})")
         super().__init__(app_params(knobs))
-        # With Mesa's "Use Threads" on, the charts are drawn while the next month runs: a month
-        # and the reading of the frames take turns.
-        self._lock = threading.Lock()
+        # The charts are drawn on threads of their own while the next months run (use_drawn):
+        # a month and the reading of the frames take turns, and one drawing runs at a time.
+        self._lock, self._drawing = threading.Lock(), threading.Lock()
         self._drawn: tuple[int, dict] | None = None
 
     def step(self) -> None:
@@ -192,16 +193,21 @@ class AppEconomy(PlatformEconomy):
             return {"model": self.model_frame(), "platforms": self.platform_frame(),
                     "ledger": self.ledger_frame(), "month": self.month}
 
-    def drawn(self) -> dict:
-        """The status line and the charts of the months run so far, made once a month for every component."""
-        drawn = self._drawn
-        if drawn is None or drawn[0] != self.month:
-            frames = self.frames()
-            # Altair's checks would look at every piece of every chart, every month: slower than the month.
-            with debug_mode(False):
-                made = {"status": status_text(frames["model"], self.params)} | app_charts(frames)
-            drawn = self._drawn = (frames["month"], made)
-        return drawn[1]
+    def drawn(self, wanted=lambda: True) -> dict:
+        """The status line and the charts of the months run so far, made once a month for every component.
+
+        One drawing at a time; a caller that waited for another and is no longer ``wanted`` (a
+        newer month has come) gets the last drawing instead of starting one.
+        """
+        with self._drawing:
+            drawn = self._drawn
+            if drawn is None or (drawn[0] != self.month and wanted()):
+                frames = self.frames()
+                # Altair's checks would look at every piece of every chart, every month: slower than the month.
+                with debug_mode(False):
+                    made = {"status": status_text(frames["model"], self.params)} | app_charts(frames)
+                drawn = self._drawn = (frames["month"], made)
+            return drawn[1]
 
 
 def model_params() -> dict:
@@ -262,10 +268,14 @@ def app_charts(frames: dict) -> dict[str, alt.TopLevelMixin | list]:
             "money": charts.money_chart(frames["ledger"], model_frame).properties(**fit)}
 
 
+def _shown(value) -> str:
+    return ("on" if value else "off") if isinstance(value, bool) else f"{value:g}"
+
+
 def status_text(model_frame: pd.DataFrame, params: Params) -> str:
     """The month, its phase in words, the market in a few numbers, and this run's knobs (HTML)."""
     knobs = flatten(params)
-    applied = "; ".join(f"{knob.label} {knobs[knob.key]}" for knob in KNOBS)
+    applied = "; ".join(f"{knob.label} {_shown(knobs[knob.key])}" for knob in KNOBS)
     this_run = f"<small style='color: #555'>This run: {applied}.</small>"
     if model_frame.empty:
         return f"<b>Month 0</b>: the platforms are founded; no user has joined yet.<br>{this_run}"
@@ -283,6 +293,21 @@ def status_text(model_frame: pd.DataFrame, params: Params) -> str:
     return "<br>".join([*parts, this_run])
 
 
+def use_drawn(model: AppEconomy) -> dict | None:
+    """The newest drawing of the market's status and charts (None before the first).
+
+    Drawing a month's charts takes longer than running the month (Altair builds them), so it runs
+    on a thread of its own: Play runs the months at its own pace, never waiting for the charts,
+    and the charts show the newest month each time they are redrawn; a drawing that a newer
+    month overtook while it waited is skipped.
+    """
+    task = solara.lab.use_task(lambda: model.drawn(wanted=lambda: task.is_current()),
+                               dependencies=[model, model.month], prefer_threaded=True)
+    if task.error:
+        raise task.exception
+    return task.latest
+
+
 def _vega(chart: alt.TopLevelMixin):
     # Solara's FigureAltair, less its check of the whole spec against Vega-Lite's schema each month.
     return solara.widgets.VegaLite.element(spec=chart.to_dict(validate=False), listen_to_click=False,
@@ -296,7 +321,9 @@ def _vega(chart: alt.TopLevelMixin):
 def Shares(model: AppEconomy):
     """The month and its phase in words, above who has the users."""
     update_counter.get()
-    drawn = model.drawn()
+    drawn = use_drawn(model)
+    if drawn is None:
+        return solara.ProgressLinear(True)
     with solara.Column(gap="4px"):
         solara.HTML(tag="div", unsafe_innerHTML=drawn["status"], classes=["app-status"],
                     style="line-height: 1.35; font-size: 13px")
@@ -306,21 +333,26 @@ def Shares(model: AppEconomy):
 @solara.component
 def Sides(model: AppEconomy):
     update_counter.get()
-    _vega(model.drawn()["sides"])
+    drawn = use_drawn(model)
+    if drawn is not None:
+        _vega(drawn["sides"])
 
 
 @solara.component
 def Levers(model: AppEconomy):
     update_counter.get()
+    drawn = use_drawn(model)
     with solara.Column(gap="0px"):
-        for panel in model.drawn()["levers"]:
+        for panel in drawn["levers"] if drawn is not None else []:
             _vega(panel)
 
 
 @solara.component
 def Money(model: AppEconomy):
     update_counter.get()
-    _vega(model.drawn()["money"])
+    drawn = use_drawn(model)
+    if drawn is not None:
+        _vega(drawn["money"])
 
 
 COMPONENTS = [(Shares, 0), (Sides, 0), (Levers, 0), (Money, 0)]
