@@ -187,8 +187,8 @@ class AppEconomy(PlatformEconomy):
             super().step()
             self.running = self.month < self.params.simulation.steps
 
-    def frames(self) -> dict[str, pd.DataFrame]:
-        """The model, platform and ledger frames of the months run so far, read in one go."""
+    def frames(self) -> dict:
+        """The model, platform and ledger frames of the months run so far, and the month, read in one go."""
         with self._lock:
             return {"model": self.model_frame(), "platforms": self.platform_frame(),
                     "ledger": self.ledger_frame(), "month": self.month}
