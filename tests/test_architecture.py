@@ -58,10 +58,23 @@ def layer(name: str) -> int:
     return 6
 
 
+def type_checking_only(tree: ast.AST) -> set[ast.AST]:
+    """Nodes under ``if TYPE_CHECKING:``: imports for annotations, never run."""
+    nodes = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            nodes |= {inner for statement in node.body for inner in ast.walk(statement)}
+    return nodes
+
+
 def imports_of(path: Path, known: set[str]) -> set[str]:
-    """Modules of the package that a file imports, at the top or inside a function."""
+    """Modules of the package that a file imports when it runs, at the top or inside a function."""
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = type_checking_only(tree)
+    for node in ast.walk(tree):
+        if node in skipped:
+            continue
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names if alias.name.startswith("model")}
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("model") and node.level == 0:
