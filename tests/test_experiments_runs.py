@@ -161,15 +161,8 @@ def test_the_resolved_experiment_in_the_folder_repeats_the_experiment(tmp_path):
     assert run_experiment(stored, out, serial=True, progress=False).ran == 0  # resumable from its own record
 
 
-def test_driver_memory_stays_flat_as_the_number_of_runs_grows(tmp_path, monkeypatch):
-    """What the driver holds does not grow with the number of runs: results go to disk in batches.
-
-    Traced memory (tracemalloc) of the driver, serial executor (every run in this process), read
-    after each batch is written, over a sweep of 4N runs: after 4N runs it must exceed what it was
-    after N runs by less than a fifth of what holding the extra 3N results would take (a runner
-    that kept them, like Mesa's batch_run, needs all of it and more). The peak within a batch is a
-    single model run's and depends on its seed, so it is not the measure here.
-    """
+def driver_memory_over_a_sweep(folder: Path) -> tuple[list[int], float]:
+    """Traced memory of the driver after each batch of a 24-run serial sweep, and what 18 more results take."""
     held_after: list[int] = []
     write_batch = ResultStore.write_batch
 
@@ -178,18 +171,43 @@ def test_driver_memory_stays_flat_as_the_number_of_runs_grows(tmp_path, monkeypa
         gc.collect()  # finished runs are cycles (agents and markets point at their model): count what is held, not garbage
         held_after.append(tracemalloc.get_traced_memory()[0])
 
-    monkeypatch.setattr(ResultStore, "write_batch", measured)
-    path = experiment_file(tmp_path, users=50, steps=60, replicates=24, effects=(2.0,), costs=(0.0,), keep_frame=True)
-    warm = experiment_file(tmp_path, users=50, steps=60, replicates=2, effects=(2.0,), costs=(0.0,), name="warm.toml")
-    run_experiment(warm, tmp_path / "warm", serial=True, progress=False)  # imports and caches
+    ResultStore.write_batch = measured
+    path = experiment_file(folder, users=50, steps=60, replicates=24, effects=(2.0,), costs=(0.0,), keep_frame=True)
+    warm = experiment_file(folder, users=50, steps=60, replicates=2, effects=(2.0,), costs=(0.0,), name="warm.toml")
+    run_experiment(warm, folder / "warm", serial=True, progress=False)  # imports and caches
     tracemalloc.start()
     try:
-        run_experiment(path, tmp_path / "out", serial=True, batch_size=3, progress=False)
+        run_experiment(path, folder / "out", serial=True, batch_size=3, progress=False)
     finally:
         tracemalloc.stop()
-    assert rows_on_disk(tmp_path / "out") == 24 and len(held_after) >= 8
-    runs, steps = load_runs(tmp_path / "out"), load_steps(tmp_path / "out")
-    extra_results = 0.75 * (runs.memory_usage(deep=True).sum() + steps.memory_usage(deep=True).sum())
+        ResultStore.write_batch = write_batch
+    assert rows_on_disk(folder / "out") == 24 and len(held_after) >= 8
+    runs, steps = load_runs(folder / "out"), load_steps(folder / "out")
+    return held_after, float(0.75 * (runs.memory_usage(deep=True).sum() + steps.memory_usage(deep=True).sum()))
+
+
+def test_driver_memory_stays_flat_as_the_number_of_runs_grows(tmp_path):
+    """What the driver holds does not grow with the number of runs: results go to disk in batches.
+
+    Traced memory (tracemalloc) of the driver, serial executor (every run in this process), read
+    after each batch is written, over a sweep of 4N runs: after 4N runs it must exceed what it was
+    after N runs by less than a fifth of what holding the extra 3N results would take (a runner
+    that kept them, like Mesa's batch_run, needs all of it and more). The peak within a batch is a
+    single model run's and depends on its seed, so it is not the measure here. Measured in a fresh
+    process: threads and caches that other tests leave behind (a Dask client's loop) allocate as
+    time passes, and tracemalloc would count them as the driver's.
+    """
+    import json
+    import subprocess
+    import sys
+
+    script = ("import json, sys; from pathlib import Path; "
+              "from tests.test_experiments_runs import driver_memory_over_a_sweep; "
+              "print(json.dumps(driver_memory_over_a_sweep(Path(sys.argv[1]))))")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    held_after, extra_results = json.loads(done.stdout.strip().splitlines()[-1])
     after_n, after_4n = held_after[1], held_after[-1]  # after 6 runs, after 24 runs
     assert after_4n - after_n < 0.2 * extra_results, (held_after, extra_results)
 
