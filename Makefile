@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(PY) -m model run params/baseline.toml --out results/baseline
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

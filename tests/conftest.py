@@ -38,3 +38,15 @@ def replicated_runs(seeds: tuple[int, ...], users: int, **overrides) -> tuple[Pl
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+# Tests run on two processes, a file at a time (``--dist loadgroup`` with one group a file, which
+# is ``loadfile``), except that the two browser files share one group: each starts JupyterLab and
+# Chromium, and two of each at once on a 2-core machine starve each other past their time limits.
+BROWSER_FILES = {"test_browser.py", "test_app_browser.py"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        name = item.path.name
+        item.add_marker(pytest.mark.xdist_group("browser" if name in BROWSER_FILES else name))

@@ -3,9 +3,9 @@
 Starts JupyterLab on 127.0.0.1 (a free port, a random token, settings, workspaces, runtime files and home
 in a temporary folder, the notebooks copied there), drives Debian's Chromium headless with
 Playwright, and checks that the charts are drawn: ``01_the_cycle.ipynb`` run whole (and a sentence
-with dollar amounts read back as a reader sees it, not typeset as mathematics), the explorer
-(``05_explorer.ipynb``) run, a slider moved and a month stepped, and a ``report.html`` written by
-``python -m model run`` opened from disk. Every request that leaves 127.0.0.1 is blocked and
+with dollar amounts read back as a reader sees it, not typeset as mathematics), and a
+``report.html`` written by ``python -m model run`` opened from disk. (The explorer, notebook 05,
+is tested in ``tests/test_app_browser.py``.) Every request that leaves 127.0.0.1 is blocked and
 recorded (the browser also resolves no other host name), and the tests fail if one is attempted.
 Screenshots go to ``test-artifacts/``.
 
@@ -411,71 +411,6 @@ def test_the_cycle_notebook_draws_its_charts_offline(browser, lab):
         assert context.errors == [], context.errors
 
 
-EXPLORER = "05_explorer.ipynb"
-
-
-def explorer_svg(page, name: str) -> str:
-    return page.locator(f".explorer-{name} svg.marks").first.evaluate("el => el.outerHTML")
-
-
-def explorer_status(page) -> str:
-    return page.locator(".explorer-status").first.inner_text()
-
-
-def press(page, button: str, month: int) -> None:
-    """Click an explorer button and wait until the status line reaches ``month``."""
-    page.locator(".explorer button", has_text=button).first.click()
-    page.wait_for_function(
-        "m => (document.querySelector('.explorer-status') || {}).innerText?.startsWith(`Month ${m}`)",
-        arg=month, timeout=CHART_DRAW * 1000)
-
-
-def wait_for_new_chart(page, name: str, before: str) -> str:
-    page.wait_for_function(
-        """([name, before]) => { const el = document.querySelector(`.explorer-${name} svg.marks`);
-                                 return el && el.outerHTML !== before; }""",
-        arg=[name, before], timeout=CHART_DRAW * 1000)
-    return explorer_svg(page, name)
-
-
-def test_the_explorer_follows_a_slider_and_a_step_offline(browser, lab):
-    if not (NOTEBOOKS / EXPLORER).is_file():
-        pytest.fail(f"notebooks/{EXPLORER} is missing")
-    with offline(browser, viewport={"width": 1400, "height": 2200}) as context:  # tall: the whole explorer on screen
-        page = context.page()
-        with evidence(page, "05_explorer", ".explorer"):
-            open_notebook(page, lab, EXPLORER)
-            run_all_cells(page)
-            assert tracebacks(page) == []
-            wait_for_charts(page, 3)
-            assert explorer_status(page).startswith("Month 24")  # the notebook runs 24 months
-            for name in ("shares", "sides", "levers"):
-                assert drawn_marks(page, f".explorer-{name} svg.marks") > 20, name
-            screenshot(page, "05_explorer-month-24", ".explorer")
-
-            # Move the network-effect slider one notch with the keyboard, then reset and step.
-            slider = page.locator(".explorer .widget-slider", has_text="Network effect J").first
-            slider.locator(".noUi-handle").first.focus()
-            page.keyboard.press("ArrowRight")
-            page.wait_for_function("() => document.querySelector('.explorer').innerText.includes('press Reset')",
-                                   timeout=CHART_DRAW * 1000)
-            assert slider.locator(".widget-readout").first.inner_text().strip() == "2.6"
-            month_24 = explorer_svg(page, "shares")
-            press(page, "Reset", 0)
-            assert "network.effect = 2.6" in explorer_status(page)
-            press(page, "Step", 1)
-            month_1 = wait_for_new_chart(page, "shares", month_24)
-            press(page, "Step", 2)
-            month_2 = wait_for_new_chart(page, "shares", month_1)
-            assert len({month_24, month_1, month_2}) == 3
-            press(page, "Run", 26)  # Months per Run: 24
-            wait_for_new_chart(page, "levers", "")
-            assert "phase" in explorer_status(page)
-            assert tracebacks(page) == []
-        assert context.blocked == [], f"requests that left the machine: {context.blocked}"
-        assert context.errors == [], context.errors
-
-
 def test_the_report_opens_from_disk_offline(browser, tmp_path):
     out = tmp_path / "run"
     done = subprocess.run([sys.executable, "-m", "model", "run", str(ROOT / "params" / "baseline.toml"),
@@ -508,23 +443,3 @@ def test_the_offline_renderer_imports_nothing_from_the_internet():
     remote_import = re.compile(r"""(?:\bfrom|\bimport)\s*\(?\s*["']https?://""")
     assert not remote_import.search(alt.JupyterChart._esm)
     assert "vegaEmbed" in alt.JupyterChart._esm or "vega-embed" in alt.JupyterChart._esm
-
-
-def test_the_explorer_applies_its_knobs_on_reset_and_redraws_as_it_steps():
-    from model.explorer import KNOBS, Explorer
-
-    explorer = Explorer(users=300)
-    assert explorer.month == 0 and explorer.status.value.count("Month 0") == 1
-    waiting = {name: chart.spec for name, chart in explorer.charts.items()}
-    explorer.step()
-    assert explorer.month == 1 and "Month 1" in explorer.status.value
-    assert all(explorer.charts[name].spec != waiting[name] for name in waiting)
-    explorer.set(**{"network.effect": 3.0, "bailout.enabled": True, "platforms.count": 2})
-    assert "press Reset" in explorer.note.value and explorer.economy.params.network.effect != 3.0
-    explorer.reset().run(5)
-    assert explorer.month == 5 and explorer.note.value == ""
-    assert (explorer.economy.params.network.effect, explorer.economy.params.bailout.enabled,
-            explorer.economy.params.platforms.count) == (3.0, True, 2)
-    assert set(explorer.knobs) == {knob.key for knob in KNOBS}
-    with pytest.raises(KeyError, match="not a knob"):
-        explorer.set(**{"users.count": 5})
