@@ -26,6 +26,7 @@ class KernelState:
     platform: np.ndarray  # int16, NO_PLATFORM for the outside option
     tenure: np.ndarray  # int32, months on the current platform
     network: np.ndarray  # J x network term of each platform, from the last step's shares
+    adopted: np.ndarray  # bool: has been on a platform (the others look again at the Bass hazard)
 
 
 def kernel_choose(state: KernelState, who: np.ndarray, rule: ChoiceRule, offers: FixedOffers, rng: np.random.Generator) -> None:
@@ -66,9 +67,12 @@ def kernel_update(state: KernelState, rule: ChoiceRule, slots: int) -> None:
 
 
 def kernel_step(state: KernelState, rule: ChoiceRule, offers: FixedOffers, rng: np.random.Generator) -> None:
-    """One month of the choice rule on numpy arrays."""
-    reviewers = np.flatnonzero(rng.random(state.platform.size) < rule.review_rate)
+    """One month of the choice rule on numpy arrays: adopters review, the others look at the Bass hazard."""
+    adopted = state.adopted
+    looking = rule.looking_probability(float((state.platform != NO_PLATFORM).mean()))
+    reviewers = np.flatnonzero(rng.random(state.platform.size) < np.where(adopted, rule.review_rate, looking))
     kernel_choose(state, reviewers, rule, offers, rng)
+    adopted |= state.platform != NO_PLATFORM
     kernel_update(state, rule, offers.count)
 
 
@@ -85,8 +89,10 @@ class KernelMarket:
             platform=np.full(users, NO_PLATFORM, dtype=np.int16),
             tenure=np.zeros(users, dtype=np.int32),
             network=np.zeros(slots),
+            adopted=np.zeros(users, dtype=bool),
         )
         kernel_choose(self.state, np.arange(users), self.rule, self.offers, self.rng)
+        self.state.adopted |= self.state.platform != NO_PLATFORM
         kernel_update(self.state, self.rule, slots)
 
     def step(self) -> None:

@@ -18,7 +18,7 @@ from benchmarks.rule import NO_PLATFORM, ChoiceRule, FixedOffers, draw_users
 
 
 class User(mesa.Agent):
-    """One potential user, adopted from the start."""
+    """One potential user, who looks at the market at the start."""
 
     def __init__(self, model, quality_taste, ad_aversion, price_sensitivity, affinity) -> None:
         super().__init__(model)
@@ -28,6 +28,7 @@ class User(mesa.Agent):
         self.affinity = [float(a) for a in affinity]
         self.platform = NO_PLATFORM
         self.tenure = 0
+        self.adopted = False  # has been on a platform; until then it looks again at the Bass hazard
 
     def utilities(self) -> list[float]:
         """Utility of each platform, then of the outside option (if there is one)."""
@@ -67,6 +68,7 @@ class User(mesa.Agent):
         if pick != self.platform:
             self.platform = pick
             self.tenure = 0
+        self.adopted = self.adopted or pick != NO_PLATFORM
 
     def age(self) -> None:
         if self.platform != NO_PLATFORM:
@@ -78,7 +80,8 @@ class User(mesa.Agent):
         self.age()
 
     def step(self) -> None:
-        if self.rng.random() < self.model.rule.review_rate:
+        chance = self.model.rule.review_rate if self.adopted else self.model.looking
+        if self.rng.random() < chance:
             self.choose()
         self.age()
 
@@ -106,6 +109,8 @@ class MesaChoiceMarket(mesa.Model):
         self.network = [float(x) for x in self.rule.network(counts)]
 
     def step(self) -> None:
+        on_platforms = sum(user.platform != NO_PLATFORM for user in self.agents) / len(self.agents)
+        self.looking = self.rule.looking_probability(on_platforms)  # the Bass hazard of users who have not adopted
         self.agents.shuffle_do("step")
         self.update_network()
 

@@ -10,7 +10,10 @@ option, with
     n_j  = (1 - interop) s_j + interop                 (s_j: platform j's share of platform users)
     V_i0 = outside_utility - 1[i on a platform] (c0 + c1 min(tenure_i, T)) (1 - interop)
 
-A user who moves restarts its tenure; every user on a platform then gains a month of tenure.
+A user who moves restarts its tenure; every user on a platform then gains a month of tenure. A
+user who has never been on a platform (it preferred the outside option when it looked) has not
+adopted: instead of reviewing at ``users.review_rate`` it looks again with the Bass hazard
+``p + q F`` (F: the share of users on a platform), as the model's potential users do.
 The references take fixed offers (quality q, ad load a, price p per platform) and recompute the
 shares s_j from the users' choices after every step, so the network effect is live.
 
@@ -43,6 +46,8 @@ class ChoiceRule:
     ad_aversion: tuple[float, float]
     price_sensitivity: tuple[float, float]
     platform_affinity: float  # standard deviation of the normal affinity of each user for each platform
+    adoption_innovation: float = 0.0  # Bass p and q: how often a user who has not adopted looks again
+    adoption_imitation: float = 0.0
 
     @classmethod
     def from_params(cls, params) -> ChoiceRule:
@@ -61,7 +66,13 @@ class ChoiceRule:
             ad_aversion=(float(users.ad_aversion_mean), float(users.ad_aversion_cv)),
             price_sensitivity=(float(users.price_sensitivity_mean), float(users.price_sensitivity_cv)),
             platform_affinity=float(users.platform_affinity),
+            adoption_innovation=float(users.adoption_innovation),
+            adoption_imitation=float(users.adoption_imitation),
         )
+
+    def looking_probability(self, on_platforms: float) -> float:
+        """Bass hazard of a user who has not adopted, with ``on_platforms`` the share of users on a platform."""
+        return min(1.0, self.adoption_innovation + self.adoption_imitation * on_platforms)
 
     @property
     def has_outside_option(self) -> bool:

@@ -97,6 +97,31 @@ def population_log_sum(
     return result
 
 
+def own_utilities(tastes, affinity, platform, offers: Offers, params: Params, contacts=None) -> np.ndarray:
+    """V of each user's own platform (every user given is on one): :func:`option_utilities`' entry
+    for the platform the user is on, which carries no switching cost, computed without the others."""
+    levers = offer_levers(offers)[:, platform]  # 3 x users
+    utility = np.einsum("tu,ut->u", levers, tastes.astype(float)) + affinity[np.arange(platform.size), platform]
+    network = network_terms(offers, params, contacts)
+    own_network = network[platform] if network.ndim == 1 else network[np.arange(platform.size), platform]
+    return utility + params.network.effect * own_network
+
+
+def stay_probability(log_sums: np.ndarray, own: np.ndarray, rationality: float, worse_by: float) -> np.ndarray:
+    """Probability that a reviewing user stays on its platform if that platform's offer got worse by
+    ``worse_by`` (utility), every other option as it is (a SSNIP test on users).
+
+    With ``own`` its platform's utility V_own and ``log_sums`` its log-sum (1/beta) ln sum_k exp(beta V_k)
+    over every option (the others net of the switching cost), the logit probability is
+    exp(beta (V_own - d)) / (exp(beta (V_own - d)) + exp(beta L) - exp(beta V_own)), i.e.
+    1 / (1 + exp(beta (L - V_own + d)) - exp(beta d)).
+    """
+    beta = rationality
+    with np.errstate(over="ignore"):
+        others = np.exp(beta * (log_sums - own + worse_by)) - np.exp(beta * worse_by)
+    return 1.0 / (1.0 + np.maximum(others, 0.0))
+
+
 def logit_choice(utilities: np.ndarray, rationality: float, rng: np.random.Generator) -> np.ndarray:
     """Draw one option per row with logit probabilities (inverse-CDF sampling: one uniform a row)."""
     cumulative = np.cumsum(logit_probabilities(utilities, rationality), axis=1)

@@ -79,7 +79,7 @@ class PlatformEconomy(mesa.Model):
             agent.clear_month()
         self.funding.open_nonprofits()
         self.users.renew()
-        newcomers = self.users.adopt()
+        newcomers = self.users.consider()
         self.users.choose(self.offers(), newcomers)
         self._count_users()
         self.ad_market.trade()

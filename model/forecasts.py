@@ -3,7 +3,7 @@
 A platform forecasts its demand with the users' own logit rule (:mod:`model.choice`) on samples of
 users, seen through its estimates of their tastes, and its advertisers' spend with the ad market's
 own clearing (:mod:`model.admarket`), every advertiser reallocating and rivals' prices held. The
-estimates' error shrinks as 1/sqrt(users): the data advantage (:func:`perception_error`).
+estimates' error shrinks as 1/sqrt(its share of the market): the data advantage (:func:`perception_error`).
 
 Everything here is a pure function of a :class:`MarketView`, which the economy builds once a month.
 """
@@ -35,9 +35,15 @@ class MarketView:
     value_per_user: np.ndarray  # per platform slot: $ the funding market pays for its users' growth
 
 
-def perception_error(rng: np.random.Generator, data_noise: float, users: int) -> np.ndarray:
-    """Multipliers on the users' tastes as a platform with ``users`` users estimates them (its data advantage)."""
-    noise = data_noise * np.sqrt(1000.0 / max(users, 1))
+NOISE_REFERENCE_SHARE = 0.1  # platforms.data_noise is the error of a platform holding this share of potential users
+LEAST_SHARE = 0.001  # a platform with less than this share estimates as badly as one with it
+
+
+def perception_error(rng: np.random.Generator, data_noise: float, share: float) -> np.ndarray:
+    """Multipliers on the users' tastes as a platform holding ``share`` of the potential users estimates
+    them: its data advantage. The error shrinks as 1/sqrt(share), so it depends on the platform's
+    share of the market, never on how many users the run simulates (DESIGN §5)."""
+    noise = data_noise * np.sqrt(NOISE_REFERENCE_SHARE / max(share, LEAST_SHARE))
     return np.clip(1.0 + rng.normal(0.0, noise, 3), 0.1, 3.0)
 
 

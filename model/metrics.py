@@ -3,9 +3,11 @@
 Phases are *detected* on the series the agents produced; nothing in the model switches phase.
 The rules, applied to the eventual leader (the platform with most users at the end):
 
-- lock-in starts in the first month when the market is highly concentrated (HHI >= 0.18,
-  the "highly concentrated" line of the US merger guidelines) and the leader's users grow by less
-  than ``LOCK_IN_GROWTH`` a month (trailing year);
+- lock-in starts in the first month when the leader's users are captive: its ``captive_share``
+  (the share of its users who would stay, if they reviewed, were its offer ``DEGRADATION_TEST``
+  utility worse; :meth:`model.users.UserPopulation.captive_shares`), averaged over the trailing
+  ``SMOOTHING_MONTHS``, reaches ``LOCK_IN_CAPTIVE``. Lock-in is measured from behaviour, not
+  inferred from the end of growth: saturation of adoption alone is not lock-in;
 - extraction starts in the first month, from lock-in on, when the leader makes a profit (trailing
   3-month mean) and its revenue per user is at least ``EXTRACTION_ARPU_RISE`` times its level at
   the start of lock-in;
@@ -27,14 +29,15 @@ import pandas as pd
 from model.params.schema import Params
 
 PHASES = ("growth", "lock-in", "extraction", "decline")
-CONCENTRATED_HHI = 0.18
-LOCK_IN_GROWTH = 0.01
+LOCK_IN_CAPTIVE = 0.9
+CONCENTRATED_HHI = 0.18  # the "highly concentrated" line of the US merger guidelines (charts draw it)
 EXTRACTION_ARPU_RISE = 1.25
 DECLINE_SHARE_OF_PEAK = 0.8
 SMOOTHING_MONTHS = 12
 PEAK_TOLERANCE = 0.02
 TIPPED_SHARE = 0.8
-AT_BOUND = 1e-9  # levers are clipped to their bounds exactly; this only absorbs float noise
+AT_BOUND = 1e-9
+DEGRADATION_TEST = 1.0  # utility: how much worse a platform's offer gets in the lock-in test (about $1 a month to the mean user)  # levers are clipped to their bounds exactly; this only absorbs float noise
 
 
 def hhi(users_per_platform) -> float:
@@ -130,9 +133,8 @@ def phase_transitions(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -
     if platform_frame.empty:
         return transitions
     leader = leader_series(platform_frame)
-    hhi_series = model_frame.set_index("step")["hhi"]
-    growth = leader["users"].pct_change(12, fill_method=None).replace([np.inf, -np.inf], np.nan) / 12
-    lock_in = leader.index[(hhi_series.reindex(leader.index) >= CONCENTRATED_HHI) & (growth < LOCK_IN_GROWTH)]
+    captive = leader["captive_share"].rolling(SMOOTHING_MONTHS, min_periods=SMOOTHING_MONTHS).mean()
+    lock_in = leader.index[captive >= LOCK_IN_CAPTIVE]
     if len(lock_in) == 0:
         return transitions
     start = int(lock_in[0])

@@ -11,7 +11,7 @@ fade, the same move barely changes its users: demand turns inelastic and the pro
 (Lerner; Farrell-Klemperer "bargains then rip-offs"). Nothing here depends on the date.
 
 Demand is forecast with the users' own logit rule on a sample of users, seen through the
-platform's estimates of their tastes, whose error shrinks as 1/sqrt(users): the data advantage
+platform's estimates of their tastes, whose error shrinks as 1/sqrt(its share of the market): the data advantage
 (:mod:`model.forecasts`). The markets (``model/markets/``) change a platform's state only through
 its methods here: rounds, loans, rescues, failure, acquisition, divestiture.
 """
@@ -284,7 +284,7 @@ class Platform(mesa.Agent):
 
     def forecast_users(self, view: MarketView, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Expected users next month and users won, for each candidate, through its own estimates of the users."""
-        perception = perception_error(self.model.rng, self.params.platforms.data_noise, self.users)
+        perception = perception_error(self.model.rng, self.params.platforms.data_noise, self.users / self.params.users.count)
         planned_quality = sustained_quality(candidates[:, 2], self.quality_max, self.params.platforms.quality_spend_half)
         return forecast_users(view, self.platform_id, candidates, planned_quality, perception, self.params)
 

@@ -26,11 +26,14 @@ class Recorder:
         """Surplus of each side this month, with the levers users and advertisers faced."""
         model = self.model
         slots = len(model.platforms)
-        total, per_platform, counts = model.users.surplus_by_platform(model.offers(), slots)
+        offers = model.offers()
+        log_sums = model.users.log_sums(offers)
+        total, per_platform, counts = model.users.surplus_by_platform(offers, slots, log_sums)
         self.measures = {
             "consumer_surplus": total,
             "user_surplus": np.divide(per_platform, counts, out=np.zeros(slots), where=counts > 0),
             "switching_cost": model.users.mean_switching_cost(slots),
+            "captive_share": model.users.captive_shares(offers, slots, log_sums, metrics.DEGRADATION_TEST),
         }
 
     def record(self) -> None:
@@ -68,6 +71,7 @@ class Recorder:
             "hhi": metrics.hhi(counts),
             "leader_id": leader,
             "leader_share": float(shares[leader]) if leader >= 0 else 0.0,
+            "leader_captive_share": float(self.measures["captive_share"][leader]) if leader >= 0 else np.nan,
             # what users on a platform face; nobody on any platform faces nothing
             "mean_ad_load": float(np.average([p.ad_load for p in platforms], weights=counts)) if on_platforms else np.nan,
             "mean_quality": float(np.average([p.quality for p in platforms], weights=counts)) if on_platforms else np.nan,
@@ -133,6 +137,7 @@ class Recorder:
             "funding_raised": p.funding_raised,
             "months_of_losses": p.months_of_losses,
             "mean_switching_cost": float(self.measures["switching_cost"][j]),
+            "captive_share": float(self.measures["captive_share"][j]),
             "public_loan": p.public_loan,
             "debt": p.debt,
             "compute_paid": p.compute_paid,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.choice import NO_PLATFORM, TASTES, Offers, UserSample, log_sum, logit_choice, lognormal, option_utilities, population_log_sum
+from model.choice import (NO_PLATFORM, TASTES, Offers, UserSample, log_sum, logit_choice, lognormal, option_utilities,
+                          own_utilities, population_log_sum, stay_probability)
 from model.params.schema import Params
 from model.social import Contacts, social_graph
 
@@ -70,16 +71,21 @@ class UserPopulation:
         return self.tastes[:, 2]
 
     # -- adoption -----------------------------------------------------------------------------
-    def adopt(self) -> np.ndarray:
-        """Bass diffusion: each potential user adopts with probability p + q * (share adopted)."""
+    def adoption_hazard(self) -> float:
+        """Bass hazard p + q x (share of the population on a platform): the chance that a potential
+        user looks at the market this month (word of mouth comes from the platforms' users)."""
         users = self.params.users
-        adopted_share = self.adopted.mean()
-        probability = min(1.0, users.adoption_innovation + users.adoption_imitation * adopted_share)
+        on_platforms = (self.platform != NO_PLATFORM).mean()
+        return min(1.0, users.adoption_innovation + users.adoption_imitation * on_platforms)
+
+    def consider(self) -> np.ndarray:
+        """Potential users who look at the market this month (Bass hazard). Each then chooses by
+        logit among the platforms and the outside option (:meth:`choose`); one that prefers the
+        outside option stays a potential user. So adoption runs at the Bass hazard times the logit
+        probability that the best offers beat the outside option: better offers (a subsidy, more
+        quality) buy growth, and degradation slows it (DESIGN §2)."""
         candidates = np.flatnonzero(~self.adopted)
-        joining = candidates[self.rng.random(candidates.size) < probability]
-        self.adopted[joining] = True
-        self.new_adopters = joining.size
-        return joining
+        return candidates[self.rng.random(candidates.size) < self.adoption_hazard()]
 
     def renew(self) -> int:
         """Generational turnover: a ``turnover`` share of adopted users leave the market each month.
@@ -128,7 +134,11 @@ class UserPopulation:
         )
 
     def choose(self, offers: Offers, newcomers: np.ndarray) -> None:
-        """Newcomers, users of failed platforms and a review_rate share of the rest pick by logit."""
+        """Newcomers, users of failed platforms and a review_rate share of the rest pick by logit.
+
+        A newcomer that picks a platform has adopted; one that picks the outside option has not
+        (it may look again in a later month).
+        """
         on_market = self.adopted & ~self.must_choose
         on_market[newcomers] = False
         reviewing = on_market & (self.rng.random(self.count) < self.params.users.review_rate)
@@ -145,6 +155,9 @@ class UserPopulation:
         arrivals = picks[moved & (picks != NO_PLATFORM)]
         self.arrivals = np.bincount(arrivals, minlength=offers.quality.size)[: offers.quality.size]
         self.switchers = int((moved & (self.platform[choosers] != NO_PLATFORM)).sum())
+        joined = newcomers[picks[np.searchsorted(choosers, newcomers)] != NO_PLATFORM]
+        self.adopted[joined] = True
+        self.new_adopters = joined.size
         self.tenure[choosers[moved]] = 0
         self.platform[choosers] = picks
         self.must_choose[:] = False
@@ -188,29 +201,45 @@ class UserPopulation:
         """Users on each platform slot (kept up to date whenever users move)."""
         return self._counts[:slots].copy()
 
-    def surplus_by_platform(self, offers: Offers, slots: int) -> tuple[float, np.ndarray, np.ndarray]:
-        """Consumer surplus in dollars: market total, and total and count per current platform.
-
-        The logit log-sum of each adopted user, divided by its price sensitivity to turn utility
-        into dollars (DESIGN §2). Users on no platform are reported in the market total only.
-        """
-        adopted = self.adopted.sum()
-        if adopted == 0 or (not offers.active.any() and not self.params.has_outside_option):
-            return 0.0, np.zeros(slots), np.zeros(slots)
-        # Once most users have adopted, computing everyone's surplus and zeroing the rest is
+    def log_sums(self, offers: Offers) -> np.ndarray:
+        """Each user's logit log-sum (1/beta) ln sum_k exp(beta V_ik) in utility; 0 for users who have
+        not adopted, and for everyone when there is nothing to choose."""
+        if not self.adopted.any() or (not offers.active.any() and not self.params.has_outside_option):
+            return np.zeros(self.count)
+        # Once most users have adopted, computing everyone's log-sum and zeroing the rest is
         # cheaper than gathering the adopters' rows.
-        if adopted > self.count / 2 and self.contacts is None:
-            users = slice(None)
+        if self.adopted.sum() > self.count / 2 and self.contacts is None:
             utility = population_log_sum(self.tastes_by_row, self.affinity_by_row, self.platform, self.switching_cost(),
                                          offers, self.params)
-        else:
-            users = slice(None) if adopted > self.count / 2 else np.flatnonzero(self.adopted)
-            utility = log_sum(self.utilities(users, offers), self.params.users.rationality)
-        dollars = utility / self.price_sensitivity[users]
-        dollars = np.where(self.adopted[users], dollars, 0.0)
-        where = self.platform[users] + 1  # 0: no platform
-        per_platform = np.bincount(where, weights=dollars, minlength=slots + 1)[1 : slots + 1]
+            return np.where(self.adopted, utility, 0.0)
+        users = slice(None) if self.adopted.sum() > self.count / 2 else np.flatnonzero(self.adopted)
+        result = np.zeros(self.count)
+        result[users] = log_sum(self.utilities(users, offers), self.params.users.rationality)
+        return np.where(self.adopted, result, 0.0)
+
+    def surplus_by_platform(self, offers: Offers, slots: int, log_sums: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """Consumer surplus in dollars: market total, and total and count per current platform.
+
+        The logit log-sum of each adopted user (:meth:`log_sums`), divided by its price sensitivity
+        to turn utility into dollars (DESIGN §2). Users on no platform are reported in the market
+        total only.
+        """
+        dollars = log_sums / self.price_sensitivity
+        per_platform = self.by_platform(dollars)[:slots]
         return float(dollars.sum()), per_platform, self.counts(slots)
+
+    def captive_shares(self, offers: Offers, slots: int, log_sums: np.ndarray, worse_by: float) -> np.ndarray:
+        """Per platform slot, the share of its users who would stay on it, if they reviewed, were its
+        offer ``worse_by`` utility worse (:func:`model.choice.stay_probability`): lock-in measured
+        from behaviour (DESIGN §4). Switching costs, the network and users' tastes for the platform
+        raise it; interoperability lowers it. NaN for a slot with no users."""
+        on = np.flatnonzero(self.platform != NO_PLATFORM)
+        own = own_utilities(self.tastes[on], self.affinity[on], self.platform[on], offers, self.params,
+                            contacts=self.contact_shares(on))
+        staying = stay_probability(log_sums[on], own, self.params.users.rationality, worse_by)
+        counts = self.counts(slots)
+        totals = np.bincount(self.platform[on], weights=staying, minlength=slots)[:slots]
+        return np.divide(totals, counts, out=np.full(slots, np.nan), where=counts > 0)
 
     def mean_switching_cost(self, slots: int) -> np.ndarray:
         """Mean switching cost (utility) of each platform's users: how locked in they are."""
@@ -223,13 +252,16 @@ class UserPopulation:
 
         Each sampled adopter reviews with probability review_rate (or surely, if its platform
         failed); each sampled newcomer chooses surely. Weights scale the samples to the market.
+        Users are drawn with replacement, so a sample's noise is that of ``size`` independent draws
+        however many users the run simulates (without replacement, a sample of most of a small
+        population would forecast better than the same sample of a large one).
         """
         review_rate = self.params.users.review_rate
         adopted = np.flatnonzero(self.adopted)
         waiting = np.flatnonzero(~self.adopted)
         samples = []
         for pool, expected in ((adopted, adopted.size), (waiting, self._expected_adopters())):
-            take = pool if pool.size <= size else rng.choice(pool, size, replace=False)
+            take = rng.choice(pool, size, replace=True) if pool.size else pool
             reviewing = np.full(take.size, review_rate if pool is adopted else 1.0)
             if pool is adopted:
                 reviewing[self.must_choose[take]] = 1.0
@@ -247,6 +279,5 @@ class UserPopulation:
         return samples[0], samples[1]
 
     def _expected_adopters(self) -> float:
-        users = self.params.users
-        probability = min(1.0, users.adoption_innovation + users.adoption_imitation * self.adopted.mean())
-        return probability * (~self.adopted).sum()
+        """Potential users expected to look at the market next month (each then chooses, surely)."""
+        return self.adoption_hazard() * (~self.adopted).sum()

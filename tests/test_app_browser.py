@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_browser import (  # noqa: F401  (browser and lab are fixtures)
-    CHART_DRAW, NOTEBOOK, NOTEBOOKS, ROOT, accept_kernel_dialog, browser, evidence, free_port, jupyterlab, lab, offline,
+    CHART_DRAW, LOCAL, NOTEBOOK, NOTEBOOKS, ROOT, accept_kernel_dialog, browser, evidence, free_port, jupyterlab, lab, offline,
     open_notebook, run_all_cells, stop_process_tree, tracebacks)
 
 APP_START = 180  # seconds for `solara run` to answer: it imports Solara, Mesa and the model first
@@ -106,7 +106,7 @@ def solara_run(extra_env: dict[str, str]):
                 raise RuntimeError(f"solara run did not answer within {APP_START} s:\n"
                                    f"{(home / 'solara.log').read_text(errors='replace')[-4000:]}")
             with contextlib.suppress(OSError):
-                with urllib.request.urlopen(url, timeout=5) as answer:
+                with LOCAL.open(url, timeout=5) as answer:
                     if answer.status == 200:
                         break
             time.sleep(1)

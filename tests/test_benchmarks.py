@@ -102,7 +102,8 @@ def test_a_reference_draws_the_logit_shares(Market):
     offers = FixedOffers(quality=(1.0, 2.0, 2.5), ad_load=(0.05, 0.2, 0.4), user_price=(1.0, 1.0, 0.0))
     users = 20_000
     market = Market(params, users, offers=offers, seed=3)
-    values = np.array([*(np.array(offers.quality) - 3.0 * np.array(offers.ad_load) - np.array(offers.user_price)), 0.0])
+    outside = params.users.outside_utility
+    values = np.array([*(np.array(offers.quality) - 3.0 * np.array(offers.ad_load) - np.array(offers.user_price)), outside])
     expected = np.exp(1.5 * values) / np.exp(1.5 * values).sum()
     assert market.shares() == pytest.approx(expected, abs=5 * 0.5 / math.sqrt(users))
 

@@ -50,3 +50,17 @@ def test_forecast_users_is_the_users_logit_rule(months, settings):
         slow = brute_force_forecast(platform, view, candidates)
         assert np.allclose(fast[0], slow[0], rtol=1e-9)
         assert np.allclose(fast[1], slow[1], rtol=1e-9, atol=1e-9)
+
+
+def test_the_data_advantage_depends_on_the_share_of_the_market_not_on_the_population():
+    """The same share, the same estimation error, and a larger share a smaller one (DESIGN §5)."""
+    from model.forecasts import perception_error
+
+    def spread(share):
+        rng = np.random.default_rng(0)
+        return np.std([perception_error(rng, 0.3, share) for _ in range(2000)])
+
+    assert spread(0.1) == pytest.approx(0.3, rel=0.05)  # data_noise is the error at a tenth of the market
+    assert spread(0.4) == pytest.approx(0.15, rel=0.05)  # 1 / sqrt(share)
+    assert np.array_equal(perception_error(np.random.default_rng(5), 0.3, 200 / 2000),
+                          perception_error(np.random.default_rng(5), 0.3, 20_000 / 200_000))

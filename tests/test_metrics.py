@@ -31,7 +31,8 @@ def market(leader_users, rival_users=None, revenue_per_user=1.0, profit=-1.0, **
         frame = pd.DataFrame({"step": months, "platform_id": j, "users": users, "share": users / total,
                               "revenue": revenue if j == 0 else users, "profit": np.broadcast_to(profit, months.shape),
                               "status": "active", "user_surplus": 1.0, "advertiser_surplus": 1.0,
-                              "ad_load": 0.2, "user_price": 0.0, "quality_spend": 1.0})
+                              "ad_load": 0.2, "user_price": 0.0, "quality_spend": 1.0,
+                              "captive_share": becoming_captive(months.size) if j == 0 else 0.5})
         for column, values in (leader_columns.items() if j == 0 else ()):
             frame[column] = np.broadcast_to(values, months.shape)
         rows.append(frame)
@@ -39,6 +40,11 @@ def market(leader_users, rival_users=None, revenue_per_user=1.0, profit=-1.0, **
     shares = np.vstack([leader_users, rival_users]).T
     model = pd.DataFrame({"step": months, "hhi": [metrics.hhi(row) for row in shares], "sentiment": 1.0})
     return model, platforms
+
+
+def becoming_captive(months=MONTHS, until=60):
+    """A captive share that rises linearly to 1 by month ``until``: its trailing-year mean reaches 0.9 in month 60."""
+    return np.minimum(np.arange(1, months + 1) / until, 1.0)
 
 
 def saturating(months=MONTHS, until=60, top=1000.0):
@@ -63,23 +69,32 @@ def test_the_peak_is_the_first_month_the_smoothed_series_is_near_its_top():
 
 
 # -- phases --------------------------------------------------------------------------------------
-def test_lock_in_starts_when_a_concentrated_market_stops_growing():
+def test_lock_in_starts_when_the_leaders_users_are_captive_over_a_year():
     model, platforms = market(saturating(until=60))
+    # the captive share rises as month / 60: its trailing 12-month mean, (month - 5.5) / 60, reaches 0.9 in month 60
+    assert metrics.phase_transitions(model, platforms)["lock-in"] == 60
+
+
+@pytest.mark.parametrize("captive, locked", [(0.91, True), (0.89, False)])
+def test_lock_in_needs_90_percent_of_the_leaders_users_captive(captive, locked):
+    model, platforms = market(saturating(until=60), captive_share=captive)
     lock_in = metrics.phase_transitions(model, platforms)["lock-in"]
-    # the trailing year's growth falls under 1 % a month some months after users stop growing at month 60
-    assert 60 < lock_in <= 72
+    assert lock_in == 12 if locked else lock_in is None  # the first month with a year of measures
 
 
-def test_a_market_that_keeps_growing_is_never_locked_in():
-    model, platforms = market(100.0 * 1.012 ** np.arange(MONTHS))  # 1.2 % a month, concentrated from month 1
-    assert (model["hhi"] >= metrics.CONCENTRATED_HHI).all()
+def test_saturation_alone_is_not_lock_in():
+    model, platforms = market(saturating(until=30), captive_share=0.6)  # users stopped growing at month 30
     assert metrics.phase_transitions(model, platforms)["lock-in"] is None
 
 
-def test_a_split_market_is_not_locked_in_even_when_growth_stops():
-    model, platforms = market(saturating(until=60))
-    assert metrics.phase_transitions(model, platforms)["lock-in"] is not None
-    model["hhi"] = 0.17  # the same leader, in a market just under the line of a highly concentrated one
+def test_a_leader_with_captive_users_is_locked_in_while_it_still_grows():
+    model, platforms = market(100.0 * 1.02 ** np.arange(MONTHS), captive_share=0.95)  # 2 % a month throughout
+    assert metrics.phase_transitions(model, platforms)["lock-in"] == 12
+
+
+def test_lock_in_reads_the_eventual_leaders_users_not_a_rivals():
+    model, platforms = market(saturating(until=60), captive_share=0.5)
+    platforms.loc[platforms["platform_id"] == 1, "captive_share"] = 1.0  # the rival's few users are captive
     assert metrics.phase_transitions(model, platforms)["lock-in"] is None
 
 

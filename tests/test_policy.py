@@ -72,10 +72,14 @@ def test_the_excess_profit_tax_raises_public_revenue_through_the_ledger():
         assert taxes["amount"].sum() == pytest.approx(economy.summary()["public_revenue"])
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "the tax barely acts on extraction (issue 17, every knob acts): over seeds 0-9 at 2,000 users the leader's "
+    "peak ad load is the same with and without it in 9 of 10 seeds, and its revenue per user over the last five "
+    "years lower in 3, higher in 2, the same in 5"))
 def test_platforms_that_expect_the_tax_extract_less_at_the_peak():
     """Half of the excess profit goes to the state, so squeezing users pays the platform less."""
     peak_ad_load = lambda economy: metrics.leader_series(economy.platform_frame())["ad_load"].max()  # noqa: E731
-    assert mean_over_runs(peak_ad_load, "tax") <= mean_over_runs(peak_ad_load, "baseline")
+    assert mean_over_runs(peak_ad_load, "tax") < mean_over_runs(peak_ad_load, "baseline")
 
 
 def test_without_merger_control_the_leader_buys_rising_rivals():

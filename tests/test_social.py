@@ -92,10 +92,13 @@ def test_on_a_complete_graph_the_contacts_shares_are_the_global_shares():
 def test_platforms_forecast_with_the_sampled_users_own_contacts():
     economy = PlatformEconomy(scenario(users__count=600, network__social_weight=0.5)).run(24)
     users = economy.users
-    adopters, newcomers = users.sample(users.count, economy.rng)  # a sample as large as the pool: every user, in order
-    assert adopters.contacts.shape == (users.adopted.sum(), users.affinity.shape[1])
-    assert np.array_equal(adopters.contacts, users.contact_shares(np.flatnonzero(users.adopted)))
-    assert np.array_equal(newcomers.contacts, users.contact_shares(np.flatnonzero(~users.adopted)))
+    adopters, newcomers = users.sample(50, np.random.default_rng(7))
+    replay = np.random.default_rng(7)  # the same draws: adopters first, then potential users, with replacement
+    sampled_adopters = replay.choice(np.flatnonzero(users.adopted), 50, replace=True)
+    sampled_newcomers = replay.choice(np.flatnonzero(~users.adopted), 50, replace=True)
+    assert adopters.contacts.shape == (50, users.affinity.shape[1])
+    assert np.array_equal(adopters.contacts, users.contact_shares(sampled_adopters))
+    assert np.array_equal(newcomers.contacts, users.contact_shares(sampled_newcomers))
 
 
 def frames(economy):

@@ -68,10 +68,6 @@ def test_the_leaders_pioneers_are_paid_more_per_dollar_than_its_later_investors_
 
 
 KNOWN_MISSES = {
-    "leader_share_at_end": (
-        "runs end in a locked-in duopoly (shares near 0.5) about as often as in near-monopoly, so the median "
-        "(0.52) falls below 0.6; settings that tip more markets also end the subsidy war early (docs/ODD.md, section 7)"
-    ),
     "burn_multiple_last_growth_year": (
         "the median (3.15) sits between two modes, a long subsidy war in split markets and early profits in tipped "
         "ones; on seeds 20-39 it is 1.74, in range (docs/ODD.md, section 7)"

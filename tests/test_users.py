@@ -1,8 +1,9 @@
-"""The user population: generational turnover (the market keeps adopting after it has stopped growing)."""
+"""The user population: adoption that responds to offers, captive users, generational turnover."""
 
 import numpy as np
+import pytest
 
-from model.choice import NO_PLATFORM, Offers
+from model.choice import NO_PLATFORM, Offers, logit_probabilities, network_term
 from model.users import UserPopulation
 from tests.conftest import scenario
 
@@ -49,3 +50,100 @@ def _offers(population):
     slots = population.affinity.shape[1]
     return Offers(active=np.ones(slots, bool), quality=np.full(slots, 2.0), ad_load=np.full(slots, 0.1),
                   user_price=np.zeros(slots), network=np.full(slots, 0.25))
+
+
+def offers_of(quality, slots=4, ad_load=0.1, network=0.25):
+    return Offers(active=np.ones(slots, bool), quality=np.full(slots, float(quality)), ad_load=np.full(slots, ad_load),
+                  user_price=np.zeros(slots), network=np.full(slots, network))
+
+
+# -- adoption ----------------------------------------------------------------------------------
+def newcomers_joining(quality, outside=2.0, users=20_000, seed=0):
+    """Share of potential users who look at the market in the first month and pick a platform."""
+    population = UserPopulation(scenario(users__count=users, users__outside_utility=outside, users__adoption_innovation=0.5),
+                                np.random.default_rng(seed))
+    looking = population.consider()
+    population.choose(offers_of(quality), looking)
+    return population.adopted.sum() / looking.size, population
+
+
+def test_a_potential_user_who_prefers_the_outside_option_does_not_adopt():
+    share, population = newcomers_joining(quality=1.0)
+    assert 0.05 < share < 0.95  # some looked and stayed out
+    assert (population.platform[population.adopted] != NO_PLATFORM).all()
+    assert population.new_adopters == population.adopted.sum()
+
+
+def test_better_offers_draw_more_of_the_users_who_look_at_the_market():
+    assert newcomers_joining(quality=3.0)[0] > newcomers_joining(quality=1.0)[0] + 0.1
+
+
+def test_without_an_outside_option_everyone_who_looks_adopts():
+    share, _ = newcomers_joining(quality=1.0, outside="none")
+    assert share == 1.0
+
+
+def test_word_of_mouth_comes_from_users_on_a_platform():
+    population = settled_population(turnover=0.0, users=1000)
+    p, q = population.params.users.adoption_innovation, population.params.users.adoption_imitation
+    assert population.adoption_hazard() == pytest.approx(p + q)
+    population.platform[:500] = NO_PLATFORM  # adopted, but gone to the outside option: they do not recommend
+    population._recount()
+    assert population.adoption_hazard() == pytest.approx(p + q / 2)
+
+
+# -- captive users -----------------------------------------------------------------------------
+def captive_share_of_platform_0(switching_cost=0.06, interoperability=0.0, rival_quality=2.0, outside=2.0):
+    """Platform 0's captive share, every user on it with 30 months of tenure, rivals offering ``rival_quality``."""
+    params = scenario(users__count=5000, switching__cost_per_month=switching_cost,
+                      regulation__interoperability=interoperability, users__outside_utility=outside)
+    population = UserPopulation(params, np.random.default_rng(1))
+    population.adopted[:] = True
+    population.platform[:] = 0
+    population.tenure[:] = 30
+    population._recount()
+    quality = np.array([2.0, rival_quality, rival_quality, rival_quality])
+    offers = Offers(active=np.ones(4, bool), quality=quality, ad_load=np.full(4, 0.1), user_price=np.zeros(4),
+                    network=network_term(np.array([1.0, 0.0, 0.0, 0.0]), interoperability))
+    log_sums = population.log_sums(offers)
+    return population.captive_shares(offers, 4, log_sums, worse_by=1.0)[0]
+
+
+def test_the_captive_share_is_the_logit_probability_of_staying_after_a_degradation():
+    population = UserPopulation(scenario(users__count=300), np.random.default_rng(2))
+    population.adopted[:] = True
+    population.platform[:] = np.arange(300) % 3
+    population.tenure[:] = np.arange(300) % 40
+    population._recount()
+    offers = offers_of(2.0)
+    captive = population.captive_shares(offers, 4, population.log_sums(offers), worse_by=0.7)
+    for j in range(3):  # the full logit over every option, platform j's utility lowered by 0.7
+        on = np.flatnonzero(population.platform == j)
+        utilities = population.utilities(on, offers)
+        utilities[:, j] -= 0.7
+        staying = logit_probabilities(utilities, population.params.users.rationality)[:, j]
+        assert captive[j] == pytest.approx(staying.mean(), rel=1e-9)
+    assert np.isnan(captive[3])  # nobody on platform 3
+
+
+def test_higher_switching_costs_make_users_captive():
+    assert captive_share_of_platform_0(switching_cost=0.12) > captive_share_of_platform_0(switching_cost=0.0) + 0.1
+
+
+def test_interoperability_frees_captive_users():
+    assert captive_share_of_platform_0(interoperability=1.0) < captive_share_of_platform_0(interoperability=0.0) - 0.3
+
+
+def test_users_of_a_platform_far_better_than_its_rivals_stay_without_being_locked_in():
+    free_to_leave = dict(switching_cost=0.0, interoperability=1.0, outside="none")
+    assert captive_share_of_platform_0(**free_to_leave, rival_quality=-5.0) > 0.95
+    assert captive_share_of_platform_0(**free_to_leave, rival_quality=2.0) < 0.5
+
+
+# -- scale -------------------------------------------------------------------------------------
+def test_demand_samples_have_the_same_size_whatever_the_population():
+    for users in (500, 50_000):
+        population = settled_population(turnover=0.0, users=users)
+        adopters, newcomers = population.sample(1500, np.random.default_rng(0))
+        assert adopters.platform.size == 1500  # drawn with replacement: the same noise at any size
+        assert adopters.weight == pytest.approx(users / 1500)

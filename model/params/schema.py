@@ -56,10 +56,10 @@ class Users(Table):
     )
     # the bounds belong to the number, not to "none"
     outside_utility: Annotated[float, Field(ge=-MAX_UTILITY, le=MAX_UTILITY)] | Literal["none"] = knob(
-        0.0, "utility", 'Utility of using no platform; "none" removes the outside option.'
+        2.0, "utility", 'Utility of using no platform (life without it: other media, phone, forums); "none" removes the outside option.'
     )
-    adoption_innovation: float = knob(0.0025, "1/month", "Bass innovation coefficient p: spontaneous adoption rate.", ge=0, le=1)
-    adoption_imitation: float = knob(0.035, "1/month", "Bass imitation coefficient q: adoption driven by adopters.", ge=0, le=1)
+    adoption_innovation: float = knob(0.0025, "1/month", "Bass innovation coefficient p: chance a month that a potential user looks at the market unprompted.", ge=0, le=1)
+    adoption_imitation: float = knob(0.035, "1/month", "Bass imitation coefficient q: chance a month of looking, per share of the population on a platform (word of mouth).", ge=0, le=1)
     quality_taste_mean: float = knob(
         1.0, "utility/quality", "Mean taste for quality theta (lognormal across users).", ge=0, le=MAX_UTILITY
     )
@@ -201,9 +201,11 @@ class Platforms(Table):
     quality_spend_step: float = knob(
         0.2, "$/user-month", "Largest monthly change of quality spending.", gt=0, le=MAX_PER_USER_MONTH
     )
-    demand_sample: int = knob(1500, "users", "Users a platform samples to forecast its demand.", ge=1, le=1_000_000)
+    demand_sample: int = knob(
+        1500, "users", "Users a platform samples (with replacement) to forecast its demand, whatever the population size.", ge=1, le=1_000_000
+    )
     data_noise: float = knob(
-        0.3, "-", "Relative error of a platform's demand estimates when it has 1,000 users (shrinks as 1/sqrt(users)).", ge=0, le=10
+        0.3, "-", "Relative error of a platform's demand estimates when it holds 10% of potential users (shrinks as 1/sqrt(share)).", ge=0, le=10
     )
     seed_funding: float = knob(
         8.0, "$/potential user", "Seed round each platform raises at the start, per potential user.", ge=0, le=MAX_PER_POTENTIAL_USER

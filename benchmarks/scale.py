@@ -1,0 +1,118 @@
+"""Scale invariance (DESIGN §5, §7): the same parameters at two population sizes tell the same story.
+
+    .venv/bin/python benchmarks/scale.py                      # 32 seeds at 2,000 and 20,000 users (about 10 minutes on 2 cores)
+    .venv/bin/python benchmarks/scale.py --seeds 8 --sizes 1000,4000 --steps 120   # a quick look
+    .venv/bin/python benchmarks/scale.py --help
+
+The simulated population stands for a market of any size, so no rule may depend on how many users
+a run simulates. This runs the baseline (``--params``) over the same seeds (``--first-seed`` ..
+``--first-seed + --seeds - 1``) at each size of ``--sizes`` and compares, between the smallest
+and the largest size:
+
+- how often the market tips (leader at least 0.8 of platform users at the end), with Wilson
+  intervals, and Fisher's exact test of equal frequencies;
+- the leader's final share, the lock-in month and the leader's peak ad load: medians with
+  bootstrap intervals of the mean, and the Mann-Whitney test of equal distributions.
+
+Outcomes are bimodal (tipped or contested markets), so runs at different sizes differ by seed
+even when nothing depends on the size: a p-value above 0.05 says the sizes agree within sampling
+error. The table is printed and written as JSON (``--out``, default benchmarks/scale.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from model import load_params  # noqa: E402
+from model.replicates import measure_runs  # noqa: E402
+from model.statistics import bootstrap_mean_interval, wilson_interval  # noqa: E402
+
+OUTCOMES = ("leader_final_share", "lock_in_month", "leader_peak_ad_load")
+
+
+def outcomes(economy) -> dict:
+    """The run's regime and the outcomes compared across sizes (a module-level function: it runs in other processes)."""
+    from model import metrics
+
+    summary = economy.summary()
+    leader = metrics.leader_series(economy.platform_frame())
+    return {
+        "regime": summary["regime"],
+        "leader_final_share": summary["leader_final_share"],
+        "lock_in_month": summary["phase_transitions"]["lock-in"],
+        "leader_peak_ad_load": float(leader["ad_load"].max()),
+    }
+
+
+def describe(rows: list[dict]) -> dict:
+    tipped = sum(row["regime"] == "tipped" for row in rows)
+    described = {"runs": len(rows), "tipped": tipped, "tipped_share": tipped / len(rows),
+                 "tipped_interval": wilson_interval(tipped, len(rows))}
+    for name in OUTCOMES:
+        values = np.array([np.nan if row[name] is None else row[name] for row in rows], dtype=float)
+        described[name] = {"median": float(np.nanmedian(values)) if np.isfinite(values).any() else None,
+                           "mean_interval": bootstrap_mean_interval(values), "missing": int(np.isnan(values).sum())}
+    return described
+
+
+def compare(small: list[dict], large: list[dict]) -> dict:
+    """p-values of equal distributions between the two sizes."""
+    table = [[sum(r["regime"] == "tipped" for r in rows), sum(r["regime"] != "tipped" for r in rows)] for rows in (small, large)]
+    tests = {"tipped_fisher_p": float(stats.fisher_exact(table).pvalue)}
+    for name in OUTCOMES:
+        a = [r[name] for r in small if r[name] is not None]
+        b = [r[name] for r in large if r[name] is not None]
+        tests[f"{name}_mannwhitney_p"] = float(stats.mannwhitneyu(a, b).pvalue) if a and b else None
+    return tests
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--params", default=str(ROOT / "params" / "baseline.toml"), help="parameter file (default: the baseline)")
+    parser.add_argument("--sizes", default="2000,20000", help="population sizes, comma-separated (default 2000,20000)")
+    parser.add_argument("--seeds", type=int, default=32, help="seeds per size (default 32)")
+    parser.add_argument("--first-seed", type=int, default=100, help="first seed (default 100)")
+    parser.add_argument("--steps", type=int, default=None, help="months (default: the file's)")
+    parser.add_argument("--processes", type=int, default=2, help="parallel processes (default 2)")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "scale.json"), help="JSON file written")
+    args = parser.parse_args(argv)
+    sizes = [int(size) for size in args.sizes.split(",")]
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    results = {}
+    for size in sizes:
+        overrides = {"users.count": size, **({"simulation.steps": args.steps} if args.steps else {})}
+        params = load_params(args.params, overrides)
+        rows = measure_runs([(params, seed) for seed in seeds], outcomes, processes=args.processes, progress=True,
+                            desc=f"{size:,} users")
+        results[size] = {"runs": rows, "summary": describe(rows)}
+    report = {
+        "params": str(Path(args.params).resolve().relative_to(ROOT)) if Path(args.params).resolve().is_relative_to(ROOT) else args.params,
+        "seeds": [seeds.start, seeds.stop - 1], "steps": args.steps, "machine": platform.node(),
+        "sizes": {str(size): result["summary"] for size, result in results.items()},
+        "tests": compare(results[sizes[0]]["runs"], results[sizes[-1]]["runs"]),
+        "runs": {str(size): result["runs"] for size, result in results.items()},
+    }
+    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\n{'users':>8} {'tipped':>22} " + " ".join(f"{name + ' (median)':>28}" for name in OUTCOMES))
+    for size in sizes:
+        s = results[size]["summary"]
+        low, high = s["tipped_interval"]
+        print(f"{size:>8} {s['tipped']:>3}/{s['runs']:<3} [{low:.2f}, {high:.2f}]      "
+              + " ".join(f"{s[name]['median'] if s[name]['median'] is not None else float('nan'):>28.3g}" for name in OUTCOMES))
+    print("\nequal between the sizes (p-values):", ", ".join(f"{k} {v:.3f}" for k, v in report["tests"].items() if v is not None))
+    print(f"written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
