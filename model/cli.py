@@ -264,11 +264,11 @@ def _calibrate(args) -> int:
     if args.odd:
         _document_with_section(args.odd, "calibration")
     try:
-        table = calibrate(params, args.seeds, args.processes, progress=sys.stderr.isatty())
+        table, regimes = calibrate(params, args.seeds, args.processes, progress=sys.stderr.isatty())
     except KeyboardInterrupt:
         print("interrupted: nothing written", file=sys.stderr)
         return 130
-    markdown = calibration_markdown(table, args.seeds)
+    markdown = calibration_markdown(table, args.seeds, regimes)
     print(markdown)
     if args.out:
         write_calibration(args.out, markdown)

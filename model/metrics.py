@@ -29,6 +29,7 @@ import pandas as pd
 from model.params.schema import Params
 
 PHASES = ("growth", "lock-in", "extraction", "decline")
+REGIMES = ("tipped", "contested", "empty")
 LOCK_IN_CAPTIVE = 0.9
 CONCENTRATED_HHI = 0.18  # the "highly concentrated" line of the US merger guidelines (charts draw it)
 EXTRACTION_ARPU_RISE = 1.25
@@ -64,16 +65,19 @@ def lever_bounds(params: Params) -> dict[str, tuple[str, float]]:
 
     Both ceilings of the ad load are listed, the platforms' own and the regulator's cap (1 when
     there is none): only the lower one can bind. Natural limits (no ads, no quality spending) are
-    not bounds of the file and are not listed.
+    not bounds of the file and are not listed, nor are the price's bounds in an ad-funded market.
     """
     platforms = params.platforms
-    return {
+    bounds = {
         "platforms.max_ad_load": ("ad_load", platforms.max_ad_load),
         "regulation.ad_load_cap": ("ad_load", params.regulation.ad_load_cap),
         "platforms.min_user_price": ("user_price", platforms.min_user_price),
         "platforms.max_user_price": ("user_price", platforms.max_user_price),
         "platforms.max_quality_spend": ("quality_spend", platforms.max_quality_spend),
     }
+    if platforms.market == "ad_funded":  # users pay nothing: the price is no lever, its bounds bind nothing
+        del bounds["platforms.min_user_price"], bounds["platforms.max_user_price"]
+    return bounds
 
 
 def binding_bounds(model_frame: pd.DataFrame, platform_frame: pd.DataFrame, params: Params) -> dict[str, float]:

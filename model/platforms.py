@@ -256,7 +256,8 @@ class Platform(mesa.Agent):
         self.ad_load, self.user_price, self.quality_spend = (float(x) for x in candidates[best])
 
     def _candidate_levers(self) -> np.ndarray:
-        """Current levers, then every distinct combination of -1, 0, +1 step on each (clipped to bounds).
+        """Current levers, then every distinct combination of -1, 0, +1 step on each (clipped to bounds;
+        in an ad-funded market the user price stays at 0).
 
         A step that a bound makes the same as an earlier one is dropped on its own lever, so every
         combination appears once, in the order of the steps (0, -1, +1): candidate 0 is "keep".
@@ -264,8 +265,9 @@ class Platform(mesa.Agent):
         s = self.params.platforms
         current = (self.ad_load, self.user_price, self.quality_spend)
         steps = (s.ad_load_step, s.user_price_step, s.quality_spend_step)
-        low = (0.0, s.min_user_price, 0.0)
-        high = (ad_load_ceiling(self.params.regulation, s.max_ad_load), s.max_user_price, s.max_quality_spend)
+        lowest_price, highest_price = (0.0, 0.0) if s.market == "ad_funded" else (s.min_user_price, s.max_user_price)
+        low = (0.0, lowest_price, 0.0)
+        high = (ad_load_ceiling(self.params.regulation, s.max_ad_load), highest_price, s.max_quality_spend)
         values = []
         for now, step, lowest, highest in zip(current, steps, low, high):
             moved = [min(max(now + move * step, lowest), highest) for move in (0, -1, 1)]

@@ -5,7 +5,8 @@ mybinder.org (repo2docker) reads ``binder/runtime.txt`` for the Python version a
 this checkout). The slow test does the same in a fresh virtual environment: ``python3.12 -m venv``
 in a temporary folder, ``pip install -r binder/requirements.txt`` from the root, ``pip check``,
 then every notebook in notebooks/ executed by nbclient with that environment's own kernel. It
-downloads and installs everything (several minutes), so it runs only when asked:
+downloads and installs everything (several minutes), so it runs only when asked, as ``.ci/run``
+does after the README's test command:
 
     RUN_BINDER_TEST=1 .venv/bin/python -m pytest -m binder tests/test_binder.py
 
@@ -28,7 +29,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BINDER = ROOT / "binder"
-NOTEBOOK_BUDGET = 120  # seconds per notebook, as in test_notebooks.py
+# Seconds per notebook. This test checks that Binder's environment installs and runs every notebook;
+# how fast they run is tests/test_notebooks.py's budget (120 s), which a fresh environment's first
+# imports and a busy machine would otherwise turn into a false alarm here.
+NOTEBOOK_BUDGET = 300
 INSTALL_TIMEOUT = 3600
 
 # Runs inside the fresh environment: its kernel must be that environment's Python, with the

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import math
 
-from tests.conftest import replicated_runs
+import pytest
+
+from model import load_params, metrics
+from model.params import ParamsError
+from tests.conftest import ROOT, replicated_runs, run, scenario
 
 SEEDS = tuple(range(8))
 USERS = 1000
@@ -70,3 +74,26 @@ def test_the_subsidy_investors_pay_for_buys_the_markets_growth():
     subsidised = [half_adoption_month(e) for e in runs()]
     unsubsidised = [half_adoption_month(e) for e in runs(funding__user_value_months=0.0)]
     assert seeds_where(subsidised, unsubsidised) >= LEAST_SEEDS, (subsidised, unsubsidised)
+
+
+# -- the market type ------------------------------------------------------------------------------
+AD_FUNDED = ROOT / "params" / "scenarios" / "ad_funded.toml"
+
+
+def test_in_an_ad_funded_market_users_pay_nothing_and_platforms_live_on_advertising():
+    economy = run(scenario(AD_FUNDED, users__count=500, simulation__steps=60))
+    platforms = economy.platform_frame()
+    assert (platforms["user_price"] == 0).all() and (platforms["subscription_revenue"] == 0).all()
+    ledger = economy.ledger_frame()
+    assert not ledger["kind"].isin(["subscription", "subsidy"]).any()
+    assert platforms["ad_revenue"].sum() > 0
+
+
+def test_an_ad_funded_market_refuses_a_user_price():
+    with pytest.raises(ParamsError, match='platforms.initial_user_price must be 0 when platforms.market = "ad_funded"'):
+        load_params(AD_FUNDED, {"platforms.initial_user_price": 1.0})
+
+
+def test_the_price_bounds_are_not_bounds_of_an_ad_funded_market():
+    assert "platforms.min_user_price" in metrics.lever_bounds(scenario())
+    assert "platforms.min_user_price" not in metrics.lever_bounds(scenario(AD_FUNDED))

@@ -330,7 +330,10 @@ def test_compare_refuses_the_same_scenario_twice(tmp_path, capsys, monkeypatch, 
 def quick_calibration(monkeypatch):
     table = pd.DataFrame([{"fact": "a fact", "target": "0 to 1", "median": 0.5, "min": 0.2, "max": 0.8, "missing": 0,
                            "in_range": True}])
-    monkeypatch.setattr("model.calibration.calibrate", lambda *args, **kwargs: table)
+    from model.calibration import regime_frequencies
+
+    regimes = regime_frequencies([{"regime": "tipped"}, {"regime": "contested"}])
+    monkeypatch.setattr("model.calibration.calibrate", lambda *args, **kwargs: (table, regimes))
 
 
 def test_calibrate_writes_its_file_with_a_marker_and_replaces_only_such_a_file(tmp_path, capsys, quick_calibration):
@@ -338,6 +341,7 @@ def test_calibrate_writes_its_file_with_a_marker_and_replaces_only_such_a_file(t
     assert main(["calibrate", str(NETWORK_ONLY), "--seeds", "2", "--out", str(path)]) == 0
     first, rest = path.read_text().split("\n", 1)
     assert first == CALIBRATION_MARKER and "| a fact | 0 to 1 | 0.50 |" in rest
+    assert "Regimes over 2 runs: tipped 1 (50%" in rest
     path.write_text(path.read_text().replace("a fact", "an old fact"))
     assert main(["calibrate", str(NETWORK_ONLY), "--seeds", "2", "--out", str(path)]) == 0
     assert "an old fact" not in path.read_text()

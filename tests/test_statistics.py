@@ -35,3 +35,15 @@ def test_a_wilson_interval_matches_the_textbook_value():
     # 8 of 10 at 95%: Wilson (1927) score interval [0.490, 0.943]
     low, high = wilson_interval(8, 10)
     assert low == pytest.approx(0.4902, abs=1e-3) and high == pytest.approx(0.9433, abs=1e-3)
+
+
+def test_calibration_reports_how_often_each_regime_occurs_with_wilson_intervals():
+    from model.calibration import regime_frequencies, regimes_sentence
+
+    summaries = [{"regime": "tipped"}] * 6 + [{"regime": "contested"}] * 3 + [{"regime": "empty"}]
+    regimes = regime_frequencies(summaries)
+    assert list(regimes.index) == ["tipped", "contested", "empty"]
+    assert list(regimes["runs"]) == [6, 3, 1]
+    assert regimes.loc["tipped", "share"] == pytest.approx(0.6)
+    assert (regimes.loc["tipped", "low"], regimes.loc["tipped", "high"]) == pytest.approx(wilson_interval(6, 10))
+    assert regimes_sentence(regimes).startswith("Regimes over 10 runs: tipped 6 (60%, 95% interval 31% to 83%)")

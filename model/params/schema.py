@@ -154,6 +154,9 @@ class Entry(Table):
 
 class Platforms(Table):
     count: int = knob(4, "platforms", "Platforms present at the start.", ge=1, le=50)
+    market: Literal["paid", "ad_funded"] = knob(
+        "paid", "-", '"paid": users pay a price each platform sets (negative: a subsidy); "ad_funded": users pay nothing (the price is fixed at 0) and platforms live on advertising.'
+    )
     strategy: Literal["adaptive", "fixed"] = knob(
         "adaptive", "-", '"adaptive": levers chosen each month to maximise profit plus growth value; "fixed": kept at initial values.'
     )
@@ -215,6 +218,9 @@ class Platforms(Table):
     def _ordered_bounds(self):
         if self.min_user_price > self.max_user_price:
             raise ValueError("min_user_price must not exceed max_user_price")
+        if self.market == "ad_funded" and self.initial_user_price != 0:
+            raise ValueError('initial_user_price must be 0 when market = "ad_funded" (users pay nothing there); '
+                             'set market = "paid" for platforms that charge their users')
         return self
 
 
