@@ -51,6 +51,13 @@ def test_higher_switching_costs_bring_lock_in_earlier():
     assert seeds_where(high, none) >= LEAST_SEEDS, (high, none)
 
 
+def test_stronger_network_effects_bring_lock_in_earlier():
+    """The baseline's J = 2.5 against a weaker 1.5: a bigger network keeps more of the leader's users."""
+    stronger = [lock_in_month(e) for e in runs()]
+    weaker = [lock_in_month(e) for e in runs(network__effect=1.5)]
+    assert seeds_where(stronger, weaker) >= LEAST_SEEDS, (stronger, weaker)
+
+
 def test_interoperability_delays_or_removes_lock_in():
     baseline = [lock_in_month(e) for e in runs()]
     portable = [lock_in_month(e) for e in runs(regulation__interoperability=1.0)]
