@@ -3,7 +3,8 @@
 One step is one month, in this fixed order (ODD §3):
 
 1. the month's accounts open; cooperative or public platforms due to open, open (funding market);
-2. potential users adopt (Bass diffusion); newcomers and reviewing users choose a platform (logit);
+2. potential users look at the market (Bass hazard); they and reviewing users choose a platform
+   or none (logit), and a potential user adopts when it picks a platform;
 3. advertisers spread their budgets, ad prices clear, advertisers pay platforms (ad market);
 4. households pay subscriptions; platforms pay their costs and rebuild or erode quality;
    suppliers book their sales and pay their bonds (compute market); households spend;

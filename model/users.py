@@ -1,8 +1,10 @@
 """Users: a vectorised population (one array row per user) that adopts, reviews and chooses.
 
-Each month potential users adopt by Bass diffusion; newcomers, users whose platform failed and a
-``review_rate`` share of the others choose a platform by logit over the utility in
-:func:`model.choice.option_utilities`. With social-graph network effects (``network.social_weight``
+Each month potential users look at the market at the Bass hazard; they, users whose platform
+failed and a ``review_rate`` share of the others choose a platform (or none) by logit over the
+utility in :func:`model.choice.option_utilities`, and a potential user adopts when it picks a
+platform. Each platform's captive share (lock-in measured from behaviour) comes from the same
+log-sums as the consumer surplus. With social-graph network effects (``network.social_weight``
 > 0) users also know their contacts on a social network (:mod:`model.social`) and value their
 contacts' shares of each platform. Nothing here loops over users.
 """
