@@ -7,46 +7,18 @@ import tracemalloc
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 
 from model.experiments import ExperimentError, ResultStore, load_experiment, load_runs, load_steps, run_experiment
+from tests.sweeps import NETWORK_ONLY, comparable, rows_on_disk, write_experiment
 
 ROOT = Path(__file__).resolve().parent.parent
-NETWORK_ONLY = ROOT / "params" / "classroom" / "network_only.toml"
 
 
 def experiment_file(tmp_path: Path, users=200, steps=24, replicates=10, effects=(1.0, 2.0, 3.0),
                     costs=(0.0, 0.5, 1.0), keep_frame=False, name="exp.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(f"""
-[experiment]
-base = "{NETWORK_ONLY}"
-replicates = {replicates}
-seed = 11
-
-[set]
-"users.count" = {users}
-"simulation.steps" = {steps}
-
-[vary]
-"network.effect" = {list(effects)}
-"switching.base_cost" = {list(costs)}
-
-[keep]
-model_frame = {str(keep_frame).lower()}
-outputs = ["final_hhi"]
-""", encoding="utf-8")
-    return path
-
-
-def comparable(folder) -> pd.DataFrame:
-    """Every column but the wall time of each run."""
-    return load_runs(folder).drop(columns="run_seconds")
-
-
-def rows_on_disk(folder) -> int:
-    return sum(pq.ParquetFile(part).metadata.num_rows for part in ResultStore(folder).run_parts())
+    return write_experiment(tmp_path, seed=11, users=users, steps=steps, replicates=replicates,
+                            vary={"network.effect": effects, "switching.base_cost": costs}, keep_frame=keep_frame, name=name)
 
 
 # -- a real Dask cluster (2 worker processes on loopback), shared by the tests of this file ----

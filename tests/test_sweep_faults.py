@@ -14,44 +14,17 @@ from pathlib import Path
 
 import dask
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 
-from model.experiments import ResultStore, load_runs, load_steps, run_experiment
+from model.experiments import load_steps, run_experiment
+from tests.sweeps import comparable, rows_on_disk, write_experiment
 
 ROOT = Path(__file__).resolve().parent.parent
-NETWORK_ONLY = ROOT / "params" / "classroom" / "network_only.toml"
 
 
 def experiment_file(folder: Path, replicates: int = 2, effects=(1.0, 3.0, 2.0), keep_frame: bool = False) -> Path:
-    path = folder / "exp.toml"
-    path.write_text(f"""
-[experiment]
-base = "{NETWORK_ONLY}"
-replicates = {replicates}
-seed = 3
-
-[set]
-"users.count" = 200
-"simulation.steps" = 12
-
-[vary]
-"network.effect" = {list(effects)}
-
-[keep]
-model_frame = {str(keep_frame).lower()}
-outputs = ["final_hhi"]
-""", encoding="utf-8")
-    return path
-
-
-def comparable(folder) -> pd.DataFrame:
-    """Every column but the wall time of each run."""
-    return load_runs(folder).drop(columns="run_seconds")
-
-
-def rows_on_disk(folder) -> int:
-    return sum(pq.ParquetFile(part).metadata.num_rows for part in ResultStore(folder).run_parts())
+    return write_experiment(folder, seed=3, users=200, steps=12, replicates=replicates,
+                            vary={"network.effect": effects}, keep_frame=keep_frame)
 
 
 @pytest.fixture(scope="module")
