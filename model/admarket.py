@@ -7,13 +7,16 @@ impressions (CPM); advertisers' values are per 1,000 *effective* impressions.
 An advertiser's return on platform j is r_j = value x effectiveness_j / price_j (dollars of value
 per dollar spent). It spends on a platform only where r_j > 1, in proportion to
 
-    reach_j x relative_j ** premium x (r_j - 1) ** sensitivity
+    reach_j x relative_j ** premium x attachment_aj x (r_j - 1) ** sensitivity
 
 against other media, whose weight shrinks as the audience moves onto platforms (relative_j: the
 platform's users over the largest platform's; a premium above 0 makes the largest audience the
-must-have buy). So advertisers go where the users are and where a dollar buys most; once the
-audience has moved and the leader has it, they have nowhere else to go (they become captive
-later than users do).
+must-have buy). attachment_aj = 1 + attachment_per_month x min(months_aj, attachment_months) is
+what advertiser a has built on platform j by spending there for months_aj months in a row (its
+audience, tools, data and skills there): its switching cost. So advertisers go where the users are
+and where a dollar buys most; once the audience has moved, the leader has it, and they have built
+their business on it, they have nowhere else to go (they become captive later than users do), and
+the leader can sell them fewer effective impressions for the same budget.
 """
 
 from __future__ import annotations
@@ -47,6 +50,12 @@ def audience_reach(users: np.ndarray, inventory: np.ndarray, potential: float, p
     return reach * relative**premium
 
 
+def attachment(months_on: np.ndarray, per_month: float, cap_months: float) -> np.ndarray:
+    """Advertisers' attachment to each platform (advertisers x platforms): 1, plus ``per_month`` for
+    each month in a row they have spent there, up to ``cap_months`` months: their switching cost."""
+    return 1.0 + per_month * np.minimum(np.asarray(months_on, dtype=float), cap_months)
+
+
 @dataclass(frozen=True)
 class AdConditions:
     """The ad market as advertisers see it (last axis: platforms; leading axes, e.g. candidate levers, broadcast)."""
@@ -73,10 +82,11 @@ def other_media_weight(outside_weight: float, audience_shift: float, audience_on
     return outside_weight * (1.0 - audience_shift * audience_on_platforms)
 
 
-def budget_shares(reach: np.ndarray, returns: np.ndarray, *, sensitivity: float, other_media: float) -> np.ndarray:
-    """Share of each advertiser's budget spent on each platform (last axis: platforms)."""
+def budget_shares(pull: np.ndarray, returns: np.ndarray, *, sensitivity: float, other_media: float) -> np.ndarray:
+    """Share of each advertiser's budget spent on each platform (last axis: platforms); ``pull`` is
+    reach times the advertiser's attachment (:func:`attachment`), ``returns`` value per dollar."""
     net = np.maximum(returns - 1.0, 0.0)
-    weights = reach * (net if sensitivity == 1.0 else net**sensitivity)
+    weights = pull * (net if sensitivity == 1.0 else net**sensitivity)
     total = weights.sum(axis=-1, keepdims=True) + other_media
     if other_media > 0:
         return weights / total
@@ -109,6 +119,7 @@ def clear(
     values: np.ndarray,
     budgets: np.ndarray,
     reach: np.ndarray,
+    attachment: np.ndarray,
     effect: np.ndarray,
     inventory: np.ndarray,
     prices: np.ndarray,
@@ -120,8 +131,9 @@ def clear(
     """Prices at which the spend of reallocating advertisers (plus committed spend) buys each inventory.
 
     Shapes: ``values`` and ``budgets`` (..., advertisers); ``reach``, ``effect``, ``inventory``,
-    ``prices`` and ``committed_spend`` (..., platforms), leading axes (e.g. candidate levers)
-    broadcasting; ``adjusts`` (platforms,) says which prices move (the others are held).
+    ``prices`` and ``committed_spend`` (..., platforms); ``attachment`` (advertisers, platforms);
+    leading axes (e.g. candidate levers) broadcasting; ``adjusts`` (platforms,) says which prices
+    move (the others are held).
     Each platform's own clearing price, given the others, is the root of a monotone function
     (:func:`_own_price_roots`): exact when one price moves. When several move (one market, no
     leading axes), Newton's method solves for all of them at once (:func:`_joint_newton`); should
@@ -130,8 +142,9 @@ def clear(
     moving = np.flatnonzero(adjusts)
     log_price = np.log(np.maximum(np.broadcast_to(prices, np.broadcast_shapes(np.shape(prices), reach.shape)), floor))
     log_price = np.array(log_price, dtype=float)
+    pull = reach[..., None, :] * attachment  # (..., advertisers, platforms): what draws each advertiser, return aside
     market = dict(
-        committed_spend=committed_spend, values=values, budgets=budgets, reach=reach, effect=effect,
+        committed_spend=committed_spend, values=values, budgets=budgets, pull=pull, effect=effect,
         inventory=inventory, sensitivity=sensitivity, other_media=other_media, floor=floor,
     )
     converged = False
@@ -146,7 +159,7 @@ def clear(
         if np.abs(change).max(initial=0.0) < CLEARING_TOLERANCE:
             break
     price = np.exp(log_price)
-    return price, _shares(price, values, reach, effect, sensitivity, other_media)
+    return price, _shares(price, values, pull, effect, sensitivity, other_media)
 
 
 CLEARING_SWEEPS = 30
@@ -158,7 +171,7 @@ NEWTON_STEPS = 30
 BACKTRACKS = 10
 
 
-def _joint_newton(log_price, moving, *, committed_spend, values, budgets, reach, effect, inventory, sensitivity, other_media, floor):
+def _joint_newton(log_price, moving, *, committed_spend, values, budgets, pull, effect, inventory, sensitivity, other_media, floor):
     """Newton's method on every moving price at once: (log prices, whether they clear the market).
 
     It solves g(x) = x - log max(1000 S(x) / inventory, floor) = 0, where a platform's spend S
@@ -180,16 +193,16 @@ def _joint_newton(log_price, moving, *, committed_spend, values, budgets, reach,
         positive = returns > 1.0
         net = np.where(positive, returns - 1.0, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            weights = reach * (net if sensitivity == 1.0 else net**sensitivity)
+            weights = pull * (net if sensitivity == 1.0 else net**sensitivity)
             # d weight / d log price; d net / d log price = -returns where net > 0
-            slope = np.where(positive, -reach * sensitivity * (1.0 if sensitivity == 1.0 else net ** (sensitivity - 1.0)) * returns, 0.0)
+            slope = np.where(positive, -pull * sensitivity * (1.0 if sensitivity == 1.0 else net ** (sensitivity - 1.0)) * returns, 0.0)
         total = weights.sum(axis=1) + other_media
         inverse = np.where(total > 0, 1.0 / np.where(total > 0, total, 1.0), 0.0)
         share = weights * inverse[:, None]
         spend = budgets @ share + committed_spend
         # d spend_j / d x_k = sum_a budget_a slope_ak (1[j = k] - share_aj) / total_a
-        pull = (budgets * inverse)[:, None] * slope
-        spend_jacobian = np.diag(pull.sum(axis=0)) - share.T @ pull
+        spend_slope = (budgets * inverse)[:, None] * slope
+        spend_jacobian = np.diag(spend_slope.sum(axis=0)) - share.T @ spend_slope
         spend, spend_jacobian = spend[solving], spend_jacobian[np.ix_(solving, solving)]
         unfloored = spend * per_price > floor
         g = x[solving] - np.log(np.maximum(spend * per_price, floor))
@@ -218,19 +231,19 @@ def _joint_newton(log_price, moving, *, committed_spend, values, budgets, reach,
     return x, bool(np.abs(g).max() < ROOT_TOLERANCE)
 
 
-def _weights(price, values, reach, effect, sensitivity):
-    """Each advertiser's allocation weight on each platform, reach x (return - 1)^sensitivity (..., A, P)."""
+def _weights(price, values, pull, effect, sensitivity):
+    """Each advertiser's allocation weight on each platform, pull x (return - 1)^sensitivity (..., A, P)."""
     returns = values[..., :, None] * effect[..., None, :] / price[..., None, :]
     net = np.maximum(returns - 1.0, 0.0)
-    return reach[..., None, :] * (net if sensitivity == 1.0 else net**sensitivity)
+    return pull * (net if sensitivity == 1.0 else net**sensitivity)
 
 
-def _shares(price, values, reach, effect, sensitivity, other_media):
+def _shares(price, values, pull, effect, sensitivity, other_media):
     returns = values[..., :, None] * effect[..., None, :] / price[..., None, :]
-    return budget_shares(reach[..., None, :], returns, sensitivity=sensitivity, other_media=other_media)
+    return budget_shares(pull, returns, sensitivity=sensitivity, other_media=other_media)
 
 
-def _own_price_roots(log_price, moving, *, committed_spend, values, budgets, reach, effect, inventory, sensitivity, other_media, floor):
+def _own_price_roots(log_price, moving, *, committed_spend, values, budgets, pull, effect, inventory, sensitivity, other_media, floor):
     """For each moving platform j, the log price x that clears its inventory, the other prices held.
 
     Its spend is S(x) = committed + sum_a budget_a w_a(x) / (rest_a + w_a(x)), where w_a is the
@@ -239,11 +252,11 @@ def _own_price_roots(log_price, moving, *, committed_spend, values, budgets, rea
     found by Newton steps kept inside a bracket (bisection when a step leaves it): g rises with
     slope at least 1, between log(floor) and the price at which every budget buys the inventory.
     """
-    weights = _weights(np.exp(log_price), values, reach, effect, sensitivity)  # (..., A, P)
+    weights = _weights(np.exp(log_price), values, pull, effect, sensitivity)  # (..., A, P)
     own_weights = np.swapaxes(weights[..., moving], -1, -2)  # (..., n, A)
     rest = weights.sum(axis=-1)[..., None, :] - own_weights + other_media
     own_value = values[..., None, :] * effect[..., moving][..., :, None]  # (..., n, A)
-    own_reach = reach[..., moving][..., None]  # (..., n, 1)
+    own_pull = np.swapaxes(pull[..., moving], -1, -2)  # (..., n, A)
     spend_budgets = budgets[..., None, :]
     committed = committed_spend[..., moving]
     own_inventory = inventory[..., moving]
@@ -260,10 +273,10 @@ def _own_price_roots(log_price, moving, *, committed_spend, values, budgets, rea
             positive = net > 0
             net = np.where(positive, net, 0.0)
             if sensitivity == 1.0:
-                weight, slope = own_reach * net, np.where(positive, -own_reach * (net + 1.0), 0.0)
+                weight, slope = own_pull * net, np.where(positive, -own_pull * (net + 1.0), 0.0)
             else:
-                weight = own_reach * net**sensitivity
-                slope = np.where(positive, -own_reach * sensitivity * net ** (sensitivity - 1.0) * (net + 1.0), 0.0)
+                weight = own_pull * net**sensitivity
+                slope = np.where(positive, -own_pull * sensitivity * net ** (sensitivity - 1.0) * (net + 1.0), 0.0)
             total = rest + weight
             share = np.where(total > 0, weight / total, 0.0)
             spend = (share * spend_budgets).sum(axis=-1) + committed

@@ -3,7 +3,9 @@
 Each month an advertiser reconsiders with probability ``review_rate``; when it does, it spreads
 its budget by :func:`model.admarket.budget_shares`: where the users are (reach) and where a dollar
 buys more than a dollar of value (return = value x effectiveness / price), at the prices the ad
-auction clears at (:func:`model.admarket.clear`). Otherwise it keeps last month's split.
+auction clears at (:func:`model.admarket.clear`). Otherwise it keeps last month's split. The
+months it has spent on each platform in a row are its attachment there (:func:`model.admarket.attachment`):
+what it has built on the platform, which it loses by leaving.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from model.admarket import attachment
 from model.choice import lognormal
 from model.params.schema import Params
 
@@ -22,6 +25,7 @@ class Advertiser(mesa.Agent):
         self.budget = budget  # $/month
         self.value = value  # $ per 1,000 effective impressions
         self.shares = np.zeros(slots)  # share of the budget on each platform slot
+        self.months_on = np.zeros(slots)  # months in a row it has spent on each platform slot
         self.has_plan = False
 
     def reviews(self) -> bool:
@@ -35,6 +39,15 @@ class Advertiser(mesa.Agent):
     def spend(self, reach: np.ndarray) -> np.ndarray:
         """This month's spend per platform slot: no ads can be bought where nobody is reached."""
         return np.where(reach > 0, self.budget * self.shares, 0.0)
+
+    def attachment(self) -> np.ndarray:
+        """Its attachment to each platform slot (:func:`model.admarket.attachment`)."""
+        ads = self.params.advertisers
+        return attachment(self.months_on, ads.attachment_per_month, ads.attachment_months)
+
+    def count_months(self, spend: np.ndarray) -> None:
+        """A month more on every platform it spent on; what it had built elsewhere is gone."""
+        self.months_on = np.where(spend > 0, self.months_on + 1, 0.0)
 
 
 def create_advertisers(model, params: Params) -> list[Advertiser]:

@@ -183,29 +183,28 @@ def shares_chart(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -> alt
     )
 
 
-def _peak_scaled(values: pd.Series) -> tuple[pd.Series, int | None]:
-    """A 12-month average divided by its highest value, and the month of its peak.
+def _peak_scaled(trend: pd.Series) -> tuple[pd.Series, int | None]:
+    """A trend (a 12-month average) divided by its highest value, and the month of its peak.
 
-    The peak month is :func:`model.metrics.peak_month`, the one the run's summary reports.
+    The peak month is :func:`model.metrics.peak_of_trend`, the one the run's summary reports.
     """
-    values = values.dropna()
-    smooth = metrics.smooth(values)
-    peak = smooth.max() if not smooth.empty else float("nan")
+    trend = trend.dropna()
+    peak = trend.max() if not trend.empty else float("nan")
     # A series that never turns positive (a leader that never profits) is scaled by its size instead.
-    scale = peak if peak > 0 else (smooth.abs().max() or 1.0)
-    return smooth / scale, (metrics.peak_month(values) if not values.empty else None)
+    scale = peak if peak > 0 else (trend.abs().max() or 1.0)
+    return trend / scale, metrics.peak_of_trend(trend)
 
 
 def surplus_chart(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -> alt.LayerChart:
-    """The leader's users' surplus per user, its advertisers' surplus and its profit, each against its own peak."""
+    """The leader's users' surplus per user, its advertisers' surplus per dollar and its profit, each against its own peak."""
     x = month_axis(final_month(model_frame))
     leader_id = _leader(platform_frame)
     leader = metrics.leader_series(platform_frame) if leader_id is not None else pd.DataFrame(
-        columns=["users", "user_surplus", "advertiser_surplus", "profit"])
-    series = {
-        "users' surplus per user": leader["user_surplus"].where(leader["users"] > 0),
-        "advertisers' surplus": leader["advertiser_surplus"],
-        "platform's profit": leader["profit"],
+        columns=["users", "user_surplus", "advertiser_surplus", "advertiser_spend", "profit"], dtype=float)
+    series = {  # each on its trend, as the summary reads its peak
+        "users' surplus per user": metrics.smooth(leader["user_surplus"].where(leader["users"] > 0).dropna()),
+        "advertisers' surplus per dollar": metrics.per_dollar(leader["advertiser_surplus"], leader["advertiser_spend"]),
+        "platform's profit": metrics.smooth(leader["profit"].dropna()),
     }
     lines, peaks = [], []
     for name, values in series.items():

@@ -34,6 +34,8 @@ OUTCOMES = {
     "leader_peak_ad_load": ("Leader's peak ad load", "highest ad load the eventual leader set (share of the feed)"),
     "users_surplus": ("Users' surplus", "consumer surplus summed over the run, $ per potential user"),
     "advertisers_surplus": ("Advertisers' surplus", "advertisers' value minus spend summed over the run, $ per potential user"),
+    "leader_ad_revenue_share": ("Leader's revenue from ads", "share of the eventual leader's revenue from advertising over the last five years"),
+    "advertisers_squeeze": ("Advertisers squeezed", "fall of the leader's advertisers' surplus per dollar from its peak to the last year"),
     "platform_profits": ("Platforms' profits", "all platforms' profits summed over the run, $ per potential user"),
     "pioneer_multiple": ("Pioneer investors' multiple", "(paid out + value held) / invested, founding rounds' investors"),
     "late_multiple": ("Late investors' multiple", "(paid out + value held) / invested, later rounds' investors"),
@@ -54,12 +56,18 @@ def outcomes(economy) -> dict[str, float]:
         "leader_peak_ad_load": float(leader["ad_load"].max()),
         "users_surplus": float(model_frame["consumer_surplus"].sum() * per_user),
         "advertisers_surplus": float(model_frame["advertiser_surplus"].sum() * per_user),
+        "leader_ad_revenue_share": _number(metrics.ad_revenue_share(leader)),
+        "advertisers_squeeze": _number(metrics.advertiser_squeeze(leader)),
         "platform_profits": float(model_frame["platform_profit"].sum() * per_user),
         "pioneer_multiple": _multiple(investors[investors["pioneer"]]),
         "late_multiple": _multiple(investors[~investors["pioneer"]]),
         "public_cost": float(last["public_cost"] * per_user),
         "failures": float(last["failures"]),
     }
+
+
+def _number(value: float | None) -> float:
+    return np.nan if value is None else float(value)
 
 
 def _multiple(holdings: pd.DataFrame) -> float:

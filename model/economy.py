@@ -145,6 +145,7 @@ class PlatformEconomy(mesa.Model):
             newcomers=newcomers,
             ad_budgets=np.array([a.budget for a in self.advertisers]),
             ad_values=np.array([a.value for a in self.advertisers]),
+            ad_attachment=np.array([a.attachment() for a in self.advertisers]).reshape(len(self.advertisers), len(self.platforms)),
             ad_prices=np.array([p.ad_price for p in self.platforms]),
             other_media=self.ad_market.other_media(users.astype(float)),
             value_per_user=self.funding.user_values(),

@@ -30,6 +30,7 @@ class MarketView:
     newcomers: UserSample
     ad_budgets: np.ndarray  # per advertiser, $/month
     ad_values: np.ndarray  # per advertiser, $ per 1,000 effective impressions
+    ad_attachment: np.ndarray  # advertisers x platform slots: their switching costs (admarket.attachment)
     ad_prices: np.ndarray  # per platform slot, last clearing price
     other_media: float  # weight of other media in advertisers' allocation
     value_per_user: np.ndarray  # per platform slot: $ the funding market pays for its users' growth
@@ -111,6 +112,7 @@ def forecast_ad_revenue(view: MarketView, platform_id: int, ad_load: np.ndarray,
         values=view.ad_values[None, :],
         budgets=view.ad_budgets[None, :],
         reach=market.reach,
+        attachment=view.ad_attachment,
         effect=market.effect,
         inventory=market.inventory,
         prices=np.repeat(view.ad_prices[None, :], candidates, axis=0),

@@ -36,6 +36,7 @@ EXTRACTION_ARPU_RISE = 1.25
 DECLINE_SHARE_OF_PEAK = 0.8
 SMOOTHING_MONTHS = 12
 PEAK_TOLERANCE = 0.02
+MATERIAL_SPEND = 0.1  # per-dollar surplus is read where spend is at least this share of its highest (per_dollar)
 TIPPED_SHARE = 0.8
 AT_BOUND = 1e-9
 DEGRADATION_TEST = 1.0  # utility: how much worse a platform's offer gets in the lock-in test (about $1 a month to the mean user)  # levers are clipped to their bounds exactly; this only absorbs float noise
@@ -123,12 +124,44 @@ def smooth(series: pd.Series, months: int = SMOOTHING_MONTHS) -> pd.Series:
 
 def peak_month(series: pd.Series) -> int | None:
     """First month the smoothed series comes within PEAK_TOLERANCE of its maximum."""
-    clean = smooth(series.dropna())
+    return peak_of_trend(smooth(series.dropna()))
+
+
+def peak_of_trend(trend: pd.Series) -> int | None:
+    """First month a series already on its trend (smoothed) comes within PEAK_TOLERANCE of its maximum."""
+    clean = trend.dropna()
     if clean.empty:
         return None
     top, bottom = clean.max(), clean.min()
     threshold = top - PEAK_TOLERANCE * max(abs(top), top - bottom, 1e-12)
     return int(clean[clean >= threshold].index[0])
+
+
+def per_dollar(surplus: pd.Series, spend: pd.Series) -> pd.Series:
+    """Surplus per dollar spent, on the trend: smoothed surplus over smoothed spend, read only
+    where the smoothed spend is at least MATERIAL_SPEND of its highest (NaN elsewhere). While a
+    platform sells a few ads, only the advertisers keenest on it buy there: a high return then is
+    who buys, not a deal the platform offers."""
+    spent = smooth(spend)
+    return (smooth(surplus) / spent).where((spent > 0) & (spent >= MATERIAL_SPEND * spent.max()))
+
+
+def advertiser_squeeze(leader: pd.DataFrame) -> float | None:
+    """How far the leader's advertisers' surplus per dollar has fallen from its peak by the last
+    year (0: not at all, 1: to nothing; None if they never spent there). Doctorow's third stage
+    is this number rising once advertisers are captive."""
+    trend = per_dollar(leader["advertiser_surplus"], leader["advertiser_spend"]).dropna()
+    if trend.empty or trend.max() <= 0:
+        return None
+    last_year = leader["advertiser_surplus"].iloc[-12:].sum() / max(leader["advertiser_spend"].iloc[-12:].sum(), 1e-12)
+    return float(1.0 - last_year / trend.max())
+
+
+def ad_revenue_share(leader: pd.DataFrame, months: int = 60) -> float | None:
+    """Share of the leader's revenue that came from advertising over its last ``months`` months."""
+    recent = leader.iloc[-months:]
+    revenue = recent["revenue"].sum()
+    return float(recent["ad_revenue"].sum() / revenue) if revenue > 0 else None
 
 
 def phase_transitions(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -> dict[str, int | None]:
@@ -204,7 +237,12 @@ def summarize(
         "peaks": {
             "leader_user_surplus": peak_month(leader["user_surplus"].where(leader["users"] > 0)),
             "leader_advertiser_surplus": peak_month(leader["advertiser_surplus"]),
+            "leader_advertiser_surplus_per_dollar": peak_of_trend(per_dollar(leader["advertiser_surplus"], leader["advertiser_spend"])),
             "leader_profit": peak_month(leader["profit"]),
+        },
+        "advertisers": {
+            "ad_revenue_share_last_5_years": ad_revenue_share(leader),
+            "surplus_per_dollar_fall": advertiser_squeeze(leader),
         },
         "public_cost": {
             "disbursed": float(last["public_disbursed"]),

@@ -96,9 +96,14 @@ def summary_rows(summary: dict) -> list[tuple[str, str]]:
             rows.append((label, _number(summary[key])))
     peaks = summary.get("peaks") or {}
     for key, label in (("leader_user_surplus", "users' surplus per user"),
-                       ("leader_advertiser_surplus", "advertisers' surplus"), ("leader_profit", "profit")):
+                       ("leader_advertiser_surplus", "advertisers' surplus"),
+                       ("leader_advertiser_surplus_per_dollar", "advertisers' surplus per dollar"), ("leader_profit", "profit")):
         if key in peaks:
             rows.append((f"Peak of the leader's {label}", _month(peaks[key])))
+    advertisers = summary.get("advertisers") or {}
+    if advertisers.get("surplus_per_dollar_fall") is not None:
+        rows.append(("Advertisers' surplus per dollar, fall from its peak to the last year",
+                     f"{advertisers['surplus_per_dollar_fall']:.0%}"))
     public = summary.get("public_cost") or {}
     if public:
         rows.append(("Public money: disbursed / recovered / net cost",

@@ -29,10 +29,11 @@ def run(params) -> PlatformEconomy:
 
 
 @functools.cache
-def replicated_runs(seeds: tuple[int, ...], users: int, **overrides) -> tuple[PlatformEconomy, ...]:
-    """Baseline runs of ``users`` users, one per seed, with the overrides; computed once per test
-    process, so the tests of a file replicated over the same seeds share them."""
-    return tuple(run(scenario(users__count=users, simulation__seed=seed, **overrides)) for seed in seeds)
+def replicated_runs(seeds: tuple[int, ...], users: int, base: Path = BASELINE, **overrides) -> tuple[PlatformEconomy, ...]:
+    """Runs of ``base`` (the baseline unless given) with ``users`` users, one per seed, with the
+    overrides; computed once per test process, so the tests of a file replicated over the same
+    seeds share them."""
+    return tuple(run(scenario(base, users__count=users, simulation__seed=seed, **overrides)) for seed in seeds)
 
 
 @pytest.fixture(scope="session")

@@ -63,7 +63,8 @@ def synthetic_frames(steps: int = 240, platforms: int = 3, seed: int = 0, fail_a
             "profit": profit, "cash": 50_000 + np.cumsum(profit), "valuation": users * 100.0,
             "status": np.where(failed, "failed", "active"),
             "user_surplus": np.where(users > 0, 5 + 40 * np.exp(-((month - 50) / 40) ** 2) - 20 * ramp, np.nan),
-            "advertiser_surplus": users * 0.05 * (1 + month / 100), "burn_multiple": np.where(profit < 0, 3.0, np.nan),
+            "advertiser_surplus": users * 0.05 * (1 + month / 100), "advertiser_spend": revenue,
+            "burn_multiple": np.where(profit < 0, 3.0, np.nan),
             "funding_raised": 1000.0 * (month < extraction),
         }))
     platform_frame = pd.concat(platform_rows, ignore_index=True).sort_values(["step", "platform_id"], ignore_index=True)

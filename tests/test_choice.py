@@ -93,7 +93,7 @@ def test_market_clears_at_a_fixed_point_within_half_a_percent():
     inventory = users * 1000 * load
     effect = effectiveness(load, 2.0)
     prices, shares = clear(
-        committed_spend=np.zeros(3), values=values, budgets=budgets, reach=users / 10_000, effect=effect,
+        committed_spend=np.zeros(3), values=values, budgets=budgets, reach=users / 10_000, attachment=np.ones((40, 3)), effect=effect,
         inventory=inventory, prices=np.full(3, 5.0), adjusts=np.ones(3, bool), sensitivity=1.0,
         other_media=0.3, floor=0.5,
     )
@@ -114,6 +114,7 @@ def _random_market(rng, platforms, candidates=None):
         values=rng.lognormal(np.log(12), 0.4, lead + (advertisers,)),
         budgets=rng.uniform(10, 200, lead + (advertisers,)),
         reach=np.where(inventory > 0, users / 1000, 0.0), effect=effectiveness(load, 2.0), inventory=inventory,
+        attachment=rng.uniform(1, 8, (advertisers, platforms)) if rng.random() < 0.5 else np.ones((advertisers, platforms)),
         prices=rng.uniform(0.5, 20, shape), sensitivity=float(rng.choice([1.0, 0.5, 2.0])),
         other_media=float(rng.uniform(0.05, 0.5)), floor=0.5,
     )
@@ -157,7 +158,7 @@ def test_a_sliver_of_inventory_is_priced_at_the_floor_not_as_nan():
     with np.errstate(over="raise", invalid="raise"):  # an infinite price, or inf - inf
         prices, shares = clear(
             committed_spend=np.zeros(2), values=np.full((1, 10), 12.0), budgets=np.full((1, 10), 100.0),
-            reach=reach, effect=effectiveness(np.full(2, 0.2), 2.0), inventory=inventory,
+            reach=reach, attachment=np.ones((10, 2)), effect=effectiveness(np.full(2, 0.2), 2.0), inventory=inventory,
             prices=np.full((2, 2), 4.0), adjusts=np.array([False, True]), sensitivity=1.0, other_media=0.2, floor=0.5,
         )
     assert np.isfinite(prices).all() and np.isfinite(shares).all()
@@ -170,7 +171,7 @@ def _two_platform_prices(premium):
     inventory = users * 1000 * 0.2
     prices, _ = clear(
         committed_spend=np.zeros(2), values=np.full(10, 12.0), budgets=np.full(10, 100.0),
-        reach=audience_reach(users, inventory, 1000, premium), effect=effectiveness(np.full(2, 0.2), 2.0),
+        reach=audience_reach(users, inventory, 1000, premium), attachment=np.ones((10, 2)), effect=effectiveness(np.full(2, 0.2), 2.0),
         inventory=inventory, prices=np.full(2, 4.0), adjusts=np.ones(2, bool), sensitivity=1.0,
         other_media=0.2, floor=0.5,
     )

@@ -24,8 +24,8 @@ MONTHS = 120
 LEAST_SEEDS = 7  # of 8: a sign test at p = 0.035
 
 
-def runs(users=USERS, **overrides):
-    return replicated_runs(SEEDS, users, simulation__steps=MONTHS, **overrides)
+def runs(users=USERS, months=MONTHS, **overrides):
+    return replicated_runs(SEEDS, users, simulation__steps=months, **overrides)
 
 
 def lock_in_month(economy) -> float:
@@ -104,3 +104,25 @@ def test_an_ad_funded_market_refuses_a_user_price():
 def test_the_price_bounds_are_not_bounds_of_an_ad_funded_market():
     assert "platforms.min_user_price" in metrics.lever_bounds(scenario())
     assert "platforms.min_user_price" not in metrics.lever_bounds(scenario(AD_FUNDED))
+
+
+# -- advertisers' attachment (their switching cost) ---------------------------------------------
+def last_year_surplus_per_dollar(economy) -> float:
+    """What a dollar spent on the eventual leader brought its advertisers over the last year, net."""
+    last_year = metrics.leader_series(economy.platform_frame()).iloc[-12:]
+    return last_year["advertiser_surplus"].sum() / last_year["advertiser_spend"].sum()
+
+
+def test_advertisers_attached_to_the_leader_get_less_per_dollar_and_are_squeezed_more():
+    """The ad-funded scenario with its advertisers' attachment against the same market without it.
+    Attached advertisers keep their budgets where they built their audience as each dollar buys
+    less there; the runs are longer (180 months) so that the leader has time to extract."""
+    def ad_funded(attachment):
+        return runs(months=180, base=AD_FUNDED, advertisers__attachment_per_month=attachment)
+    attached, free = ad_funded(0.1), ad_funded(0.0)
+    lower = [last_year_surplus_per_dollar(e) for e in attached]
+    higher = [last_year_surplus_per_dollar(e) for e in free]
+    assert seeds_where(lower, higher) >= LEAST_SEEDS, (lower, higher)
+    squeezed = [-metrics.advertiser_squeeze(metrics.leader_series(e.platform_frame())) for e in attached]
+    spared = [-metrics.advertiser_squeeze(metrics.leader_series(e.platform_frame())) for e in free]
+    assert seeds_where(squeezed, spared) >= LEAST_SEEDS, (squeezed, spared)

@@ -69,6 +69,38 @@ def test_the_peak_is_the_first_month_the_smoothed_series_is_near_its_top():
 
 
 # -- phases --------------------------------------------------------------------------------------
+# -- the advertisers' side ------------------------------------------------------------------------
+def advertisers(surplus, spend):
+    months = np.arange(1, len(spend) + 1)
+    return pd.DataFrame({"advertiser_surplus": surplus, "advertiser_spend": spend}, index=months)
+
+
+def test_surplus_per_dollar_is_read_only_where_the_spend_is_material():
+    """A few dollars at a return of 2 in the first year (only the keenest advertisers buy), then
+    real spend at 0.5: the trend is 0.5 wherever the money is, and undefined before."""
+    spend = np.r_[np.full(12, 1.0), np.full(48, 1000.0)]
+    leader = advertisers(np.r_[np.full(12, 2.0), np.full(48, 500.0)], spend)
+    trend = metrics.per_dollar(leader["advertiser_surplus"], leader["advertiser_spend"])
+    assert trend.iloc[:5].isna().all()
+    assert trend.dropna().max() < 0.51 and trend.loc[20:].to_numpy() == pytest.approx(0.5)
+
+
+def test_the_squeeze_is_the_fall_of_surplus_per_dollar_from_its_peak_to_the_last_year():
+    spend = np.full(96, 100.0)
+    per_dollar = np.r_[np.full(48, 0.4), np.full(48, 0.1)]
+    assert metrics.advertiser_squeeze(advertisers(per_dollar * spend, spend)) == pytest.approx(0.75)
+    assert metrics.advertiser_squeeze(advertisers(0.4 * spend, spend)) == pytest.approx(0.0)
+    assert metrics.advertiser_squeeze(advertisers(np.zeros(96), np.zeros(96))) is None
+
+
+def test_the_ad_revenue_share_reads_the_leaders_last_five_years():
+    months = np.arange(1, 121)
+    leader = pd.DataFrame({"revenue": 10.0, "ad_revenue": np.where(months > 60, 9.0, 1.0)}, index=months)
+    assert metrics.ad_revenue_share(leader) == pytest.approx(0.9)
+    assert metrics.ad_revenue_share(leader, months=120) == pytest.approx(0.5)
+    assert metrics.ad_revenue_share(leader.assign(revenue=0.0, ad_revenue=0.0)) is None
+
+
 def test_lock_in_starts_when_the_leaders_users_are_captive_over_a_year():
     model, platforms = market(saturating(until=60))
     # the captive share rises as month / 60: its trailing 12-month mean, (month - 5.5) / 60, reaches 0.9 in month 60

@@ -53,6 +53,7 @@ class AdMarket:
             values=np.array([a.value for a in reviewing]),
             budgets=np.array([a.budget for a in reviewing]),
             reach=market.reach,
+            attachment=np.array([a.attachment() for a in reviewing]).reshape(len(reviewing), len(platforms)),
             effect=market.effect,
             inventory=market.inventory,
             prices=np.array([p.ad_price for p in platforms]),
@@ -64,6 +65,8 @@ class AdMarket:
         for advertiser, plan in zip(reviewing, shares):
             advertiser.commit(plan)
         spend = np.array([a.spend(market.reach) for a in model.advertisers])
+        for advertiser, its_spend in zip(model.advertisers, spend):
+            advertiser.count_months(its_spend)
         per_platform = spend.sum(axis=0)
         price = clearing_price(per_platform, market.inventory, floor)
         bought = 1000.0 * spend / price  # impressions each advertiser buys on each platform

@@ -245,6 +245,12 @@ class Advertisers(Table):
     audience_shift: float = knob(
         0.8, "-", "Share of other media's weight lost when the whole population is on platforms.", ge=0, le=1
     )
+    attachment_per_month: float = knob(
+        0.0, "1/month", "Advertisers' switching cost: each month in a row spent on a platform multiplies its weight in their allocation by 1 + this more (their audience, tools and data there).", ge=0, le=100
+    )
+    attachment_months: float = knob(
+        36.0, "months", "Months in a row after which an advertiser's attachment to a platform stops growing.", ge=0, le=MAX_MONTHS
+    )
 
 
 class Investors(Table):
