@@ -157,6 +157,7 @@ def sanity_overrides(params_path: str, users: int, seed: int | None) -> dict:
         "platforms.strategy": "fixed",
         "platforms.quality_efficiency_spread": 0.0,
         "platforms.initial_quality_spend": sustaining,
+        "platforms.market": "paid",  # the references price users: the sanity check compares all three on it
         "platforms.initial_user_price": SANITY_PRICE,
         **seed_overrides(seed),
     }

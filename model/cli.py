@@ -15,10 +15,12 @@ from model.outputs import OutError, check_calibration_file, check_comparison_fol
 from model.params import ParamsError, format_reference, load_params, parse_override
 from model.params.reference import commented_toml, reference_markdown
 
-TOML_HEADER = """Baseline scenario: a platform market with strong network effects, switching costs that grow
-with tenure, venture funding and no public bailouts. Every parameter is listed with its meaning
-and unit; `python -m model params` adds the allowed ranges. Money is in dollars; amounts per
-potential user scale with users.count. Written by `python -m model params --toml`."""
+TOML_HEADER = """Baseline scenario: an ad-funded platform market (users pay nothing; advertisers pay and get
+attached to the platforms they use) with strong network effects, switching costs that grow
+with tenure, venture funding and no public bailouts. The paid variant: scenarios/paid.toml.
+Every parameter is listed with its meaning and unit; `python -m model params` adds the allowed
+ranges. Money is in dollars; amounts per potential user scale with users.count. Written by
+`python -m model params --toml`."""
 
 
 def _parser() -> argparse.ArgumentParser:

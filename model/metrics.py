@@ -81,7 +81,11 @@ def lever_bounds(params: Params) -> dict[str, tuple[str, float]]:
     return bounds
 
 
-def binding_bounds(model_frame: pd.DataFrame, platform_frame: pd.DataFrame, params: Params) -> dict[str, float]:
+LEVER_BOUNDS = ("platforms.max_ad_load", "regulation.ad_load_cap", "platforms.min_user_price", "platforms.max_user_price",
+                "platforms.max_quality_spend")
+
+
+def binding_bounds(model_frame: pd.DataFrame, platform_frame: pd.DataFrame, params: Params) -> dict[str, float | None]:
     """Share of the months concerned spent at each bound the parameter file sets (DESIGN §4).
 
     For a lever, the months concerned are the open platforms' months (platform-months); for
@@ -89,8 +93,13 @@ def binding_bounds(model_frame: pd.DataFrame, platform_frame: pd.DataFrame, para
     on a bound is an artefact of the parameter file, not of the economics.
     """
     open_months = platform_frame[platform_frame["status"].isin(["active", "rescued"])] if len(platform_frame) else platform_frame
+    levers = lever_bounds(params)
     shares = {}
-    for name, (lever, bound) in lever_bounds(params).items():
+    for name in LEVER_BOUNDS:  # every run lists the same bounds; None where one binds nothing (the price, ad-funded)
+        if name not in levers:
+            shares[name] = None
+            continue
+        lever, bound = levers[name]
         at = (open_months[lever] - bound).abs() <= AT_BOUND if len(open_months) else pd.Series(dtype=bool)
         shares[name] = float(at.mean()) if len(at) else 0.0
     sentiment = model_frame["sentiment"] if len(model_frame) else pd.Series(dtype=float)

@@ -1,11 +1,25 @@
 """Privatise profits, socialise losses: rescues, failures and investors' moral hazard."""
 
+import math
+
 import numpy as np
 import pytest
 
 from tests.conftest import run, scenario
 
 SEEDS = range(3)
+# The crunch with and without rescues is compared seed by seed. The runs of a seed are identical
+# until the first rescue, so a seed in which no platform runs out of money while systemic is a tie
+# (4 of 16 in the ad-funded baseline): sixteen seeds leave enough that differ.
+PAIRED_SEEDS = range(16)
+LEVEL = 0.035  # a one-sided sign test at the level of 7 seeds of 8 (tests/test_cycle.py)
+
+
+def sign_test(fewer: int, more: int) -> float:
+    """One-sided p-value of ``fewer`` seeds going one way and ``more`` the other if each seed were
+    as likely to go either way (tied seeds dropped)."""
+    seeds = fewer + more
+    return sum(math.comb(seeds, k) for k in range(fewer, seeds + 1)) / 2**seeds
 
 
 def scarce_capital(**overrides):
@@ -17,12 +31,12 @@ def scarce_capital(**overrides):
 
 @pytest.fixture(scope="module")
 def with_bailouts():
-    return [run(scarce_capital(bailout__enabled=True, simulation__seed=s)) for s in SEEDS]
+    return [run(scarce_capital(bailout__enabled=True, simulation__seed=s)) for s in PAIRED_SEEDS]
 
 
 @pytest.fixture(scope="module")
 def without_bailouts():
-    return [run(scarce_capital(bailout__enabled=False, simulation__seed=s)) for s in SEEDS]
+    return [run(scarce_capital(bailout__enabled=False, simulation__seed=s)) for s in PAIRED_SEEDS]
 
 
 def test_a_systemic_platform_that_runs_out_of_money_is_rescued(with_bailouts):
@@ -65,8 +79,16 @@ def test_without_bailouts_platforms_fail_and_their_users_choose_again(without_ba
 
 
 def test_bailouts_keep_loss_making_platforms_alive(with_bailouts, without_bailouts):
-    failures = lambda runs: sum(e.summary()["failures"] for e in runs)  # noqa: E731
-    assert failures(with_bailouts) < failures(without_bailouts)
+    """Platforms that fail by month 180, with and without rescues, seed by seed: fewer with them
+    (a one-sided sign test over the seeds where the counts differ). A rescued giant can outlive
+    rivals that would otherwise have outlived it, so a seed can also go the other way. Measured
+    when the baseline became ad-funded (seeds 0-15): fewer failures with bailouts in 10 seeds, more
+    in 1 (3 against 1), 5 ties (no rescue in 4 of them); 18 failures in all against 37, p = 0.006.
+    Three seeds had been too few: seeds 0-2 gave 5 against 5 (the paid baseline before, 9 against 10)."""
+    with_, without = ([e.summary()["failures"] for e in runs] for runs in (with_bailouts, without_bailouts))
+    fewer = sum(a < b for a, b in zip(with_, without))
+    more = sum(a > b for a, b in zip(with_, without))
+    assert sign_test(fewer, more) <= LEVEL, (with_, without)
 
 
 def test_belief_in_bailouts_stretches_how_long_investors_fund_losses():

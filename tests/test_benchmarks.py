@@ -98,7 +98,7 @@ def test_the_script_prints_the_table_and_says_what_it_did_not_measure(tiny_run):
 def test_a_reference_draws_the_logit_shares(Market):
     """Identical users, no affinity: the first choice (no network yet) has the logit probabilities."""
     params = scenario(users__quality_taste_cv=0.0, users__ad_aversion_cv=0.0, users__price_sensitivity_cv=0.0,
-                      users__platform_affinity=0.0, platforms__initial_user_price=1.0)
+                      users__platform_affinity=0.0, platforms__market="paid", platforms__initial_user_price=1.0)
     offers = FixedOffers(quality=(1.0, 2.0, 2.5), ad_load=(0.05, 0.2, 0.4), user_price=(1.0, 1.0, 0.0))
     users = 20_000
     market = Market(params, users, offers=offers, seed=3)

@@ -22,6 +22,7 @@ EVERY_MECHANISM = {
     "cooperative__count": 1, "cooperative__kind": "public", "cooperative__public_funding_per_user": 5.0,
     "cooperative__entry_month": 2, "suppliers__enabled": True, "suppliers__count": 2,
     "suppliers__investment_per_user": 5.0, "network__social_weight": 0.5, "entry__entrants": 2, "entry__rate": 0.5,
+    "platforms__market": "paid",  # users' prices are levers too: subscriptions and subsidies flow
 }
 # Knobs that take any real number (whole-number knobs count users, platforms, months or seeds).
 NUMBER_KNOBS = {key: field for key, field in schema_fields().items() if takes_number(field) and field.annotation is not int}

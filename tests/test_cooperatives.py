@@ -16,14 +16,21 @@ from tests.conftest import ROOT, run, scenario
 from tests.books import check_books
 
 SEEDS = range(3)
+# Whether it survives is compared seed by seed, the cooperative against the public platform, over
+# more seeds: "in at least 7 of 8" is a one-sided sign test at p = 0.035 (tests/test_cycle.py).
+SURVIVAL_SEEDS = range(8)
+LEAST_SEEDS = 7
 SCENARIOS = ROOT / "params" / "scenarios"
 COOP = 4  # the fifth platform slot
 
 
 @functools.cache
-def runs(name: str, **overrides) -> tuple:
-    return tuple(run(scenario(SCENARIOS / f"{name}.toml", users__count=3000, simulation__seed=s, **overrides))
-                 for s in SEEDS)
+def one_run(name: str, seed: int):
+    return run(scenario(SCENARIOS / f"{name}.toml", users__count=3000, simulation__seed=seed))
+
+
+def runs(name: str, seeds=SEEDS) -> tuple:
+    return tuple(one_run(name, s) for s in seeds)
 
 
 def coop_rows(economy):
@@ -71,20 +78,29 @@ def test_it_recovers_its_costs_rather_than_extracting():
 
 
 def test_the_capital_it_cannot_raise_decides_whether_it_survives():
-    """Members' $3 a potential user runs out; the state's $20 carries it longer, in most seeds until it has users.
+    """The state's $20 a potential user carries a non-profit further than its members' $3: in at
+    least 7 of 8 seeds the public platform stays open longer than the cooperative, or, where both
+    last the twenty years, ends with more users. Most public platforms survive, with a real share.
 
-    Users join only when a platform beats life without one, so a latecomer's growth is slow, and
-    even $20 can run out before it has enough users (one seed of three)."""
-    def months_open(economy):
+    Both spend their opening money down to almost nothing (each month they may plan a loss of up to
+    cash / funding.round_months, ODD 6.15), so whether they survive is whether they have enough users
+    to cover their costs before it is gone. Users join only when a platform beats life without one, so
+    a latecomer's growth is slow. Measured when the baseline became ad-funded (seeds 0-15): the
+    cooperative fails in 12 of 16 seeds (in months 77-163) and survives as a niche (3-12% of users) in
+    4; the public platform fails in 2 (months 100 and 135) and survives with 10-28% in 14; the public
+    one lasts longer in the 12 seeds where either fails and ends with more users in the 4 others.
+    That every cooperative fails was never so: seeds 0-2 happened to be failures (in the paid
+    baseline before, it survived in 3 of seeds 0-7)."""
+    def outcome(economy):
         rows = coop_rows(economy)
-        return int((rows["status"] != "failed").sum())
+        return int((rows["status"] != "failed").sum()), float(rows["share"].iloc[-1])  # months open, then share
 
-    failed = lambda name: [coop_rows(e)["status"].iloc[-1] == "failed" for e in runs(name)]  # noqa: E731
-    assert all(failed("cooperative"))
-    assert all(months_open(public) > months_open(coop) for public, coop in zip(runs("public_platform"), runs("cooperative")))
-    surviving = [e for e in runs("public_platform") if coop_rows(e)["status"].iloc[-1] != "failed"]
-    assert len(surviving) >= 2
-    assert all(coop_rows(e)["share"].iloc[-1] > 0.05 for e in surviving)
+    public = [outcome(e) for e in runs("public_platform", SURVIVAL_SEEDS)]
+    coop = [outcome(e) for e in runs("cooperative", SURVIVAL_SEEDS)]
+    assert sum(p > c for p, c in zip(public, coop)) >= LEAST_SEEDS, (public, coop)
+    surviving = [e for e in runs("public_platform", SURVIVAL_SEEDS) if coop_rows(e)["status"].iloc[-1] != "failed"]
+    assert len(surviving) > len(SURVIVAL_SEEDS) / 2, public
+    assert all(coop_rows(e)["share"].iloc[-1] > 0.05 for e in surviving), public
 
 
 @pytest.mark.parametrize("overrides, message", [

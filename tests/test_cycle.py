@@ -84,11 +84,11 @@ def test_the_subsidy_investors_pay_for_buys_the_markets_growth():
 
 
 # -- the market type ------------------------------------------------------------------------------
-AD_FUNDED = ROOT / "params" / "scenarios" / "ad_funded.toml"
+PAID = ROOT / "params" / "scenarios" / "paid.toml"
 
 
-def test_in_an_ad_funded_market_users_pay_nothing_and_platforms_live_on_advertising():
-    economy = run(scenario(AD_FUNDED, users__count=500, simulation__steps=60))
+def test_in_the_ad_funded_baseline_users_pay_nothing_and_platforms_live_on_advertising():
+    economy = run(scenario(users__count=500, simulation__steps=60))
     platforms = economy.platform_frame()
     assert (platforms["user_price"] == 0).all() and (platforms["subscription_revenue"] == 0).all()
     ledger = economy.ledger_frame()
@@ -96,14 +96,20 @@ def test_in_an_ad_funded_market_users_pay_nothing_and_platforms_live_on_advertis
     assert platforms["ad_revenue"].sum() > 0
 
 
+def test_in_a_paid_market_platforms_set_a_price_and_may_subsidise_users():
+    economy = run(scenario(PAID, users__count=500, simulation__steps=60))
+    assert (economy.platform_frame()["user_price"] != 0).any()
+    assert {"subscription", "subsidy"} & set(economy.ledger_frame()["kind"])
+
+
 def test_an_ad_funded_market_refuses_a_user_price():
     with pytest.raises(ParamsError, match='platforms.initial_user_price must be 0 when platforms.market = "ad_funded"'):
-        load_params(AD_FUNDED, {"platforms.initial_user_price": 1.0})
+        load_params(ROOT / "params" / "baseline.toml", {"platforms.initial_user_price": 1.0})
 
 
 def test_the_price_bounds_are_not_bounds_of_an_ad_funded_market():
-    assert "platforms.min_user_price" in metrics.lever_bounds(scenario())
-    assert "platforms.min_user_price" not in metrics.lever_bounds(scenario(AD_FUNDED))
+    assert "platforms.min_user_price" in metrics.lever_bounds(scenario(PAID))
+    assert "platforms.min_user_price" not in metrics.lever_bounds(scenario())
 
 
 # -- advertisers' attachment (their switching cost) ---------------------------------------------
@@ -114,12 +120,10 @@ def last_year_surplus_per_dollar(economy) -> float:
 
 
 def test_advertisers_attached_to_the_leader_get_less_per_dollar_and_are_squeezed_more():
-    """The ad-funded scenario with its advertisers' attachment against the same market without it.
-    Attached advertisers keep their budgets where they built their audience as each dollar buys
-    less there; the runs are longer (180 months) so that the leader has time to extract."""
-    def ad_funded(attachment):
-        return runs(months=180, base=AD_FUNDED, advertisers__attachment_per_month=attachment)
-    attached, free = ad_funded(0.1), ad_funded(0.0)
+    """The baseline's advertisers' attachment against the same market without it. Attached
+    advertisers keep their budgets where they built their audience as each dollar buys less
+    there; the runs are longer (180 months) so that the leader has time to extract."""
+    attached, free = runs(months=180), runs(months=180, advertisers__attachment_per_month=0.0)
     lower = [last_year_surplus_per_dollar(e) for e in attached]
     higher = [last_year_surplus_per_dollar(e) for e in free]
     assert seeds_where(lower, higher) >= LEAST_SEEDS, (lower, higher)

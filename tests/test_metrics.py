@@ -185,7 +185,7 @@ def test_a_market_nobody_is_on_is_neither_tipped_nor_contested():
 
 
 def test_bounds_are_the_share_of_open_platform_months_spent_at_a_bound_of_the_file():
-    params = scenario()
+    params = scenario(platforms__market="paid")
     floor, cap = params.platforms.min_user_price, params.platforms.max_ad_load
     prices = np.where(np.arange(1, 11) <= 3, floor, 0.0)  # 3 of the leader's 10 months at the floor
     model, platforms = market(np.full(10, 100.0), user_price=prices, ad_load=cap)
@@ -196,6 +196,13 @@ def test_bounds_are_the_share_of_open_platform_months_spent_at_a_bound_of_the_fi
     assert bounds["platforms.max_ad_load"] == pytest.approx(10 / 15)
     assert bounds["market.max_sentiment"] == pytest.approx(2 / 10)
     assert bounds["platforms.max_user_price"] == 0.0
+
+
+def test_in_an_ad_funded_market_the_prices_bounds_are_listed_as_binding_nothing():
+    model, platforms = market(np.full(10, 100.0))
+    bounds = metrics.binding_bounds(model, platforms, scenario())
+    assert bounds["platforms.min_user_price"] is None and bounds["platforms.max_user_price"] is None
+    assert list(bounds) == list(metrics.binding_bounds(model, platforms, scenario(platforms__market="paid")))
 
 
 def test_a_regulators_ad_cap_below_the_platforms_own_bound_is_the_one_that_binds():

@@ -306,7 +306,7 @@ def test_bad_command_line_overrides_are_explained(text, reason):
 # -- writing parameters out --------------------------------------------------------------------
 def test_resolved_parameters_round_trip_through_toml(tmp_path):
     params = load_params(BASELINE, {"users.count": 1234, "users.outside_utility": "none", "bailout.form": "equity",
-                                    "platforms.initial_user_price": -0.1, "network.effect": 1 / 3})
+                                    "platforms.market": "paid", "platforms.initial_user_price": -0.1, "network.effect": 1 / 3})
     assert load_params(write(tmp_path, "resolved.toml", params_to_toml(params))) == params
 
 
@@ -365,18 +365,19 @@ BOUNDED = [(key, kind, limit) for key, field in NUMERIC.items() for kind, limit 
 
 
 @pytest.fixture(scope="module")
-def empty(tmp_path_factory):
-    return write(tmp_path_factory.mktemp("params"), "empty.toml", "")
+def paid_market(tmp_path_factory):
+    """Defaults, in a paid market: there the user price is a lever too, so every bound can be set."""
+    return write(tmp_path_factory.mktemp("params"), "paid.toml", '[platforms]\nmarket = "paid"\n')
 
 
 @pytest.mark.parametrize("key, kind, limit", BOUNDED, ids=[f"{k} {kind} {v}" for k, kind, v in BOUNDED])
-def test_a_bound_itself_is_allowed_only_if_inclusive(empty, key, kind, limit):
+def test_a_bound_itself_is_allowed_only_if_inclusive(paid_market, key, kind, limit):
     value = int(limit) if NUMERIC[key].annotation is int else float(limit)
     if kind in ("ge", "le"):
-        assert flatten(load_params(empty, {key: value}))[key] == value
+        assert flatten(load_params(paid_market, {key: value}))[key] == value
     else:
         with pytest.raises(ParamsError, match=re.escape(key) + " = .* is out of range"):
-            load_params(empty, {key: value})
+            load_params(paid_market, {key: value})
 
 
 def inside(field):
@@ -390,18 +391,18 @@ def inside(field):
 
 @settings(max_examples=150, deadline=None)
 @given(key=st.sampled_from(sorted(NUMERIC)), data=st.data())
-def test_values_inside_the_bounds_validate(empty, key, data):
+def test_values_inside_the_bounds_validate(paid_market, key, data):
     value = data.draw(inside(NUMERIC[key]))
-    assert flatten(load_params(empty, {key: value}))[key] == value
+    assert flatten(load_params(paid_market, {key: value}))[key] == value
 
 
 @settings(max_examples=150, deadline=None)
 @given(bound=st.sampled_from(BOUNDED), distance=st.floats(1e-6, 1e9), data=st.data())
-def test_values_outside_the_bounds_are_rejected_with_the_key(empty, bound, distance, data):
+def test_values_outside_the_bounds_are_rejected_with_the_key(paid_market, bound, distance, data):
     key, kind, limit = bound
     value = limit - distance if kind in ("ge", "gt") else limit + distance
     if NUMERIC[key].annotation is int:
         value = math.floor(value) if kind in ("ge", "gt") else math.ceil(value)
     with pytest.raises(ParamsError) as caught:
-        load_params(empty, {key: value})
+        load_params(paid_market, {key: value})
     assert f"{key} = " in str(caught.value) and "is out of range: must be" in str(caught.value)

@@ -1,5 +1,8 @@
 """Regulation (issue 3): each knob is part of the agents' decisions and of the ledger, and moves
-outcomes the way the mechanism implies. Replicated over the same four seeds as tests/test_knobs.py."""
+outcomes the way the mechanism implies. Replicated over the same four seeds as tests/test_knobs.py;
+a statement read seed by seed takes eight and a sign test, as tests/test_cycle.py does."""
+
+import math
 
 import numpy as np
 import pytest
@@ -11,6 +14,8 @@ from tests.conftest import ROOT, replicated_runs, scenario
 from tests.books import check_books
 
 SEEDS = range(4)
+EIGHT_SEEDS = range(8)
+LEAST_SEEDS = 7  # of 8: a one-sided sign test at p = 0.035
 POLICIES = {
     "baseline": {},
     "ad_cap": {"regulation__ad_load_cap": 0.15},
@@ -23,8 +28,10 @@ POLICIES = {
 }
 
 
-def runs(policy: str) -> tuple:
-    return replicated_runs(tuple(SEEDS), 4000, **POLICIES[policy])
+def runs(policy: str, seeds=SEEDS) -> list:
+    """One 4,000-user run per seed under the policy, each computed once per test process (the tests
+    over four seeds and over eight share the first four)."""
+    return [replicated_runs((seed,), 4000, **POLICIES[policy])[0] for seed in seeds]
 
 
 def mean_over_runs(measure, policy: str) -> float:
@@ -72,14 +79,23 @@ def test_the_excess_profit_tax_raises_public_revenue_through_the_ledger():
         assert taxes["amount"].sum() == pytest.approx(economy.summary()["public_revenue"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the tax barely acts on extraction (issue 17, every knob acts): over seeds 0-9 at 2,000 users the leader's "
-    "peak ad load is the same with and without it in 9 of 10 seeds, and its revenue per user over the last five "
-    "years lower in 3, higher in 2, the same in 5"))
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "the tax acts in the ad-funded baseline, but not robustly seed by seed (issue 17, every knob acts): at 4,000 "
+    "users the leader's peak ad load is lower with it in 6 of seeds 0-7 (by 0.02 to 0.14), the same in 1, higher "
+    "in 1 (0.62 against 0.60); over seeds 0-15 lower in 12, the same in 3, higher in 1, a mean fall of 0.041 (95% "
+    "interval 0.016 to 0.067) from about 0.56. Its mean ad load and revenue per user over the last five years are "
+    "lower in 8 of seeds 0-7 but in 5 of seeds 8-15. It acts where the leader earns about the untaxed normal "
+    "return (seeds 0, 2, 6, 7: under $15,000 collected in 20 years; the taxed leader's pre-tax profit stays within "
+    "20% of the normal return in 76-90% of its last 90 months, and its peak falls by 0.02-0.14), barely where the "
+    "leader earns several times it (seeds 1, 3, 4: $248,000-277,000 collected; peak taxed/untaxed 0.54/0.54, "
+    "0.60/0.62, 0.56/0.58). In the paid baseline of before (max_ad_load 0.6) over seeds 0-9 at 2,000 users the "
+    "peak was the same in 9 of 10"))
 def test_platforms_that_expect_the_tax_extract_less_at_the_peak():
     """Half of the excess profit goes to the state, so squeezing users pays the platform less."""
     peak_ad_load = lambda economy: metrics.leader_series(economy.platform_frame())["ad_load"].max()  # noqa: E731
-    assert mean_over_runs(peak_ad_load, "tax") < mean_over_runs(peak_ad_load, "baseline")
+    taxed = [peak_ad_load(economy) for economy in runs("tax", EIGHT_SEEDS)]
+    untaxed = [peak_ad_load(economy) for economy in runs("baseline", EIGHT_SEEDS)]
+    assert sum(t < u for t, u in zip(taxed, untaxed)) >= LEAST_SEEDS, (taxed, untaxed)
 
 
 def test_without_merger_control_the_leader_buys_rising_rivals():
@@ -132,20 +148,32 @@ def test_interoperability_weakens_lock_in_and_leaves_users_more_surplus():
 
 
 def test_a_platform_dominant_for_a_year_is_split_and_the_spin_off_has_the_same_owners():
+    """Each of the parent's users moves to the spin-off with probability regulation.divested_share, so
+    the users moved are a binomial draw: their share is checked pooled over the splits, within four
+    standard errors. A split can come early, while the parent has a few hundred users (in the
+    ad-funded baseline each of seeds 0-7 is split once, in months 21-78; seed 0 in month 21 with 223
+    users, of which 141 moved, 3.95 standard errors above half), and the users it splits are those
+    it holds after the month's choices, more than it held the month before while the market grows."""
     split = [(e, deal) for e in runs("divestiture") for deal in e.competition.divestitures]
     assert split, "no platform was split in these seeds"
+    moved, held = 0, 0
     for economy, deal in split:
         ledger = check_books(economy)
         platforms = economy.platform_frame().set_index(["step", "platform_id"])
         month, parent, spin_off = deal["step"], deal["platform"], deal["spin_off"]
         assert platforms.loc[(month - 1, spin_off), "status"] == "planned"
         assert platforms.loc[(month, spin_off), "status"] == "active"
-        before = platforms.loc[(month - 1, parent), "users"]
-        assert deal["users"] == pytest.approx(0.5 * before, rel=0.2)
-        moved = ledger[(ledger["kind"] == "divestiture") & (ledger["step"] == month)]
-        assert (moved["payer"] == f"platform:{parent}").all() and (moved["payee"] == f"platform:{spin_off}").all()
+        # Recorded after the split: the spin-off holds the users moved, the parent the rest.
+        assert platforms.loc[(month, spin_off), "users"] == deal["users"]
+        moved += deal["users"]
+        held += deal["users"] + platforms.loc[(month, parent), "users"]
+        transfers = ledger[(ledger["kind"] == "divestiture") & (ledger["step"] == month)]
+        assert (transfers["payer"] == f"platform:{parent}").all()
+        assert (transfers["payee"] == f"platform:{spin_off}").all()
         holders = economy.investor_frame().groupby("platform_id")["holder"].apply(set)
         assert holders[spin_off] <= holders[parent]
+    share = split[0][0].params.regulation.divested_share
+    assert abs(moved - share * held) <= 4 * math.sqrt(share * (1 - share) * held), (moved, held)
 
 
 def test_until_the_first_split_the_run_is_the_run_without_divestiture():

@@ -7,15 +7,18 @@ full baseline (10,000 users, 240 months). The knobs are in test_knobs.py.
 
 The statement over more seeds, with a 95% Wilson interval and the stages that fail by seed:
 
-    .venv/bin/python -m tests.test_story --seeds 100            # seeds 0-99, about 4 minutes on 2 cores
+    .venv/bin/python -m tests.test_story --seeds 100            # seeds 0-99, about 10 minutes on 2 cores
 
-Measured on 2026-12-01: the stages hold in 19 of seeds 0-19 and 19 of seeds 20-39 (38 of 40, 95%
-interval 84% to 99%); the misses are an HHI that fell (seed 5) and a market that emptied (seed 20).
-The advertisers' surplus is read per dollar they spend, as the users' is per user
-(``metrics.per_dollar``); read in total dollars, which grow with the budgets that move online, the
-stages held in 35 of the same 40 seeds.
+Measured on 2026-12-01 on the ad-funded baseline: the stages hold in 17 of seeds 0-19 and 17 of
+seeds 20-39 (34 of 40, 95% interval 71% to 93%); the misses are lock-in without extraction in
+contested markets (seeds 2, 5, 26), an HHI that fell (seeds 10, 33) and an advertisers' surplus per
+dollar that peaks after the leader's profit (seed 31). The advertisers' surplus is read per dollar
+they spend, as the users' is per user (``metrics.per_dollar``); read in total dollars, which grow
+with the budgets that move online, the stages held in 22 of the same 40 seeds. (The paid market of
+``params/scenarios/paid.toml``, before advertisers' attachment: 38 of 40.)
 """
 
+import numpy as np
 import pytest
 
 from model import metrics
@@ -77,11 +80,34 @@ def test_the_leaders_pioneers_are_paid_more_per_dollar_than_its_later_investors_
     assert sum(better) >= 16, f"pioneers ahead in {sum(better)} of 20 seeds"
 
 
+def test_the_leader_lives_on_advertising_over_its_last_five_years(baseline_runs):
+    """In the ad-funded baseline, at least 80% of the leader's revenue over its last five years is
+    advertising (median over seeds; in a paid market it was about 55%)."""
+    shares = [economy.summary()["advertisers"]["ad_revenue_share_last_5_years"] for economy in baseline_runs]
+    assert np.median([np.nan if s is None else s for s in shares]) >= 0.8, shares
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "advertisers' surplus per dollar falls a median of 18% from its peak to the last year (seeds 0-19; 15% over "
+    "seeds 0-39, 11 of 40 seeds at least 25%): budgets spread by expected return make a platform earn more when a "
+    "dollar buys more there, so even attached advertisers are squeezed little (docs/ODD.md, sections 6.6 and 9)"))
+def test_advertisers_surplus_per_dollar_falls_at_least_a_quarter_from_its_peak(baseline_runs):
+    """Doctorow's third stage on the ad side: once advertisers are locked in, each dollar buys them
+    less (median over seeds of the fall from the peak to the last year)."""
+    falls = [economy.summary()["advertisers"]["surplus_per_dollar_fall"] for economy in baseline_runs]
+    assert np.median([np.nan if f is None else f for f in falls]) >= 0.25, falls
+
+
 KNOWN_MISSES = {
     "burn_multiple_last_growth_year": (
         "lock-in, now read from users' behaviour, comes while the leader still earns little, so its last growth "
-        "year spends about 31 dollars a dollar of revenue (median, seeds 0-19); the window moves with the "
-        "estimation per case of issue 18 (docs/ODD.md, section 7)"
+        "year spends about 14 dollars a dollar of revenue (median, seeds 0-19, ad-funded baseline); the window "
+        "moves with the estimation per case of issue 18 (docs/ODD.md, section 7)"
+    ),
+    "leader_share_at_end": (
+        "the ad-funded baseline tips in 3 of 20 seeds (15%, 95% interval 5% to 36%), so the median leader's "
+        "share, 0.57, lies in the contested mode, just under the 0.6 target; a median of a bimodal outcome is "
+        "replaced by estimation per case in issue 18 (docs/ODD.md, section 7)"
     ),
 }
 

@@ -155,7 +155,7 @@ class Entry(Table):
 class Platforms(Table):
     count: int = knob(4, "platforms", "Platforms present at the start.", ge=1, le=50)
     market: Literal["paid", "ad_funded"] = knob(
-        "paid", "-", '"paid": users pay a price each platform sets (negative: a subsidy); "ad_funded": users pay nothing (the price is fixed at 0) and platforms live on advertising.'
+        "ad_funded", "-", '"paid": users pay a price each platform sets (negative: a subsidy); "ad_funded": users pay nothing (the price is fixed at 0) and platforms live on advertising.'
     )
     strategy: Literal["adaptive", "fixed"] = knob(
         "adaptive", "-", '"adaptive": levers chosen each month to maximise profit plus growth value; "fixed": kept at initial values.'
@@ -188,7 +188,7 @@ class Platforms(Table):
         0.02, "$/potential user-month", "Fixed operating cost, per potential user of the market.", ge=0, le=MAX_PER_USER_MONTH
     )
     acquisition_cost: float = knob(2.0, "$/new user", "Cost of acquiring each user won in a month.", ge=0, le=MAX_PER_USER_MONTH)
-    max_ad_load: float = knob(0.6, "share of feed", "Highest ad load a platform may set.", ge=0, le=1)
+    max_ad_load: float = knob(1.0, "share of feed", "Highest ad load a platform may set.", ge=0, le=1)
     min_user_price: float = knob(
         -3.0, "$/user-month", "Lowest user price (largest subsidy) a platform may set.", ge=-MAX_PER_USER_MONTH, le=MAX_PER_USER_MONTH
     )
@@ -246,7 +246,7 @@ class Advertisers(Table):
         0.8, "-", "Share of other media's weight lost when the whole population is on platforms.", ge=0, le=1
     )
     attachment_per_month: float = knob(
-        0.0, "1/month", "Advertisers' switching cost: each month in a row spent on a platform multiplies its weight in their allocation by 1 + this more (their audience, tools and data there).", ge=0, le=100
+        0.1, "1/month", "Advertisers' switching cost: each month in a row spent on a platform multiplies its weight in their allocation by 1 + this more (their audience, tools and data there).", ge=0, le=100
     )
     attachment_months: float = knob(
         36.0, "months", "Months in a row after which an advertiser's attachment to a platform stops growing.", ge=0, le=MAX_MONTHS
