@@ -50,6 +50,11 @@ class Advertiser(mesa.Agent):
         self.months_on = np.where(spend > 0, self.months_on + 1, 0.0)
 
 
+def attachments(advertisers: list[Advertiser], slots: int) -> np.ndarray:
+    """Each advertiser's attachment to each platform slot (advertisers x slots; no rows if none)."""
+    return np.array([a.attachment() for a in advertisers]).reshape(len(advertisers), slots)
+
+
 def create_advertisers(model, params: Params) -> list[Advertiser]:
     """Advertisers with log-normal budgets (adding up to budget_per_user x potential users) and values."""
     ads = params.advertisers

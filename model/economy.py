@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 import mesa
 
 from model import metrics
-from model.advertisers import create_advertisers
+from model.advertisers import attachments, create_advertisers
 from model.choice import Offers, network_term
 from model.forecasts import MarketView
 from model.government import Government
@@ -145,7 +145,7 @@ class PlatformEconomy(mesa.Model):
             newcomers=newcomers,
             ad_budgets=np.array([a.budget for a in self.advertisers]),
             ad_values=np.array([a.value for a in self.advertisers]),
-            ad_attachment=np.array([a.attachment() for a in self.advertisers]).reshape(len(self.advertisers), len(self.platforms)),
+            ad_attachment=attachments(self.advertisers, len(self.platforms)),
             ad_prices=np.array([p.ad_price for p in self.platforms]),
             other_media=self.ad_market.other_media(users.astype(float)),
             value_per_user=self.funding.user_values(),

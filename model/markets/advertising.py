@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.admarket import ad_conditions, clear, clearing_price, other_media_weight
+from model.advertisers import attachments
 from model.ledger import ADVERTISERS, OUTSIDE
 from model.params.schema import Params
 
@@ -53,7 +54,7 @@ class AdMarket:
             values=np.array([a.value for a in reviewing]),
             budgets=np.array([a.budget for a in reviewing]),
             reach=market.reach,
-            attachment=np.array([a.attachment() for a in reviewing]).reshape(len(reviewing), len(platforms)),
+            attachment=attachments(reviewing, len(platforms)),
             effect=market.effect,
             inventory=market.inventory,
             prices=np.array([p.ad_price for p in platforms]),
