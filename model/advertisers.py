@@ -13,7 +13,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from model.admarket import attachment
+from model.admarket import attachment, online_share
 from model.choice import lognormal
 from model.params.schema import Params
 
@@ -22,11 +22,17 @@ class Advertiser(mesa.Agent):
     def __init__(self, model, budget: float, value: float, slots: int, params: Params) -> None:
         super().__init__(model)
         self.params = params
-        self.budget = budget  # $/month
+        self.full_budget = budget  # $/month, were all of its advertising online
         self.value = value  # $ per 1,000 effective impressions
         self.shares = np.zeros(slots)  # share of the budget on each platform slot
         self.months_on = np.zeros(slots)  # months in a row it has spent on each platform slot
         self.has_plan = False
+
+    @property
+    def budget(self) -> float:
+        """This month's budget for the platforms' market: the part of its advertising now online."""
+        ads = self.params.advertisers
+        return self.full_budget * online_share(self.model.month, ads.online_share_start, ads.online_share_growth)
 
     def reviews(self) -> bool:
         """Whether it reallocates its budget this month (always, the first time)."""
