@@ -56,14 +56,16 @@ def attachment(months_on: np.ndarray, per_month: float, cap_months: float) -> np
     return 1.0 + per_month * np.minimum(np.asarray(months_on, dtype=float), cap_months)
 
 
-def online_share(month: float, start: float, growth_per_year: float) -> float:
-    """Share of advertisers' budgets spent online ``month`` months into the run: a logistic path
-    from ``start`` whose log-odds grow by ``growth_per_year`` a year, as media move online (the
-    digital share of world ad spend: under 10% around 2005, about 73% in 2024)."""
+def online_share(month, start: float, growth_per_year: float):
+    """Share of advertisers' budgets spent online ``month`` months into the run (a number or an
+    array of months): a logistic path from ``start`` whose log-odds grow by ``growth_per_year`` a
+    year, as media move online (the digital share of world ad spend: under 10% around 2005, about
+    73% in 2024)."""
     if start >= 1.0 or growth_per_year == 0.0:
-        return start
-    log_odds = np.log(start / (1.0 - start)) + growth_per_year * month / 12.0
-    return float(1.0 / (1.0 + np.exp(-log_odds)))
+        return start + 0.0 * np.asarray(month, dtype=float) if np.ndim(month) else start
+    log_odds = np.log(start / (1.0 - start)) + growth_per_year * np.asarray(month, dtype=float) / 12.0
+    share = 1.0 / (1.0 + np.exp(-log_odds))
+    return share if np.ndim(month) else float(share)
 
 
 @dataclass(frozen=True)

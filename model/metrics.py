@@ -61,46 +61,49 @@ def regime(leader_share: float, anyone_on_platforms: bool = True) -> str:
     return "tipped" if leader_share >= TIPPED_SHARE else "contested"
 
 
-def lever_bounds(params: Params) -> dict[str, tuple[str, float]]:
+WHOLE_FEED = 1.0  # an ad load of 1: every slot of the feed is an ad, the natural ceiling
+
+
+def lever_bounds(params: Params) -> dict[str, tuple[str, float | None]]:
     """The bounds the parameter file sets on the platforms' levers: parameter -> (lever column, bound).
 
-    Both ceilings of the ad load are listed, the platforms' own and the regulator's cap (1 when
-    there is none): only the lower one can bind. Natural limits (no ads, no quality spending) are
-    not bounds of the file and are not listed, nor are the price's bounds in an ad-funded market.
+    Both ceilings of the ad load are listed, the platforms' own and the regulator's cap: only the
+    lower one can bind. Natural limits are not bounds of the file: no ads or no quality spending are
+    not listed, and a ceiling of 1 (the whole feed is ads; a regulator's cap of 1 is no cap) is
+    None, as are the price's bounds in an ad-funded market, where users pay nothing.
     """
     platforms = params.platforms
-    bounds = {
-        "platforms.max_ad_load": ("ad_load", platforms.max_ad_load),
-        "regulation.ad_load_cap": ("ad_load", params.regulation.ad_load_cap),
-        "platforms.min_user_price": ("user_price", platforms.min_user_price),
-        "platforms.max_user_price": ("user_price", platforms.max_user_price),
+    priced = platforms.market != "ad_funded"
+
+    def ceiling(bound: float) -> float | None:
+        return bound if bound < WHOLE_FEED else None
+
+    return {
+        "platforms.max_ad_load": ("ad_load", ceiling(platforms.max_ad_load)),
+        "regulation.ad_load_cap": ("ad_load", ceiling(params.regulation.ad_load_cap)),
+        "platforms.min_user_price": ("user_price", platforms.min_user_price if priced else None),
+        "platforms.max_user_price": ("user_price", platforms.max_user_price if priced else None),
         "platforms.max_quality_spend": ("quality_spend", platforms.max_quality_spend),
     }
-    if platforms.market == "ad_funded":  # users pay nothing: the price is no lever, its bounds bind nothing
-        del bounds["platforms.min_user_price"], bounds["platforms.max_user_price"]
-    return bounds
-
-
-LEVER_BOUNDS = ("platforms.max_ad_load", "regulation.ad_load_cap", "platforms.min_user_price", "platforms.max_user_price",
-                "platforms.max_quality_spend")
 
 
 def binding_bounds(model_frame: pd.DataFrame, platform_frame: pd.DataFrame, params: Params) -> dict[str, float | None]:
     """Share of the months concerned spent at each bound the parameter file sets (DESIGN §4).
 
-    For a lever, the months concerned are the open platforms' months (platform-months); for
-    sentiment (``market.min_sentiment``, ``market.max_sentiment``), every month. A result that rests
-    on a bound is an artefact of the parameter file, not of the economics.
+    For a lever, the months concerned are those of open platforms with users: a lever set where
+    nobody sees it moves nothing, so an empty platform's ad load binds nothing. For sentiment
+    (``market.min_sentiment``, ``market.max_sentiment``), every month. Every run lists the same
+    bounds, None where one binds nothing (the price's, ad-funded). A result that rests on a bound is
+    an artefact of the parameter file, not of the economics.
     """
-    open_months = platform_frame[platform_frame["status"].isin(["active", "rescued"])] if len(platform_frame) else platform_frame
-    levers = lever_bounds(params)
+    concerned = (platform_frame[platform_frame["status"].isin(["active", "rescued"]) & (platform_frame["users"] > 0)]
+                 if len(platform_frame) else platform_frame)
     shares = {}
-    for name in LEVER_BOUNDS:  # every run lists the same bounds; None where one binds nothing (the price, ad-funded)
-        if name not in levers:
+    for name, (lever, bound) in lever_bounds(params).items():
+        if bound is None:
             shares[name] = None
             continue
-        lever, bound = levers[name]
-        at = (open_months[lever] - bound).abs() <= AT_BOUND if len(open_months) else pd.Series(dtype=bool)
+        at = (concerned[lever] - bound).abs() <= AT_BOUND if len(concerned) else pd.Series(dtype=bool)
         shares[name] = float(at.mean()) if len(at) else 0.0
     sentiment = model_frame["sentiment"] if len(model_frame) else pd.Series(dtype=float)
     for name, bound in (("market.min_sentiment", params.market.min_sentiment),

@@ -2,10 +2,10 @@
 
 import math
 
-import numpy as np
 import pytest
 
-from tests.conftest import run, scenario
+from model import metrics
+from tests.conftest import replicated_runs, run, scenario
 
 SEEDS = range(3)
 # The crunch with and without rescues is compared seed by seed. The runs of a seed are identical
@@ -91,18 +91,24 @@ def test_bailouts_keep_loss_making_platforms_alive(with_bailouts, without_bailou
     assert sign_test(fewer, more) <= LEVEL, (with_, without)
 
 
-def test_belief_in_bailouts_stretches_how_long_investors_fund_losses():
-    """Moral hazard: investors who expect a rescue fund a systemic platform's losses for longer."""
+def test_belief_in_bailouts_stretches_how_long_investors_fund_the_leaders_losses():
+    """Moral hazard: investors who expect a rescue fund the systemic platform's losses for longer,
+    and put more money into it. Seed by seed over 8 seeds (common random numbers), in at least 7 (a
+    sign test at p = 0.035). The leader is the platform that can be systemic; a platform left with
+    no users lingers on its seed money with losses to the horizon whatever investors believe, so
+    the longest losses of any platform would measure that instead. Measured on 2026-12-01 (patient
+    48 months): longer in 8 of 8 seeds (60-84 months without belief, 87-119 with), more money
+    raised in 8 of 8."""
 
-    def longest_losses(belief):
-        runs = [
-            run(scenario(users__count=2000, simulation__steps=150, investors__patience_mean=48.0,
-                         investors__bailout_belief=belief, simulation__seed=s))
-            for s in SEEDS
-        ]
-        return np.mean([e.platform_frame()["months_of_losses"].max() for e in runs])
+    def leaders(belief):
+        return [metrics.leader_series(economy.platform_frame()) for economy in replicated_runs(
+            tuple(range(8)), 2000, simulation__steps=150, investors__patience_mean=48.0, investors__bailout_belief=belief)]
 
-    assert longest_losses(1.0) > longest_losses(0.0)
+    doubting, believing = leaders(0.0), leaders(1.0)
+    longer = [b["months_of_losses"].max() > d["months_of_losses"].max() for d, b in zip(doubting, believing)]
+    assert sum(longer) >= 7, longer
+    larger = [b["funding_raised"].sum() > d["funding_raised"].sum() for d, b in zip(doubting, believing)]
+    assert sum(larger) >= 7, larger
 
 
 def test_users_of_a_failed_platform_must_choose_again_next_month():

@@ -86,6 +86,7 @@ def test_the_online_share_of_ad_budgets_grows_from_where_it_starts_toward_all_of
     assert all(later > earlier for earlier, later in zip(path, path[1:]))
     assert path[-1] == pytest.approx(0.73, abs=0.01)  # the digital share of 2024, twenty years on
     assert online_share(240, 0.1, 0.0) == 0.1 and online_share(240, 1.0, 0.16) == 1.0
+    assert np.allclose(online_share(np.array([0, 120, 240]), 0.1, 0.16), [path[0], path[10], path[-1]])
 
 
 def test_clearing_price_sells_the_inventory_above_the_floor():

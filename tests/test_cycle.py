@@ -108,8 +108,8 @@ def test_an_ad_funded_market_refuses_a_user_price():
 
 
 def test_the_price_bounds_are_not_bounds_of_an_ad_funded_market():
-    assert "platforms.min_user_price" in metrics.lever_bounds(scenario(PAID))
-    assert "platforms.min_user_price" not in metrics.lever_bounds(scenario())
+    assert metrics.lever_bounds(scenario(PAID))["platforms.min_user_price"][1] is not None
+    assert metrics.lever_bounds(scenario())["platforms.min_user_price"][1] is None
 
 
 # -- advertisers' attachment (their switching cost) ---------------------------------------------
@@ -129,4 +129,13 @@ def test_advertisers_attached_to_the_leader_get_less_per_dollar_and_are_squeezed
     assert seeds_where(lower, higher) >= LEAST_SEEDS, (lower, higher)
     squeezed = [-metrics.advertiser_squeeze(metrics.leader_series(e.platform_frame())) for e in attached]
     spared = [-metrics.advertiser_squeeze(metrics.leader_series(e.platform_frame())) for e in free]
+    assert seeds_where(squeezed, spared) >= LEAST_SEEDS, (squeezed, spared)
+
+
+def test_advertisers_budgets_moving_online_squeeze_them_more():
+    """Budgets that move online (the baseline) against a constant online share: more money chases
+    the audience the leader sells, and each dollar buys less there at the end than at its best."""
+    moving, still = runs(months=180), runs(months=180, advertisers__online_share_growth=0.0)
+    squeezed = [-metrics.advertiser_squeeze(metrics.leader_series(e.platform_frame())) for e in moving]
+    spared = [-metrics.advertiser_squeeze(metrics.leader_series(e.platform_frame())) for e in still]
     assert seeds_where(squeezed, spared) >= LEAST_SEEDS, (squeezed, spared)

@@ -185,7 +185,7 @@ def test_a_market_nobody_is_on_is_neither_tipped_nor_contested():
 
 
 def test_bounds_are_the_share_of_open_platform_months_spent_at_a_bound_of_the_file():
-    params = scenario(platforms__market="paid")
+    params = scenario(platforms__market="paid", platforms__max_ad_load=0.6)
     floor, cap = params.platforms.min_user_price, params.platforms.max_ad_load
     prices = np.where(np.arange(1, 11) <= 3, floor, 0.0)  # 3 of the leader's 10 months at the floor
     model, platforms = market(np.full(10, 100.0), user_price=prices, ad_load=cap)
@@ -196,6 +196,17 @@ def test_bounds_are_the_share_of_open_platform_months_spent_at_a_bound_of_the_fi
     assert bounds["platforms.max_ad_load"] == pytest.approx(10 / 15)
     assert bounds["market.max_sentiment"] == pytest.approx(2 / 10)
     assert bounds["platforms.max_user_price"] == 0.0
+
+
+def test_an_empty_platforms_levers_bind_nothing():
+    """A platform nobody uses shows its ads to nobody: its months are not the months concerned."""
+    params = scenario(platforms__max_ad_load=0.6)
+    rival_users = np.where(np.arange(1, 11) <= 4, 10.0, 0.0)  # the rival empties after month 4
+    model, platforms = market(np.full(10, 100.0), rival_users=rival_users)
+    platforms.loc[(platforms["platform_id"] == 1) & (platforms["step"] > 4), "ad_load"] = params.platforms.max_ad_load
+    assert metrics.binding_bounds(model, platforms, params)["platforms.max_ad_load"] == 0.0
+    platforms.loc[(platforms["platform_id"] == 1) & (platforms["step"] == 4), "ad_load"] = params.platforms.max_ad_load
+    assert metrics.binding_bounds(model, platforms, params)["platforms.max_ad_load"] == pytest.approx(1 / 14)
 
 
 def test_in_an_ad_funded_market_the_prices_bounds_are_listed_as_binding_nothing():
@@ -210,5 +221,15 @@ def test_a_regulators_ad_cap_below_the_platforms_own_bound_is_the_one_that_binds
     model, platforms = market(np.full(10, 100.0), ad_load=0.3)
     bounds = metrics.binding_bounds(model, platforms, params)
     assert bounds["regulation.ad_load_cap"] == pytest.approx(10 / 20)  # the leader's 10 of 20 open months
-    assert bounds["platforms.max_ad_load"] == 0.0
-    assert all(bound != 0.0 for _, bound in metrics.lever_bounds(scenario()).values())  # natural limits are not listed
+    assert metrics.binding_bounds(model, platforms, scenario(regulation__ad_load_cap=0.3, platforms__max_ad_load=0.6))[
+        "platforms.max_ad_load"] == 0.0
+
+
+def test_natural_limits_are_not_bounds_of_the_file():
+    """No ads, no quality spending, and an ad load of 1 (the whole feed; a regulator's cap of 1 is
+    no cap) are what the levers mean, not limits a parameter file sets."""
+    params = scenario(platforms__max_ad_load=1.0, regulation__ad_load_cap=1.0)
+    model, platforms = market(np.full(10, 100.0), ad_load=1.0)
+    bounds = metrics.binding_bounds(model, platforms, params)
+    assert bounds["platforms.max_ad_load"] is None and bounds["regulation.ad_load_cap"] is None
+    assert all(bound != 0.0 for _, bound in metrics.lever_bounds(params).values())

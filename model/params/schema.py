@@ -227,7 +227,7 @@ class Platforms(Table):
 class Advertisers(Table):
     count: int = knob(40, "advertisers", "Advertisers buying impressions.", ge=0, le=100_000)
     budget_per_user: float = knob(
-        5.0, "$/potential user-month", "Total monthly ad budget of all advertisers, per potential user, were it all spent online.", ge=0, le=MAX_PER_USER_MONTH
+        7.0, "$/potential user-month", "Total monthly ad budget of all advertisers, per potential user, were it all spent online.", ge=0, le=MAX_PER_USER_MONTH
     )
     value_per_impression_mean: float = knob(
         12.0, "$/1000 effective impressions", "Mean value of 1,000 effective impressions (lognormal).", ge=0, le=MAX_AD_PRICE
@@ -252,10 +252,10 @@ class Advertisers(Table):
         36.0, "months", "Months in a row after which an advertiser's attachment to a platform stops growing.", ge=0, le=MAX_MONTHS
     )
     online_share_start: float = knob(
-        1.0, "-", "Share of advertisers' budgets spent online at the start; their budget then is budget_per_user times this share (1: all of it, from the start).", gt=0, le=1
+        0.1, "-", "Share of advertisers' budgets spent online at the start; their budget then is budget_per_user times this share (1: all of it, from the start).", gt=0, le=1
     )
     online_share_growth: float = knob(
-        0.0, "1/year", "Yearly growth of the log-odds of the online share of ad budgets, as media move online (0: the share stays where it starts).", ge=0, le=10
+        0.16, "1/year", "Yearly growth of the log-odds of the online share of ad budgets, as media move online (0: the share stays where it starts).", ge=0, le=10
     )
 
 
