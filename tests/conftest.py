@@ -47,7 +47,18 @@ def root() -> Path:
 BROWSER_FILES = {"test_browser.py", "test_app_browser.py"}
 
 
+@pytest.hookimpl(tryfirst=True)  # xdist's own hook reads the marks into each test's id: mark before it
 def pytest_collection_modifyitems(items):
     for item in items:
         name = item.path.name
         item.add_marker(pytest.mark.xdist_group("browser" if name in BROWSER_FILES else name))
+
+
+def pytest_xdist_node_collection_finished(node, ids):
+    """Stop with a clear message if xdist does not group: each test would be its own group, and a
+    file's shared runs would be computed on both workers. It went unseen twice: while the marks came
+    after xdist's hook, and under pytest 9.2, whose test ids ignore the group xdist writes into them
+    (pytest-xdist#1386)."""
+    if node.config.getoption("dist") == "loadgroup" and ids and "@" not in ids[0]:
+        pytest.exit(f"--dist loadgroup is not grouping tests by file ({ids[0]} has no group): check the "
+                    "versions of pytest and pytest-xdist against pyproject.toml", returncode=4)
