@@ -61,11 +61,13 @@ def online_share(month, start: float, growth_per_year: float):
     array of months): a logistic path from ``start`` whose log-odds grow by ``growth_per_year`` a
     year, as media move online (the digital share of world ad spend: under 10% around 2005, about
     73% in 2024)."""
+    months = np.asarray(month, dtype=float)
     if start >= 1.0 or growth_per_year == 0.0:
-        return start + 0.0 * np.asarray(month, dtype=float) if np.ndim(month) else start
-    log_odds = np.log(start / (1.0 - start)) + growth_per_year * np.asarray(month, dtype=float) / 12.0
-    share = 1.0 / (1.0 + np.exp(-log_odds))
-    return share if np.ndim(month) else float(share)
+        share = np.full(months.shape, start)
+    else:
+        log_odds = np.log(start / (1.0 - start)) + growth_per_year * months / 12.0
+        share = 1.0 / (1.0 + np.exp(-log_odds))
+    return share if months.ndim else float(share)
 
 
 @dataclass(frozen=True)
