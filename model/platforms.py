@@ -291,17 +291,23 @@ class Platform(mesa.Agent):
         return forecast_users(view, self.platform_id, candidates, planned_quality, perception, self.params)
 
     # -- acquisitions -------------------------------------------------------------------------
-    def acquisition_offer(self, target_users: float, target_valuation: float, value_per_user: float) -> float:
+    def acquisition_offer(self, target_users: float, target_valuation: float, value_per_user: float,
+                          own_valuation: float) -> float:
         """Price it would offer for a rival (0: no offer).
 
         It offers the target's valuation plus the premium its shareholders ask, if the users it
-        would gain (the target's expected users) are worth that much to it and it can pay in cash
-        while keeping its buffer.
+        would gain (the target's expected users) are worth that much to it. It pays in cash what it
+        can spare and the rest in its own shares at ``own_valuation`` (``buy_out``), so the deal
+        rests on what the users are worth, not on the cash at hand; shares worth nothing buy nothing.
         """
         price = (1.0 + self.params.acquisitions.premium) * target_valuation
-        spare_cash = self.cash - self.params.funding.cash_buffer_months * self.costs
         worth_it = value_per_user * target_users >= price
-        return price if price > 0 and worth_it and spare_cash >= price else 0.0
+        can_pay = own_valuation > 0 or self.spare_cash() >= price
+        return price if price > 0 and worth_it and can_pay else 0.0
+
+    def spare_cash(self) -> float:
+        """Cash beyond the buffer of funding.cash_buffer_months of costs it keeps."""
+        return max(self.cash - self.params.funding.cash_buffer_months * self.costs, 0.0)
 
     # -- divestiture --------------------------------------------------------------------------
     def split_off(self, spin_off: Platform, share: float, users: int) -> None:
@@ -395,11 +401,25 @@ class Platform(mesa.Agent):
         lost, self.debt = self.debt, 0.0
         return lost
 
-    def buy_out(self, target: Platform, price: float) -> list[tuple[str, float]]:
-        """It pays ``price`` for a rival, to the rival's shareholders pro rata to their shares. Returns the payments."""
-        payments = [(holding.holder, part) for holding, part in target.cap_table.split(price)]
-        for holder, part in payments:
-            self.model.ledger.transfer(self.model.month, self.account, holder, part, "acquisition")
+    def buy_out(self, target: Platform, price: float, valuation: float) -> list[tuple[str, float]]:
+        """It pays ``price`` for a rival, to the rival's shareholders pro rata to their shares.
+
+        Cash it can spare goes first (``acquisition``); the rest is paid in new shares of its own at
+        its ``valuation``, as large deals are (Facebook paid for WhatsApp mostly in stock): each
+        holder of the target receives shares worth its part, recorded as paid out of the target
+        and invested in the acquirer, so no money moves for them. Returns the cash payments.
+        """
+        cash = min(price, self.spare_cash())
+        in_shares = price - cash
+        share_price = self.cap_table.share_price(valuation) if in_shares > 0 else 0.0
+        round_index = self.cap_table.open_round() if in_shares > 0 else None
+        payments = []
+        for holding, part in target.cap_table.split(price):
+            paid_in_cash = part * cash / price
+            self.model.ledger.transfer(self.model.month, self.account, holding.holder, paid_in_cash, "acquisition")
+            payments.append((holding.holder, paid_in_cash))
+            if in_shares > 0:
+                self.cap_table.issue(holding.holder, part - paid_in_cash, share_price, round_index, self.model.month)
         return payments
 
     def absorb(self, target: Platform, users: int) -> None:

@@ -35,7 +35,7 @@ class Stage(mesa.Model):
     """Platforms, investors and the state around one ledger; the markets are built on it by each test."""
 
     def __init__(self, platforms: int = 2, **overrides) -> None:
-        params = scenario(users__count=USERS, platforms__count=platforms, **overrides)
+        params = scenario(**{"users__count": USERS, "platforms__count": platforms, **overrides})
         super().__init__(rng=0)
         self.params = params
         self.month = 0
@@ -101,18 +101,40 @@ def test_every_for_profit_platform_is_founded_with_a_seed_round():
         assert platform.cap_table.rounds == 1
 
 
-def test_sentiment_rises_while_the_market_grows_and_falls_after_a_failure():
-    stage = Stage(platforms=2, market__initial_sentiment=1.0, market__hype_sensitivity=0.5)  # off the cap
-    for month, adopted in enumerate([10, 20, 40, 80, 160, 320], start=1):
-        stage.month = month
+def adopt(stage, adopted_by_month) -> float:
+    """Feeds the funding market a path of adopted users, a month at a time; returns its sentiment."""
+    for adopted in adopted_by_month:
+        stage.month += 1
         stage.funding.update_sentiment(adopted)
-    booming = stage.funding.sentiment
-    assert 1.0 < booming < stage.params.market.max_sentiment
-    stage.funding.hear_of_failure()
-    stage.funding.hear_of_failure()
-    stage.month += 1
-    stage.funding.update_sentiment(320)  # no growth this month, two failures this year
-    assert stage.funding.sentiment < booming
+    return stage.funding.sentiment
+
+
+TAKE_OFF = [10, 20, 40, 80, 160, 320]  # of USERS potential users: a third adopts in half a year
+
+
+def test_sentiment_rises_while_the_market_grows_and_failures_pull_it_down():
+    calm, shaken = Stage(platforms=2), Stage(platforms=2)
+    booming = adopt(calm, TAKE_OFF)
+    assert 1.0 < booming < calm.params.market.max_sentiment
+    assert adopt(shaken, TAKE_OFF) == booming
+    shaken.funding.hear_of_failure()
+    shaken.funding.hear_of_failure()
+    assert adopt(shaken, [320] * 3) < adopt(calm, [320] * 3)  # the same market, two failures this year
+
+
+def test_sentiment_returns_to_normal_as_the_market_saturates():
+    """The bust needs no failure: once nobody new adopts for a year, the hype is gone."""
+    stage = Stage(platforms=2, market__initial_sentiment=1.0)
+    booming = adopt(stage, TAKE_OFF)
+    settled = adopt(stage, [320] * 60)
+    assert settled < booming and settled == pytest.approx(1.0, abs=0.05)
+
+
+def test_sentiment_reads_adoption_as_a_share_of_potential_users():
+    """The same market simulated with ten times the users gets the same boom (DESIGN §4, scale)."""
+    small = Stage(platforms=2)
+    large = Stage(platforms=2, users__count=10 * USERS)
+    assert adopt(small, TAKE_OFF) == pytest.approx(adopt(large, [10 * adopted for adopted in TAKE_OFF]))
 
 
 # -- distress ---------------------------------------------------------------------------------

@@ -154,9 +154,10 @@ def test_money_is_conserved_with_every_mechanism_on_at_once(users, capital, form
 FAULT_SCENARIO = dict(
     users__count=300, platforms__count=2, investors__capital_per_user=5.0, lending__enabled=True,
     suppliers__enabled=True, suppliers__count=1, cooperative__count=1, cooperative__kind="public",
-    cooperative__public_funding_per_user=5.0, cooperative__entry_month=1, simulation__steps=36, simulation__seed=10,
+    cooperative__public_funding_per_user=5.0, cooperative__entry_month=1, simulation__steps=36, simulation__seed=2,
     platforms__market="paid",
-)  # a small run with every flow the faults touch: dividends to funds and founders, a tax, interest, compute, ads, prices
+)  # a small run with every flow the faults touch: dividends to funds and founders, a tax, interest, compute, ads,
+# prices (a seed whose first platform pays dividends within three years; run_with_fault checks that it still does)
 FAULT = 0.001  # each fault books 0.1 % of a flow that no agent records
 
 

@@ -117,7 +117,12 @@ def test_an_acquisition_pays_the_targets_shareholders_and_moves_its_users():
     ledger = check_books(economy)
     paid = ledger[(ledger["kind"] == "acquisition") & (ledger["step"] == deal["step"])]
     assert (paid["payer"] == f"platform:{deal['acquirer']}").all()
-    assert paid["amount"].sum() == pytest.approx(deal["price"])
+    assert paid["amount"].sum() == pytest.approx(deal["paid_in_cash"])
+    # the rest of the price in new shares of the acquirer, issued that month to the target's holders
+    acquirer = economy.platforms[deal["acquirer"]].cap_table.holdings
+    target_holders = {h.holder for h in economy.platforms[deal["target"]].cap_table.holdings}
+    in_shares = sum(h.invested for h in acquirer if h.step == deal["step"] and h.holder in target_holders)
+    assert deal["paid_in_cash"] + in_shares == pytest.approx(deal["price"])
     platforms = economy.platform_frame().set_index(["step", "platform_id"])
     after = platforms.loc[deal["step"]]
     before = platforms.loc[deal["step"] - 1]

@@ -9,12 +9,13 @@ The statement over more seeds, with a 95% Wilson interval and the stages that fa
 
     .venv/bin/python -m tests.test_story --seeds 100            # seeds 0-99, about 10 minutes on 2 cores
 
-Measured on 2026-12-01 on the ad-funded baseline with advertisers' budgets moving online: the
-stages hold in 39 of seeds 0-39 (98%, 95% interval 87% to 100%); the miss is an HHI that fell
-(seed 33, contested). The advertisers' surplus is read per dollar they spend, as the users' is per
+Measured on 2026-12-01 on the ad-funded baseline with advertisers' budgets moving online and
+sentiment following the year's adoption: the stages hold in 36 of seeds 0-39 (90%, 95% interval
+77% to 96%); the misses are HHIs that fell between month 12 and lock-in (seeds 5, 9, 26, 33, all
+contested). The advertisers' surplus is read per dollar they spend, as the users' is per
 user (``metrics.per_dollar``), so that its peak does not merely follow the budgets moving online.
-(Before the budgets moved online: 34 of 40; the paid market of ``params/scenarios/paid.toml``,
-before advertisers' attachment: 38 of 40.)
+(While sentiment sat at its cap: 39 of 40; before the budgets moved online: 34 of 40; the paid
+market of ``params/scenarios/paid.toml``, before advertisers' attachment: 38 of 40.)
 """
 
 import numpy as np
@@ -89,7 +90,7 @@ def test_the_leader_lives_on_advertising_over_its_last_five_years(baseline_runs)
 def test_advertisers_surplus_per_dollar_falls_at_least_a_quarter_from_its_peak(baseline_runs):
     """Doctorow's third stage on the ad side: once advertisers are locked in, each dollar buys them
     less (median over seeds of the fall from the peak to the last year). Measured on 2026-12-01: a
-    median of 34% over seeds 0-39, at least 25% in 35 of 40; with constant online budgets it was 15%
+    median of 35% over seeds 0-39, at least 25% in 36 of 40; with constant online budgets it was 15%
     (docs/ODD.md, section 6.6)."""
     falls = [economy.summary()["advertisers"]["surplus_per_dollar_fall"] for economy in baseline_runs]
     assert np.median([np.nan if f is None else f for f in falls]) >= 0.25, falls
@@ -104,11 +105,11 @@ def test_no_lever_rests_on_a_bound_of_the_parameter_file(baseline_runs):
         assert not shares or np.median(shares) < 0.10, (name, shares)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "the funding market's sentiment sits at market.max_sentiment in about a third of the months (median 0.34, "
-    "seeds 0-39): its target is 1 + 8 x the market's annual growth, so a boom is the cap; moving it means "
-    "re-tuning the funding market with the every-knob issue (hype off its cap)"))
 def test_sentiment_does_not_rest_on_its_bounds(baseline_runs):
+    """DESIGN §4: the funding market's boom and bust live inside market.min_sentiment and
+    market.max_sentiment (median share of months at each under a tenth). Its target follows the
+    year's adoption as a share of potential users, which swells and fades with the market; when it
+    followed relative growth, a young market's boom was the cap (a third of the months, seeds 0-39)."""
     bounds = [economy.summary()["bounds"] for economy in baseline_runs]
     for name in ("market.min_sentiment", "market.max_sentiment"):
         assert np.median([b[name] for b in bounds]) < 0.10, (name, [b[name] for b in bounds])
@@ -117,12 +118,12 @@ def test_sentiment_does_not_rest_on_its_bounds(baseline_runs):
 KNOWN_MISSES = {
     "burn_multiple_last_growth_year": (
         "lock-in, now read from users' behaviour, comes while the leader still earns little (advertising is "
-        "still moving online), so its last growth year spends about 55 dollars a dollar of revenue (median, "
+        "still moving online), so its last growth year spends about 8 dollars a dollar of revenue (median, "
         "seeds 0-19); the window moves with the estimation per case of issue 18 (docs/ODD.md, section 7)"
     ),
     "leader_share_at_end": (
-        "the ad-funded baseline tips in 3 of 20 seeds (15%, 95% interval 5% to 36%), so the median leader's "
-        "share, 0.58, lies in the contested mode, just under the 0.6 target; a median of a bimodal outcome is "
+        "the ad-funded baseline tips in 2 of 20 seeds (10%, 95% interval 3% to 30%), so the median leader's "
+        "share, 0.56, lies in the contested mode, just under the 0.6 target; a median of a bimodal outcome is "
         "replaced by estimation per case in issue 18 (docs/ODD.md, section 7)"
     ),
 }

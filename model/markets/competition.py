@@ -1,7 +1,7 @@
 """Competition policy: acquisitions, merger control and divestiture (ODD 6.13).
 
 If acquisitions are on, the leader bids each month for its largest rising rival when the users it
-would gain are worth the price to it; merger control blocks a deal that would take the merged
+would gain are worth the price to it, and pays in cash and in its own shares; merger control blocks a deal that would take the merged
 platform above ``regulation.max_share``. If divestiture is on, a platform that has held more than
 the maximum share for a year is split: part of it becomes a new platform in a spare slot.
 """
@@ -38,26 +38,29 @@ class Competition:
         target = max(rising, key=lambda p: p.users)
         value = self.funding.user_values()[leader.platform_id]
         # The leader buys the target's market share: the users investors expect it to hold, priced as they price them.
-        price = leader.acquisition_offer(self.funding.expected_users(target), self.funding.valuation_of(target), value)
+        price = leader.acquisition_offer(self.funding.expected_users(target), self.funding.valuation_of(target), value,
+                                         self.funding.valuation_of(leader))
         if not price:
             return
         merged_share = (leader.users + target.users) / total
         allowed = merger_allowed(self.params.regulation, merged_share)
-        self.acquisitions.append(
-            {"step": self.model.month, "acquirer": leader.platform_id, "target": target.platform_id,
-             "price": price, "merged_share": merged_share, "blocked": not allowed}
-        )
+        deal = {"step": self.model.month, "acquirer": leader.platform_id, "target": target.platform_id,
+                "price": price, "paid_in_cash": 0.0, "merged_share": merged_share, "blocked": not allowed}
+        self.acquisitions.append(deal)
         if allowed:
-            self.acquire(leader, target, price)
+            deal["paid_in_cash"] = self.acquire(leader, target, price)
 
-    def acquire(self, acquirer: Platform, target: Platform, price: float) -> None:
-        """The acquirer pays the target's shareholders, takes its cash, debts and users; the target closes."""
+    def acquire(self, acquirer: Platform, target: Platform, price: float) -> float:
+        """The acquirer pays the target's shareholders, in cash and in its shares, takes its cash, debts and
+        users; the target closes. Returns the part paid in cash."""
         model = self.model
-        for holder, part in acquirer.buy_out(target, price):
+        payments = acquirer.buy_out(target, price, self.funding.valuation_of(acquirer))
+        for holder, part in payments:
             if holder == GOVERNMENT:
                 model.government.record_recovery(part)
         moved = model.users.merge(target.platform_id, acquirer.platform_id)
         acquirer.absorb(target, moved)
+        return sum(part for _, part in payments)
 
     def divest(self) -> None:
         """The regulator splits a platform that has held more than the maximum share for a year.

@@ -198,15 +198,20 @@ class FundingMarket:
         self.sentiment = float(np.clip(self.sentiment + change, market.min_sentiment, market.max_sentiment))
 
     def update_sentiment(self, adopted: int) -> None:
-        """Sentiment drifts toward 1 + hype x annual user growth - penalties for failures and contagion in the year."""
+        """Sentiment drifts toward 1 + hype x the year's adoption - penalties for failures and contagion in the year.
+
+        The year's adoption is the net gain in users over twelve months as a share of potential users:
+        it swells while the market takes off and fades as it saturates, so the boom and the bust come from
+        the market's own growth, and it reads the same at any number of simulated users (DESIGN §4).
+        """
         market = self.params.market
         month = self.model.month
         self.adoption_history.append(adopted)
         year_ago = self.adoption_history[max(0, len(self.adoption_history) - 13)]
-        growth = min(1.0, adopted / year_ago - 1.0) if year_ago > 0 else (1.0 if adopted else 0.0)
+        adoption_in_the_year = (adopted - year_ago) / self.params.users.count
         recent_failures = sum(1 for m in self.failure_months if m > month - 12)
         recent_contagion = sum(1 for m in self.contagion_months if m > month - 12)
-        target = (1.0 + market.hype_sensitivity * growth - market.failure_penalty * recent_failures
+        target = (1.0 + market.hype_sensitivity * adoption_in_the_year - market.failure_penalty * recent_failures
                   - self.params.suppliers.contagion_penalty * recent_contagion)
         self.sentiment += market.sentiment_adjustment * (target - self.sentiment)
         self.sentiment = float(np.clip(self.sentiment, market.min_sentiment, market.max_sentiment))

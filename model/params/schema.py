@@ -306,7 +306,10 @@ class Market(Table):
     initial_sentiment: float = knob(
         1.0, "-", "Funding-market sentiment at the start (multiplies valuations).", gt=0, le=MAX_SENTIMENT
     )
-    hype_sensitivity: float = knob(8.0, "-", "How strongly sentiment follows the market's annual user growth.", ge=0, le=1000)
+    hype_sensitivity: float = knob(
+        14.0, "-", "Rise in sentiment's target per unit of the year's adoption (new users in twelve months / potential users).",
+        ge=0, le=1000,
+    )
     failure_penalty: float = knob(
         0.3, "-", "Fall in sentiment target per platform failure in the past year.", ge=0, le=MAX_SENTIMENT
     )
