@@ -92,24 +92,32 @@ def test_bailouts_keep_loss_making_platforms_alive(with_bailouts, without_bailou
     assert sign_test(fewer, more) <= LEVEL, (with_, without)
 
 
-def test_belief_in_bailouts_stretches_how_long_investors_fund_the_leaders_losses():
-    """Moral hazard: investors who expect a rescue fund the systemic platform's losses for longer,
-    and put more money into it. Seed by seed over 8 seeds (common random numbers), in at least 7 (a
-    sign test at p = 0.035). The leader is the platform that can be systemic; a platform left with
-    no users lingers on its seed money with losses to the horizon whatever investors believe, so
-    the longest losses of any platform would measure that instead. Measured on 2026-12-01 (patient
-    48 months): longer in 8 of 8 seeds (60-84 months without belief, 87-119 with), more money
-    raised in 8 of 8."""
+def test_belief_in_bailouts_makes_investors_fund_the_leader_longer_larger_and_dearer_and_it_burns_more():
+    """Moral hazard (DESIGN §2): investors who expect a rescue fund the systemic platform's losses for
+    longer, in larger rounds, at a higher valuation, and it burns more, since its users are worth more
+    to it. Seed by seed over 8 seeds (common random numbers), in at least 7 (a sign test at p =
+    0.035). The leader is the platform that can be systemic; a platform left with no users lingers on
+    its seed money with losses to the horizon whatever investors believe, so the longest losses of
+    any platform would measure that instead. Measured on 2026-12-01 (patience 48 months, seeds
+    0-15): each of the four higher with belief in 16 of 16 seeds; medians without and with belief:
+    months of losses 70.5 and 108, losses $29,000 and $105,000, money raised $15,000 and $119,000,
+    peak valuation $179,000 and $647,000. (Before rounds and valuations carried the belief, only the
+    months of losses and the money raised moved.)"""
 
     def leaders(belief):
         return [metrics.leader_series(economy.platform_frame()) for economy in replicated_runs(
             tuple(range(8)), 2000, simulation__steps=150, investors__patience_mean=48.0, investors__bailout_belief=belief)]
 
     doubting, believing = leaders(0.0), leaders(1.0)
-    longer = [b["months_of_losses"].max() > d["months_of_losses"].max() for d, b in zip(doubting, believing)]
-    assert sum(longer) >= 7, longer
-    larger = [b["funding_raised"].sum() > d["funding_raised"].sum() for d, b in zip(doubting, believing)]
-    assert sum(larger) >= 7, larger
+    measures = {
+        "months of losses": lambda leader: leader["months_of_losses"].max(),
+        "money raised": lambda leader: leader["funding_raised"].sum(),
+        "losses": lambda leader: -leader["profit"].clip(upper=0).sum(),
+        "peak valuation": lambda leader: leader["valuation"].max(),
+    }
+    for name, measure in measures.items():
+        higher = [measure(b) > measure(d) for d, b in zip(doubting, believing)]
+        assert sum(higher) >= 7, (name, higher)
 
 
 def test_users_of_a_failed_platform_must_choose_again_next_month():

@@ -51,7 +51,15 @@ class FundingMarket:
         the full value per user, a rival's user (its users / the leader's) ** funding.winner_take_all
         of it (0: the same for every platform).
         """
-        return self.value_per_user * self.promise(platform) ** self.params.funding.winner_take_all
+        return self.value_per_user * self.promise(platform) ** self.params.funding.winner_take_all * self.rescue_premium(platform)
+
+    def rescue_premium(self, platform: Platform) -> float:
+        """Moral hazard: investors who believe a systemic platform would be rescued (investors.bailout_belief)
+        count on the state to take part of its downside, so they pay 1 + belief times as much for its
+        users and fund rounds 1 + belief times as long (``raise_round``), as they wait 1 + belief times as
+        long for profit (``Investor.effective_patience``)."""
+        model = self.model
+        return 1.0 + self.params.investors.bailout_belief * model.government.is_systemic(platform, model.platforms)
 
     def expected_users(self, platform: Platform) -> float:
         """Users investors expect the platform to hold once the market has adopted: its share of platform
@@ -136,7 +144,7 @@ class FundingMarket:
         if platform.nonprofit:
             return  # venture investors buy no shares in a platform that pays no dividends
         model = self.model
-        wanted = self.params.funding.round_months * platform.burn + max(0.0, -platform.cash)
+        wanted = self.params.funding.round_months * self.rescue_premium(platform) * platform.burn + max(0.0, -platform.cash)
         promise, systemic = self.promise(platform), model.government.is_systemic(platform, model.platforms)
         backers = [i for i in model.investors if i.will_fund(platform.months_of_losses, promise, systemic)]
         available = sum(i.capital for i in backers)
