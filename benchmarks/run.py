@@ -49,6 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make `model` and `benchmarks` importable
     sys.path.insert(0, str(ROOT))
 
+from benchmarks import in_repository  # noqa: E402
+
 BASELINE = ROOT / "params" / "baseline.toml"
 RESULTS = ROOT / "benchmarks" / "results"
 RESULT_MARK = "BENCHMARK-RESULT "
@@ -631,7 +633,9 @@ def main(argv=None) -> int:
         print(f" {time.perf_counter() - started:.1f} s", flush=True)
         return result
 
-    report = {"schema": SCHEMA, "machine": machine(), "settings": {k: v for k, v in vars(args).items() if k != "worker"}}
+    settings = {k: v for k, v in vars(args).items() if k != "worker"}
+    settings["params"], settings["out"] = in_repository(args.params), in_repository(args.out)
+    report = {"schema": SCHEMA, "machine": machine(), "settings": settings}
     print(f"Benchmark of the platform economy, {report['machine']['date']}; results to {out}")
     report["sanity"] = measure({"task": "sanity", "users": args.sanity_users, "steps": args.sanity_steps},
                                f"sanity check ({args.sanity_users:,} users x {args.sanity_steps} months, three implementations)")

@@ -33,6 +33,7 @@ from scipy import stats
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import in_repository  # noqa: E402
 from model import load_params  # noqa: E402
 from model.replicates import measure_runs  # noqa: E402
 from model.statistics import bootstrap_mean_interval, wilson_interval  # noqa: E402
@@ -96,7 +97,7 @@ def main(argv=None) -> int:
                             desc=f"{size:,} users")
         results[size] = {"runs": rows, "summary": describe(rows)}
     report = {
-        "params": str(Path(args.params).resolve().relative_to(ROOT)) if Path(args.params).resolve().is_relative_to(ROOT) else args.params,
+        "params": in_repository(args.params),
         "seeds": [seeds.start, seeds.stop - 1], "steps": args.steps, "machine": platform.node(),
         "sizes": {str(size): result["summary"] for size, result in results.items()},
         "tests": compare(results[sizes[0]]["runs"], results[sizes[-1]]["runs"]),

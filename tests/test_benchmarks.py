@@ -54,6 +54,12 @@ def test_the_script_measures_the_full_model_and_both_references(tiny_run):
     assert ratio["users"] == 500 and positive(ratio["full_over_mesa"]) and positive(ratio["full_over_kernel"])
 
 
+def test_the_report_records_the_parameter_file_relative_to_the_repository(tiny_run):
+    """The same report on another machine names the same file (issue 19)."""
+    report, _ = tiny_run
+    assert report["settings"]["params"] == "params/baseline.toml"
+
+
 def test_each_timing_is_the_median_of_fresh_runs_and_their_spread_is_reported(tiny_run):
     report, printed = tiny_run
     for m in report["measurements"]:
