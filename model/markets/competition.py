@@ -1,8 +1,8 @@
 """Competition policy: acquisitions, merger control and divestiture (ODD 6.13).
 
 If acquisitions are on, the leader bids each month for its largest rising rival when the users it
-would gain are worth the price to it, and pays in cash and in its own shares; merger control blocks a deal that would take the merged
-platform above ``regulation.max_share``. If divestiture is on, a platform that has held more than
+would gain are worth the price to it, and pays in cash and in its own shares; merger control blocks
+a deal that would take the merged platform above ``regulation.max_share``. If divestiture is on, a platform that has held more than
 the maximum share for a year is split: part of it becomes a new platform in a spare slot.
 """
 
@@ -38,8 +38,9 @@ class Competition:
         target = max(rising, key=lambda p: p.users)
         value = self.funding.user_values()[leader.platform_id]
         # The leader buys the target's market share: the users investors expect it to hold, priced as they price them.
+        own_valuation = self.funding.valuation_of(leader)
         price = leader.acquisition_offer(self.funding.expected_users(target), self.funding.valuation_of(target), value,
-                                         self.funding.valuation_of(leader))
+                                         own_valuation)
         if not price:
             return
         merged_share = (leader.users + target.users) / total
@@ -48,13 +49,13 @@ class Competition:
                 "price": price, "paid_in_cash": 0.0, "merged_share": merged_share, "blocked": not allowed}
         self.acquisitions.append(deal)
         if allowed:
-            deal["paid_in_cash"] = self.acquire(leader, target, price)
+            deal["paid_in_cash"] = self.acquire(leader, target, price, own_valuation)
 
-    def acquire(self, acquirer: Platform, target: Platform, price: float) -> float:
-        """The acquirer pays the target's shareholders, in cash and in its shares, takes its cash, debts and
-        users; the target closes. Returns the part paid in cash."""
+    def acquire(self, acquirer: Platform, target: Platform, price: float, valuation: float) -> float:
+        """The acquirer pays the target's shareholders, in cash and in its shares at its ``valuation``, takes
+        its cash, debts and users; the target closes. Returns the part paid in cash."""
         model = self.model
-        payments = acquirer.buy_out(target, price, self.funding.valuation_of(acquirer))
+        payments = acquirer.buy_out(target, price, valuation)
         for holder, part in payments:
             if holder == GOVERNMENT:
                 model.government.record_recovery(part)
