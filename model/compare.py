@@ -39,7 +39,10 @@ OUTCOMES = {
     "platform_profits": ("Platforms' profits", "all platforms' profits summed over the run, $ per potential user"),
     "pioneer_multiple": ("Pioneer investors' multiple", "(paid out + value held) / invested, founding rounds' investors"),
     "late_multiple": ("Late investors' multiple", "(paid out + value held) / invested, later rounds' investors"),
-    "public_cost": ("Public cost", "rescues disbursed minus recovered, $ per potential user"),
+    "public_cost": ("Net public cash cost", "rescues disbursed minus recovered, $ per potential user"),
+    "public_cost_total": ("Public cost of rescues",
+                          "net cash cost + subsidy in the rescues' rates + deadweight cost of their taxes, $ per potential user"),
+    "payouts_after_rescue": ("Payouts after rescues", "paid by rescued platforms to their private holders, $ per potential user"),
     "failures": ("Failures", "platforms that failed during the run"),
 }
 
@@ -62,6 +65,8 @@ def outcomes(economy) -> dict[str, float]:
         "pioneer_multiple": _multiple(investors[investors["pioneer"]]),
         "late_multiple": _multiple(investors[~investors["pioneer"]]),
         "public_cost": float(last["public_cost"] * per_user),
+        "public_cost_total": float(last["public_cost_total"] * per_user),
+        "payouts_after_rescue": float(last["payouts_after_rescue"] * per_user),
         "failures": float(last["failures"]),
     }
 

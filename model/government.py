@@ -4,8 +4,12 @@ It also collects the excess-profit tax (model.regulation holds the regulator's r
 public platforms (``cooperative.kind = "public"``).
 
 "Privatise profits, socialise losses": a rescue is paid by a tax on households; a loan is repaid
-with interest, equity earns dividends, a grant returns nothing. Disbursed, recovered and net
-public cost are kept apart (as the US Treasury reports TARP).
+with interest, equity earns dividends, a grant returns nothing, and a guarantee costs nothing until
+the platform fails and the state pays its lenders. Disbursed, recovered and net public cost are
+kept apart (as the US Treasury reports TARP), beside what the cash flows leave out: the subsidy in a
+loan or guarantee priced below the rate a private lender would charge, and the deadweight cost of
+the taxes (``bailout.marginal_cost_of_public_funds`` a dollar). Their sum is the public cost
+(ODD 6.9).
 """
 
 from __future__ import annotations
@@ -25,6 +29,11 @@ class Government(mesa.Agent):
         self.recovered = 0.0
         self.taxes = 0.0
         self.rescues = 0
+        self.rescue_taxes = 0.0  # taxes raised for rescues and guarantee calls
+        self.subsidy = 0.0  # interest a private lender would have charged beyond the rescue's rate
+        self.guaranteed = 0.0  # platforms' debts the state guarantees now (its exposure)
+        self.guarantees_called = 0.0
+        self.payouts_after_rescue = 0.0  # paid by rescued platforms to their private holders
         self.tax_revenue = 0.0  # excess-profit tax paid by platforms
         self.platform_funding = 0.0  # grants to public (or cooperative) platforms
 
@@ -33,7 +42,18 @@ class Government(mesa.Agent):
 
     @property
     def net_cost(self) -> float:
+        """Cash out minus cash back, as the Treasury reports a programme."""
         return self.disbursed - self.recovered
+
+    @property
+    def deadweight_cost(self) -> float:
+        """What raising the rescues' taxes cost society beyond the dollars themselves."""
+        return self.policy.marginal_cost_of_public_funds * self.rescue_taxes
+
+    @property
+    def total_cost(self) -> float:
+        """The public cost of rescues: the net cash cost, the subsidy in their rates, and the taxes' deadweight."""
+        return self.net_cost + self.subsidy + self.deadweight_cost
 
     def is_systemic(self, platform, platforms) -> bool:
         """Too big to fail: the platform holds at least ``bailout.systemic_share`` of all platform users.
@@ -49,7 +69,7 @@ class Government(mesa.Agent):
         if not self.policy.enabled or not systemic:
             return 0.0
         wanted = deficit + self.policy.runway_months * burn
-        room = self.cap - self.disbursed
+        room = self.cap - self.disbursed - self.guaranteed
         return wanted if 0 < wanted <= room else 0.0
 
     def levy(self, amount: float) -> None:
@@ -65,9 +85,46 @@ class Government(mesa.Agent):
         self.model.ledger.transfer(self.model.month, GOVERNMENT, platform.account, amount, "public_funding")
         self.platform_funding += amount
 
-    def record_disbursement(self, amount: float) -> None:
+    def rescue(self, platform, amount: float, valuation: float | None) -> None:
+        """Put ``amount`` into ``platform`` as a grant, a loan or equity (at ``valuation``), raised by a tax."""
+        self.levy(amount)
+        self.rescue_taxes += amount
+        platform.take_rescue(GOVERNMENT, amount, self.policy.form, valuation)
         self.disbursed += amount
         self.rescues += 1
 
+    def guarantee(self, platform, lender: str, amount: float) -> None:
+        """Guarantee a private loan of ``amount`` to ``platform``: no public money moves until it is called."""
+        platform.take_guaranteed_loan(lender, amount)
+        self.guaranteed += amount
+        self.rescues += 1
+
+    def release_guarantee(self, amount: float) -> None:
+        """A guaranteed loan was repaid: the state's exposure shrinks."""
+        self.guaranteed -= amount
+
+    def call_guarantee(self, lender: str, amount: float) -> None:
+        """The platform failed: the state pays its lenders the guaranteed debt, raised by a tax."""
+        self.levy(amount)
+        self.rescue_taxes += amount
+        self.model.ledger.transfer(self.model.month, GOVERNMENT, lender, amount, "guarantee_call")
+        self.guaranteed -= amount
+        self.guarantees_called += amount
+        self.disbursed += amount
+
+    def accrue_subsidy(self, platform, lending_rate: float) -> None:
+        """A month of subsidy: a rescue loan or guaranteed debt carries less interest than the platform's risk."""
+        private_rate = self.policy.private_rate
+        self.subsidy += (platform.public_loan * max(0.0, private_rate - self.policy.loan_rate)
+                         + platform.guaranteed_debt * max(0.0, private_rate - lending_rate))
+
     def record_recovery(self, amount: float) -> None:
         self.recovered += amount
+
+    def record_payouts(self, platform, payments: list[tuple[str, float]]) -> None:
+        """A platform paid out: the state's part is recovered; a rescued platform's private holders' part is counted."""
+        for holder, amount in payments:
+            if holder == GOVERNMENT:
+                self.recovered += amount
+            elif platform.rescued:
+                self.payouts_after_rescue += amount

@@ -69,6 +69,7 @@ class Platform(mesa.Agent):
         self.cap_table = CapTable()
         self.public_loan = 0.0
         self.debt = 0.0  # owed to lenders (lending.enabled)
+        self.guaranteed_debt = 0.0  # the part of the debt the state guarantees (bailout.form = "guarantee")
         # Its compute contract (suppliers.enabled), set by the economy: who it buys compute from,
         # and what it still has to buy under purchase commitments (take-or-pay).
         self.supplier_account: str | None = None
@@ -87,6 +88,11 @@ class Platform(mesa.Agent):
     def spare(self) -> bool:
         """A slot kept for a platform created during the run (a spin-off or an entrant)."""
         return self.kept_for is not None
+
+    @property
+    def rescued(self) -> bool:
+        """Whether the state has rescued it (it stays so: its later payouts follow a public rescue)."""
+        return self.status == RESCUED
 
     def free_for(self, purpose: str) -> bool:
         """Whether this slot is kept for ``purpose`` ("divestiture" or "entry") and still unused."""
@@ -328,7 +334,7 @@ class Platform(mesa.Agent):
         spin_off.cap_table.rounds = self.cap_table.rounds
         if self.cash > 0:
             self.model.ledger.transfer(self.model.month, self.account, spin_off.account, share * self.cash, "divestiture")
-        for debt in ("debt", "public_loan"):
+        for debt in ("debt", "guaranteed_debt", "public_loan"):
             setattr(spin_off, debt, share * getattr(self, debt))
             setattr(self, debt, (1.0 - share) * getattr(self, debt))
         spin_off.months_of_losses = self.months_of_losses
@@ -370,6 +376,8 @@ class Platform(mesa.Agent):
         if repayment > 0:
             self.model.ledger.transfer(self.model.month, self.account, lender, repayment, "debt_repayment")
             self.debt -= repayment
+            # A guaranteed loan is repaid first, as rescue terms require.
+            self.guaranteed_debt = max(0.0, self.guaranteed_debt - repayment)
         return repayment
 
     def service_public_loan(self, rate: float, government: str) -> float:
@@ -393,12 +401,18 @@ class Platform(mesa.Agent):
                 self.public_loan += amount
         self.status = RESCUED
 
+    def take_guaranteed_loan(self, lender: str, amount: float) -> None:
+        """A rescue by guarantee: lenders lend what the state guarantees."""
+        self.borrow(lender, amount)
+        self.guaranteed_debt += amount
+        self.status = RESCUED
+
     def close(self) -> float:
         """It fails: its unpaid bills fall on its creditors (the outside world). Returns the debt its lenders lose."""
         if self.cash < 0:
             self.model.ledger.transfer(self.model.month, OUTSIDE, self.account, -self.cash, "creditor_loss")
         self.status = FAILED
-        lost, self.debt = self.debt, 0.0
+        lost, self.debt, self.guaranteed_debt = self.debt, 0.0, 0.0
         return lost
 
     def buy_out(self, target: Platform, price: float, valuation: float) -> list[tuple[str, float]]:
@@ -426,15 +440,16 @@ class Platform(mesa.Agent):
         """An acquisition (its shareholders already paid): it takes the target's cash, debts and ``users``."""
         if target.cash > 0:
             self.model.ledger.transfer(self.model.month, target.account, self.account, target.cash, "merger")
-        public_loan, debt = target.hand_over()
+        public_loan, debt, guaranteed_debt = target.hand_over()
         self.public_loan += public_loan
         self.debt += debt
+        self.guaranteed_debt += guaranteed_debt
         self.users += users
 
-    def hand_over(self) -> tuple[float, float]:
-        """It is acquired: it closes, and hands its public loan and its debt to the acquirer."""
-        handed = (self.public_loan, self.debt)
-        self.public_loan = self.debt = 0.0
+    def hand_over(self) -> tuple[float, float, float]:
+        """It is acquired: it closes, and hands its public loan, its debt and the debt's guaranteed part to the acquirer."""
+        handed = (self.public_loan, self.debt, self.guaranteed_debt)
+        self.public_loan = self.debt = self.guaranteed_debt = 0.0
         self.users = 0
         self.status = ACQUIRED
         return handed

@@ -109,6 +109,11 @@ def summary_rows(summary: dict) -> list[tuple[str, str]]:
         rows.append(("Public money: disbursed / recovered / net cost",
                      " / ".join(_money(public.get(k)) for k in ("disbursed", "recovered", "net"))
                      + f" ({_number(public.get('rescues', 0))} rescues)"))
+        if "total" in public:
+            rows.append(("Public cost of rescues: net + subsidy + deadweight of taxes",
+                         " + ".join(_money(public.get(k)) for k in ("net", "subsidy", "deadweight"))
+                         + f" = {_money(public['total'])}"))
+            rows.append(("Paid by rescued platforms to private holders", _money(public.get("payouts_after_rescue"))))
     if "total_payouts" in summary:
         rows.append(("Paid out to shareholders", _money(summary["total_payouts"])))
     if "pioneer_share_of_payouts" in summary:

@@ -163,7 +163,13 @@ def test_nan_and_infinity_are_rejected_even_where_there_are_no_bounds(tmp_path):
 def test_choice_fields_list_the_allowed_values(tmp_path):
     message = error_of(write(tmp_path, "x.toml", '[platforms]\nstrategy = "smart"\n[bailout]\nform = "gift"\n'))
     assert """platforms.strategy = 'smart' is not allowed: must be "adaptive" or "fixed\"""" in message
-    assert """bailout.form = 'gift' is not allowed: must be "grant", "loan" or "equity\"""" in message
+    assert """bailout.form = 'gift' is not allowed: must be "grant", "loan", "equity" or "guarantee\"""" in message
+
+
+def test_a_guarantee_needs_lenders(tmp_path):
+    message = error_of(write(tmp_path, "x.toml", '[bailout]\nenabled = true\nform = "guarantee"\n'))
+    assert 'bailout.form = "guarantee" needs lending.enabled = true' in message
+    assert "x.toml" in message
 
 
 def test_keys_that_bound_each_other_are_checked_together(tmp_path):

@@ -158,6 +158,6 @@ def commented_toml(params: Params | None = None, header: str = "") -> str:
                 text = f"{value:_}"
             else:
                 text = _shown(value)
-            lines.append(f"{key} = {text}".ljust(34) + f"# {field.description} [{unit_of(field)}]")
+            lines.append(f"{key} = {text}".ljust(33) + f" # {field.description} [{unit_of(field)}]")
         lines.append("")
     return "\n".join(lines)

@@ -323,12 +323,25 @@ class Market(Table):
 class Bailout(Table):
     enabled: bool = knob(False, "-", "Whether the government rescues systemic platforms that run out of money.")
     systemic_share: float = knob(0.3, "-", "User share above which a platform counts as systemic.", ge=0, le=1)
-    form: Literal["grant", "loan", "equity"] = knob("loan", "-", 'Form of the rescue: "grant", "loan" or "equity".')
+    form: Literal["grant", "loan", "equity", "guarantee"] = knob(
+        "loan", "-",
+        'Form of the rescue: "grant", "loan", "equity", or "guarantee" (the state guarantees a private loan; '
+        "it pays only if the platform fails).",
+    )
     cap_per_user: float = knob(
         200.0, "$/potential user", "Most the government will disburse in total, per potential user.", ge=0, le=MAX_PER_POTENTIAL_USER
     )
     runway_months: float = knob(12.0, "months", "Months of burn a rescue covers beyond the deficit.", ge=0, le=MAX_MONTHS)
     loan_rate: float = knob(0.004, "1/month", "Monthly interest on rescue loans.", ge=0, le=1)
+    private_rate: float = knob(
+        0.015, "1/month",
+        "Monthly rate a private lender would charge a platform in distress: a rescue loan or guarantee "
+        "priced below it is a subsidy worth the difference.",
+        ge=0, le=1,
+    )
+    marginal_cost_of_public_funds: float = knob(
+        0.25, "-", "Deadweight cost of each dollar raised by tax for a rescue (0.2-0.3 in the literature).", ge=0, le=2
+    )
 
 
 class Cooperative(Table):
@@ -438,6 +451,13 @@ class Params(Table):
         if network.graph == "small_world" and network.contacts % 2:
             raise ValueError(f"network.contacts ({network.contacts}) must be even for network.graph = \"small_world\": "
                              "each user is linked to contacts / 2 neighbours on each side of the ring")
+        return self
+
+    @model_validator(mode="after")
+    def _guarantees_need_lenders(self):
+        if self.bailout.enabled and self.bailout.form == "guarantee" and not self.lending.enabled:
+            raise ValueError('bailout.form = "guarantee" needs lending.enabled = true: '
+                             "the state guarantees loans that private lenders make")
         return self
 
     @model_validator(mode="after")
