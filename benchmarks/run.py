@@ -161,6 +161,7 @@ def sanity_overrides(params_path: str, users: int, seed: int | None) -> dict:
         "platforms.initial_quality_spend": sustaining,
         "platforms.market": "paid",  # the references price users: the sanity check compares all three on it
         "platforms.initial_user_price": SANITY_PRICE,
+        "entry.entrants": 0,  # the references choose among the platforms of the start: no slots kept for entrants
         **seed_overrides(seed),
     }
 

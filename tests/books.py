@@ -34,7 +34,7 @@ ALLOWED_FLOWS = {
     ("platform", "lender", "interest"), ("platform", GOVERNMENT, "excess_profit_tax"),
     ("investor", "platform", "equity"), ("supplier", "platform", "supplier_equity"),
     (GOVERNMENT, "platform", "bailout"), (GOVERNMENT, "platform", "public_funding"),
-    ("platform", GOVERNMENT, "loan_repayment"), ("lender", "platform", "loan"),
+    ("platform", GOVERNMENT, "loan_repayment"), ("lender", "platform", "loan"), (GOVERNMENT, "lender", "guarantee_call"),
     ("platform", "lender", "debt_repayment"),
     ("platform", "platform", "merger"), ("platform", "platform", "divestiture"), (OUTSIDE, "platform", "creditor_loss"),
     (OUTSIDE, "supplier", "bonds"), ("supplier", OUTSIDE, "capacity"), ("supplier", OUTSIDE, "production_costs"),
@@ -153,25 +153,32 @@ def shareholders_net_receipts(economy) -> pd.Series:
 
 
 def investors_commitments(economy, ledger: pd.DataFrame) -> dict[str, float]:
-    """Each fund's capital commitment at month 0.
+    """Each fund's capital commitments: at month 0, and new money for an entrant into an open market.
 
     Investors do not keep their commitment (their capital is their ledger balance), and its split
-    among funds is a random draw, so each fund's comes from its one commitment row; their total is
-    checked against the parameters, and that no other row brings capital in.
+    among funds is a random draw, so each fund's comes from its one commitment row at month 0; their
+    total is checked against the parameters. Later commitments come only in the months an entrant
+    was founded with new money (users had no platform), as much as the entry records say.
     """
     accounts = [investor.account for investor in economy.investors]
     rows = ledger[(ledger["kind"] == "capital_commitment") & ledger["payee"].isin(accounts)]
-    assert (rows["step"] == 0).all() and (rows["payer"] == OUTSIDE).all() and rows["payee"].is_unique
+    assert (rows["payer"] == OUTSIDE).all()
+    first, later = rows[rows["step"] == 0], rows[rows["step"] > 0]
+    assert first["payee"].is_unique
     params = economy.params
     total = params.investors.capital_per_user * params.users.count
-    assert np.isclose(rows["amount"].sum(), total, rtol=RELATIVE_TOLERANCE, atol=0.0), (
-        f"investors' commitments add up to {rows['amount'].sum():.12g}, parameters say {total:.12g}"
+    assert np.isclose(first["amount"].sum(), total, rtol=RELATIVE_TOLERANCE, atol=0.0), (
+        f"investors' commitments add up to {first['amount'].sum():.12g}, parameters say {total:.12g}"
     )
-    return dict(zip(rows["payee"], rows["amount"]))
+    new_money = {entry["step"]: entry["new_money"] for entry in economy.funding.entries if entry["new_money"] > 0}
+    assert set(later["step"]) <= set(new_money), f"capital committed in months {sorted(set(later['step']))} without an entrant"
+    assert np.isclose(later["amount"].sum(), sum(new_money.values()), rtol=RELATIVE_TOLERANCE, atol=0.0)
+    return rows.groupby("payee")["amount"].sum().to_dict()
 
 
 def lender_operations(economy) -> float:
     """Capital, less the loans still out and those written off, plus the interest on every month's debt.
+    (A guaranteed debt that the state paid on a failure is neither out nor written off: it was repaid.)
 
     Interest is paid in a month on the debt platforms carried at the end of the month before (the
     platforms' own record of their debt; the first month starts with none).

@@ -126,7 +126,7 @@ def test_money_is_conserved_on_random_valid_parameters(
 @given(
     users=st.integers(50, 600),
     capital=st.floats(5, 200),
-    form=st.sampled_from(["grant", "loan", "equity"]),
+    form=st.sampled_from(["grant", "loan", "equity", "guarantee"]),
     tax=st.floats(0.1, 1),
     leverage=st.floats(0.1, 3),
     supplier_investment=st.floats(1, 30),

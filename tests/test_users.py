@@ -52,6 +52,9 @@ def _offers(population):
                   user_price=np.zeros(slots), network=np.full(slots, 0.25))
 
 
+FOUR_SLOTS = {"entry__entrants": 0}  # the four platforms of the start, no slot kept for an entrant: offers_of's four
+
+
 def offers_of(quality, slots=4, ad_load=0.1, network=0.25):
     return Offers(active=np.ones(slots, bool), quality=np.full(slots, float(quality)), ad_load=np.full(slots, ad_load),
                   user_price=np.zeros(slots), network=np.full(slots, network))
@@ -60,8 +63,8 @@ def offers_of(quality, slots=4, ad_load=0.1, network=0.25):
 # -- adoption ----------------------------------------------------------------------------------
 def newcomers_joining(quality, outside=2.0, users=20_000, seed=0):
     """Share of potential users who look at the market in the first month and pick a platform."""
-    population = UserPopulation(scenario(users__count=users, users__outside_utility=outside, users__adoption_innovation=0.5),
-                                np.random.default_rng(seed))
+    population = UserPopulation(scenario(users__count=users, users__outside_utility=outside, users__adoption_innovation=0.5,
+                                         **FOUR_SLOTS), np.random.default_rng(seed))
     looking = population.consider()
     population.choose(offers_of(quality), looking)
     return population.adopted.sum() / looking.size, population
@@ -110,7 +113,7 @@ def captive_share_of_platform_0(switching_cost=0.06, interoperability=0.0, rival
 
 
 def test_the_captive_share_is_the_logit_probability_of_staying_after_a_degradation():
-    population = UserPopulation(scenario(users__count=300), np.random.default_rng(2))
+    population = UserPopulation(scenario(users__count=300, **FOUR_SLOTS), np.random.default_rng(2))
     population.adopted[:] = True
     population.platform[:] = np.arange(300) % 3
     population.tenure[:] = np.arange(300) % 40

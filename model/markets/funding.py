@@ -5,8 +5,8 @@ adopted (its share of platform users x potential users), at a value per user tha
 sentiment; a profitable one on its earnings (DESIGN §2, ODD 6.7). They back a round only while the
 platform is promising and its losses have not outlasted their patience. Sentiment drifts toward
 1 + hype x the market's annual growth, less penalties for the year's failures and contagion
-(ODD 6.10). While a platform makes a profit and an entry slot is free, investors found entrants
-(ODD 6.17); cooperative and public platforms open with members' or the state's money (ODD 6.15).
+(ODD 6.10). While a platform makes a profit, or users have no platform at all, and an entry slot
+is free, investors found entrants (ODD 6.17); cooperative and public platforms open with members' or the state's money (ODD 6.15).
 """
 
 from __future__ import annotations
@@ -171,25 +171,43 @@ class FundingMarket:
                 model.government.fund_platform(platform, grant)
 
     def enter(self) -> None:
-        """Entry: while some platform makes a profit, investors found a new one in a free slot (entry.rate a month).
+        """Entry: investors found a new platform in a free slot when the market leaves money on the table.
 
-        Rents attract capital: an entrant gets the same founding round as the first platforms, starts
-        from the same levers and quality, and must win users from an installed base.
+        Rents attract capital: while some platform makes a profit, an entrant is founded with
+        probability entry.rate a month. Users with no platform at all are an open market: an entrant
+        is founded at once. An entrant gets the same founding round as the first platforms, starts
+        from the same levers and quality, and must win users from any installed base.
         """
         model = self.model
         slot = next((p for p in model.platforms if p.free_for("entry")), None)
         rents = any(p.profit_trend > 0 for p in model.active_platforms if not p.nonprofit)
+        unserved = not model.active_platforms and model.users.adopted.any()
         # Only funds that can still put in their part of a full founding round (two backers, as at the start) back an entrant.
         backers = min(2, len(model.investors))
         stake = self.params.platforms.seed_funding * self.params.users.count / max(backers, 1)
         funds = [i for i in model.investors if i.capital >= stake]
-        if slot is None or not rents or backers == 0 or len(funds) < backers:
+        if slot is None or not (rents or unserved) or backers == 0:
             return
-        if self.entry_rng.random() >= self.params.entry.rate:
+        new_money = 0.0
+        if unserved and len(funds) < backers:
+            funds, new_money = self.raise_new_money(backers, stake)
+        if len(funds) < backers or (not unserved and self.entry_rng.random() >= self.params.entry.rate):
             return
         slot.open()
         self.found(slot, funds)
-        self.entries.append({"step": model.month, "platform": slot.platform_id})
+        self.entries.append({"step": model.month, "platform": slot.platform_id, "new_money": new_money})
+
+    def raise_new_money(self, backers: int, stake: float) -> tuple[list[Investor], float]:
+        """An open market draws new money: the funds with most capital left get commitments from their
+        limited partners (the outside world) up to a founding round's stake each. Returns the funds and
+        the new money."""
+        funds = sorted(self.model.investors, key=lambda i: i.capital, reverse=True)[:backers]
+        new_money = 0.0
+        for fund in funds:
+            if fund.capital < stake:
+                new_money += stake - fund.capital
+                self.model.ledger.transfer(self.model.month, OUTSIDE, fund.account, stake - fund.capital, "capital_commitment")
+        return funds, new_money
 
     # -- sentiment -----------------------------------------------------------------------------
     def hear_of_failure(self) -> None:

@@ -144,10 +144,12 @@ class Acquisitions(Table):
 
 class Entry(Table):
     entrants: int = knob(
-        0, "platforms", "Slots for new for-profit platforms that investors may found during the run (0: no entry).", ge=0, le=50
+        2, "platforms", "Slots for new for-profit platforms that investors may found during the run (0: no entry).", ge=0, le=50
     )
     rate: float = knob(
-        0.02, "1/month", "Monthly probability that investors found an entrant while a platform makes a profit and a slot is free.",
+        0.02, "1/month",
+        "Monthly probability that investors found an entrant while a platform makes a profit and a slot is free "
+        "(users with no platform at all get one at once).",
         ge=0, le=1,
     )
 
