@@ -27,54 +27,15 @@ import platform
 import sys
 from pathlib import Path
 
-import numpy as np
-from scipy import stats
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import in_repository  # noqa: E402
+from benchmarks.distributions import agreement, describe, run_outcomes  # noqa: E402
 from model import load_params  # noqa: E402
 from model.replicates import measure_runs  # noqa: E402
-from model.statistics import bootstrap_mean_interval, wilson_interval  # noqa: E402
 
-OUTCOMES = ("leader_final_share", "lock_in_month", "leader_peak_ad_load")
-
-
-def outcomes(economy) -> dict:
-    """The run's regime and the outcomes compared across sizes (a module-level function: it runs in other processes)."""
-    from model import metrics
-
-    summary = economy.summary()
-    leader = metrics.leader_series(economy.platform_frame())
-    return {
-        "regime": summary["regime"],
-        "leader_final_share": summary["leader_final_share"],
-        "lock_in_month": summary["phase_transitions"]["lock-in"],
-        "leader_peak_ad_load": float(leader["ad_load"].max()),
-    }
-
-
-def describe(rows: list[dict]) -> dict:
-    tipped = sum(row["regime"] == "tipped" for row in rows)
-    described = {"runs": len(rows), "tipped": tipped, "tipped_share": tipped / len(rows),
-                 "tipped_interval": wilson_interval(tipped, len(rows))}
-    for name in OUTCOMES:
-        values = np.array([np.nan if row[name] is None else row[name] for row in rows], dtype=float)
-        described[name] = {"median": float(np.nanmedian(values)) if np.isfinite(values).any() else None,
-                           "mean_interval": bootstrap_mean_interval(values), "missing": int(np.isnan(values).sum())}
-    return described
-
-
-def compare(small: list[dict], large: list[dict]) -> dict:
-    """p-values of equal distributions between the two sizes."""
-    table = [[sum(r["regime"] == "tipped" for r in rows), sum(r["regime"] != "tipped" for r in rows)] for rows in (small, large)]
-    tests = {"tipped_fisher_p": float(stats.fisher_exact(table).pvalue)}
-    for name in OUTCOMES:
-        a = [r[name] for r in small if r[name] is not None]
-        b = [r[name] for r in large if r[name] is not None]
-        tests[f"{name}_mannwhitney_p"] = float(stats.mannwhitneyu(a, b).pvalue) if a and b else None
-    return tests
+OUTCOMES = ("leader_final_share", "lock_in_month", "leader_peak_ad_load")  # of distributions.OUTCOMES
 
 
 def main(argv=None) -> int:
@@ -93,14 +54,14 @@ def main(argv=None) -> int:
     for size in sizes:
         overrides = {"users.count": size, **({"simulation.steps": args.steps} if args.steps else {})}
         params = load_params(args.params, overrides)
-        rows = measure_runs([(params, seed) for seed in seeds], outcomes, processes=args.processes, progress=True,
+        rows = measure_runs([(params, seed) for seed in seeds], run_outcomes, processes=args.processes, progress=True,
                             desc=f"{size:,} users")
-        results[size] = {"runs": rows, "summary": describe(rows)}
+        results[size] = {"runs": rows, "summary": describe(rows, OUTCOMES)}
     report = {
         "params": in_repository(args.params),
         "seeds": [seeds.start, seeds.stop - 1], "steps": args.steps, "machine": platform.node(),
         "sizes": {str(size): result["summary"] for size, result in results.items()},
-        "tests": compare(results[sizes[0]]["runs"], results[sizes[-1]]["runs"]),
+        "tests": agreement(results[sizes[0]]["runs"], results[sizes[-1]]["runs"], OUTCOMES),
         "runs": {str(size): result["runs"] for size, result in results.items()},
     }
     Path(args.out).write_text(json.dumps(report, indent=2) + "\n")

@@ -147,13 +147,14 @@ def clear(
     Shapes: ``values`` and ``budgets`` (..., advertisers); ``reach``, ``effect``, ``inventory``,
     ``prices`` and ``committed_spend`` (..., platforms); ``attachment`` (advertisers, platforms);
     leading axes (e.g. candidate levers) broadcasting; ``adjusts`` (platforms,) says which prices
-    move (the others are held).
+    move (the others are held), or (..., platforms) with one moving price in each market of the
+    leading axes (each platform's forecast of its own price).
     Each platform's own clearing price, given the others, is the root of a monotone function
     (:func:`_own_price_roots`): exact when one price moves. When several move (one market, no
     leading axes), Newton's method solves for all of them at once (:func:`_joint_newton`); should
     it stall at a kink, damped best-response sweeps finish the job. Returns (prices, budget shares).
     """
-    moving = np.flatnonzero(adjusts)
+    moving = np.flatnonzero(adjusts) if adjusts.ndim == 1 else _one_per_market(adjusts)
     log_price = np.log(np.maximum(np.broadcast_to(prices, np.broadcast_shapes(np.shape(prices), reach.shape)), floor))
     log_price = np.array(log_price, dtype=float)
     pull = reach[..., None, :] * attachment  # (..., advertisers, platforms): what draws each advertiser, return aside
@@ -164,6 +165,10 @@ def clear(
     converged = False
     if moving.size > 1 and reach.ndim == 1:
         log_price, converged = _joint_newton(log_price, moving, **market)
+    if moving.ndim > 1:  # one price per market: its own root clears it
+        held = _columns(log_price, moving)
+        np.put_along_axis(log_price, moving, held + (_own_price_roots(log_price, moving, **market) - held), axis=-1)
+        converged = True
     sweeps = 1 if moving.size == 1 else CLEARING_SWEEPS
     for _ in range(0 if converged or not moving.size else sweeps):
         roots = _own_price_roots(log_price, moving, **market)
@@ -245,6 +250,24 @@ def _joint_newton(log_price, moving, *, committed_spend, values, budgets, pull, 
     return x, bool(np.abs(g).max() < ROOT_TOLERANCE)
 
 
+def _one_per_market(adjusts: np.ndarray) -> np.ndarray:
+    """The moving platform of each market of the leading axes (..., 1), from a mask with one per market."""
+    if not (adjusts.sum(axis=-1) == 1).all():
+        raise ValueError("adjusts with leading axes must move exactly one price in each market")
+    return adjusts.argmax(axis=-1)[..., None]
+
+
+def _columns(array: np.ndarray, moving: np.ndarray, per_advertiser: bool = False) -> np.ndarray:
+    """``array[..., moving]``: the moving platforms' entries (last axis), one list for every market or
+    one per market (``moving`` with leading axes); ``per_advertiser``: the array has an advertisers
+    axis before the platforms' one."""
+    if moving.ndim == 1:
+        return array[..., moving]
+    index = moving[..., None, :] if per_advertiser else moving
+    shape = (*np.broadcast_shapes(array.shape[:-1], index.shape[:-1]), array.shape[-1])
+    return np.take_along_axis(np.broadcast_to(array, shape), index, axis=-1)
+
+
 def _weights(price, values, pull, effect, sensitivity):
     """Each advertiser's allocation weight on each platform, pull x (return - 1)^sensitivity (..., A, P)."""
     returns = values[..., :, None] * effect[..., None, :] / price[..., None, :]
@@ -267,20 +290,20 @@ def _own_price_roots(log_price, moving, *, committed_spend, values, budgets, pul
     slope at least 1, between log(floor) and the price at which every budget buys the inventory.
     """
     weights = _weights(np.exp(log_price), values, pull, effect, sensitivity)  # (..., A, P)
-    own_weights = np.swapaxes(weights[..., moving], -1, -2)  # (..., n, A)
+    own_weights = np.swapaxes(_columns(weights, moving, per_advertiser=True), -1, -2)  # (..., n, A)
     rest = weights.sum(axis=-1)[..., None, :] - own_weights + other_media
-    own_value = values[..., None, :] * effect[..., moving][..., :, None]  # (..., n, A)
-    own_pull = np.swapaxes(pull[..., moving], -1, -2)  # (..., n, A)
+    own_value = values[..., None, :] * _columns(effect, moving)[..., :, None]  # (..., n, A)
+    own_pull = np.swapaxes(_columns(pull, moving, per_advertiser=True), -1, -2)  # (..., n, A)
     spend_budgets = budgets[..., None, :]
-    committed = committed_spend[..., moving]
-    own_inventory = inventory[..., moving]
+    committed = _columns(committed_spend, moving)
+    own_inventory = _columns(inventory, moving)
     priced = has_inventory(own_inventory)
     per_price = np.where(priced, 1000.0 / np.where(priced, own_inventory, 1.0), 0.0)
 
     low = np.full(np.broadcast_shapes(own_inventory.shape, committed.shape), np.log(floor))
     most_spend = budgets.sum(axis=-1)[..., None] + committed
     high = np.log(np.maximum(most_spend * per_price, floor)) + 1e-9
-    x = np.clip(log_price[..., moving], low, high)
+    x = np.clip(_columns(log_price, moving), low, high)
     with np.errstate(divide="ignore", invalid="ignore"):
         for _ in range(ROOT_STEPS):
             net = own_value * np.exp(-x)[..., None] - 1.0

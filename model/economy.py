@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 import mesa
 
 from model import metrics
-from model.advertisers import attachments, create_advertisers
+from model.advertisers import create_advertisers
 from model.choice import Offers, network_term
 from model.forecasts import MarketView
 from model.government import Government
@@ -38,7 +38,7 @@ from model.ledger import HOUSEHOLDS, Ledger
 from model.lenders import Lender
 from model.markets import AdMarket, Competition, ComputeMarket, Distress, FundingMarket, Households
 from model.params.schema import Params
-from model.platforms import Platform
+from model.platforms import Platform, set_levers
 from model.recorder import Recorder
 from model.suppliers import Supplier
 from model.users import UserPopulation
@@ -56,7 +56,7 @@ class PlatformEconomy(mesa.Model):
         self.users = UserPopulation(params, self.rng)
         self.platforms = [Platform(self, j, params, nonprofit=params.is_nonprofit_slot(j), kept_for=params.slot_kept_for(j))
                           for j in range(params.platform_slots)]
-        self.advertisers = create_advertisers(self, params)
+        self.advertisers = create_advertisers(self.rng, params)
         self.investors = create_investors(self, params)
         self.government = Government(self, params)
         self.lender = Lender(self, params) if params.lending.enabled else None
@@ -99,9 +99,7 @@ class PlatformEconomy(mesa.Model):
             self.competition.divest()
         if self.params.entry.entrants:
             self.funding.enter()
-        view = self.market_view()
-        for platform in self.platforms:
-            platform.set_levers(view)
+        set_levers(self.platforms, self.market_view())
         if self.lender:
             self.lender.recover()
         self.funding.update_sentiment(int(self.users.adopted.sum()))
@@ -143,9 +141,9 @@ class PlatformEconomy(mesa.Model):
             potential_users=self.params.users.count,
             adopters=adopters,
             newcomers=newcomers,
-            ad_budgets=np.array([a.budget for a in self.advertisers]),
-            ad_values=np.array([a.value for a in self.advertisers]),
-            ad_attachment=attachments(self.advertisers, len(self.platforms)),
+            ad_budgets=self.advertisers.budgets(self.month),
+            ad_values=self.advertisers.values,
+            ad_attachment=self.advertisers.attachment(),
             ad_prices=np.array([p.ad_price for p in self.platforms]),
             other_media=self.ad_market.other_media(users.astype(float)),
             value_per_user=self.funding.user_values(),

@@ -73,8 +73,13 @@ def forecast_users(view: MarketView, platform_id: int, candidates: np.ndarray, p
         network = params.network.effect * sample.network_terms(view.offers, params)[..., j]
         fixed = beta * (network + sample.affinity[:, j] - leaving * sample.switching_cost)
         others = other_options(view, sample, tastes, j, params)
+        # 1 / (1 + exp(others - fixed - tastes @ levers)), in place: fewer passes over a large array
+        choose_me = tastes @ levers
+        np.subtract((others - fixed)[:, None], choose_me, out=choose_me)
         with np.errstate(over="ignore"):  # exp -> inf is a probability of 0, as it should be
-            choose_me = 1.0 / (1.0 + np.exp((others - fixed)[:, None] - tastes @ levers))
+            np.exp(choose_me, out=choose_me)
+        choose_me += 1.0
+        np.reciprocal(choose_me, out=choose_me)
         staying = ((1.0 - sample.reviewing) * here).sum()
         users += sample.weight * (staying + sample.reviewing @ choose_me)
         inflow += sample.weight * ((sample.reviewing * ~here) @ choose_me)
@@ -85,40 +90,48 @@ def other_options(view: MarketView, sample: UserSample, tastes: np.ndarray, plat
     """ln sum_k exp(beta V_ik) over every option but platform ``platform_id`` (rivals as they are now)."""
     utilities = option_utilities(tastes, sample.affinity, sample.platform, sample.switching_cost, view.offers,
                                  params, contacts=sample.contacts)
-    utilities[:, platform_id] = -np.inf
-    return scaled_log_sum(utilities, params.users.rationality)
+    others = np.append(view.offers.active, True)[: utilities.shape[1]]  # open platforms, and the outside option
+    others[platform_id] = False
+    if not others.any():
+        return np.full(len(utilities), -np.inf)
+    # Only the options there are: a closed platform adds exp(-inf) = 0 to the sum, and exp is what costs.
+    # Columns are taken in the utilities' own (column-major) layout, which the log-sum reads fastest.
+    return scaled_log_sum(utilities.T[others].T, params.users.rationality)
 
 
-def forecast_ad_revenue(view: MarketView, platform_id: int, ad_load: np.ndarray, users: np.ndarray,
+def forecast_ad_revenue(view: MarketView, platform_ids: np.ndarray, ad_load: np.ndarray, users: np.ndarray,
                         params: Params) -> np.ndarray:
-    """Ad spend the platform would attract once advertisers have reallocated, per candidate.
+    """Ad spend each forecasting platform would attract once advertisers have reallocated, per
+    candidate (platforms x candidates, as ``ad_load`` and ``users``).
 
-    The platform solves the same clearing as the market (:func:`model.admarket.clear`) for its
+    Each platform solves the same clearing as the market (:func:`model.admarket.clear`) for its
     own price, every advertiser reallocating and rivals' prices held where they are.
     """
     if view.ad_budgets.size == 0:
         return np.zeros_like(users)
-    j = platform_id
-    candidates = users.size
-    all_users = np.repeat(view.users[None, :].astype(float), candidates, axis=0)
-    all_users[:, j] = users
-    all_ad_load = np.repeat(view.offers.ad_load[None, :], candidates, axis=0)
-    all_ad_load[:, j] = ad_load
+    mine = np.arange(platform_ids.size)
+    shape = (*users.shape, view.users.size)  # platforms x candidates x platform slots
+    all_users = np.broadcast_to(view.users.astype(float), shape).copy()
+    all_users[mine, :, platform_ids] = users
+    all_ad_load = np.broadcast_to(view.offers.ad_load, shape).copy()
+    all_ad_load[mine, :, platform_ids] = ad_load
     market = ad_conditions(all_users, all_ad_load, view.offers.active, params)
-    adjusts = np.zeros(view.users.size, dtype=bool)
-    adjusts[j] = True
+    adjusts = np.zeros(shape, dtype=bool)
+    adjusts[mine, :, platform_ids] = True  # in each forecast only the forecasting platform's price moves
     _, shares = clear(
         committed_spend=np.zeros_like(market.inventory),
-        values=view.ad_values[None, :],
-        budgets=view.ad_budgets[None, :],
+        values=view.ad_values,
+        budgets=view.ad_budgets,
         reach=market.reach,
         attachment=view.ad_attachment,
         effect=market.effect,
         inventory=market.inventory,
-        prices=np.repeat(view.ad_prices[None, :], candidates, axis=0),
+        prices=np.broadcast_to(view.ad_prices, shape),
         adjusts=adjusts,
         sensitivity=params.advertisers.return_sensitivity,
         other_media=view.other_media,
         floor=params.platforms.min_ad_price,
     )
-    return np.where(market.inventory[:, j] > 0, shares[:, :, j] @ view.ad_budgets, 0.0)
+    own_shares = shares[mine, :, :, platform_ids]  # platforms x candidates x advertisers
+    spend = own_shares @ view.ad_budgets
+    return np.where(market.inventory[mine, :, platform_ids] > 0, spend, 0.0)

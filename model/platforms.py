@@ -238,30 +238,12 @@ class Platform(mesa.Agent):
         self.commitment_left += amount
         self.commitment_months_left = max(self.commitment_months_left, months)
 
-    # -- strategy -----------------------------------------------------------------------------
-    def set_levers(self, view: MarketView) -> None:
-        """Adaptive platforms move each lever by at most one step towards a better objective.
+    # -- strategy (the function set_levers, below, decides for every platform at once) -------------
+    def decides(self) -> bool:
+        """Whether it sets its levers this month: it is open and adaptive."""
+        return self.active and self.params.platforms.strategy != "fixed"
 
-        A for-profit platform maximises profit plus the value of user growth. A non-profit one
-        (cooperative, public) serves as many users as it can while covering its costs: among the
-        candidates whose forecast loss its reserves can carry (at most its cash spread over
-        funding.round_months) it takes the one with most users, so it never sets ads or prices
-        above what covers its costs; if none is affordable, the least loss.
-        """
-        if not self.active or self.params.platforms.strategy == "fixed":
-            return
-        candidates = self._candidate_levers()
-        profit, users = self.forecast(view, candidates)
-        if not self.nonprofit:
-            objective = profit + view.value_per_user[self.platform_id] * (users - self.users)
-        elif (affordable := profit >= -max(self.cash, 0.0) / self.params.funding.round_months).any():
-            objective = np.where(affordable, users, -np.inf)
-        else:
-            objective = profit
-        best = int(np.argmax(objective))  # candidate 0 is "keep": ties keep the current levers
-        self.ad_load, self.user_price, self.quality_spend = (float(x) for x in candidates[best])
-
-    def _candidate_levers(self) -> np.ndarray:
+    def candidate_levers(self) -> np.ndarray:
         """Current levers, then every distinct combination of -1, 0, +1 step on each (clipped to bounds;
         in an ad-funded market the user price stays at 0).
 
@@ -280,21 +262,37 @@ class Platform(mesa.Agent):
             values.append(list(dict.fromkeys(moved)))  # distinct, first occurrence first
         return np.array(list(itertools.product(*values)))
 
-    def forecast(self, view: MarketView, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Forecast profit after tax, and users, next month for each candidate (ad load, price, quality spend)."""
-        ad_load, user_price, quality_spend = candidates.T
-        users, inflow = self.forecast_users(view, candidates)
-        ad_revenue = forecast_ad_revenue(view, self.platform_id, ad_load, users, self.params)
-        subscriptions = np.maximum(user_price, 0.0) * users
-        costs = self.monthly_costs(users, inflow, quality_spend, user_price)
-        profit = ad_revenue + subscriptions - costs
-        return profit - excess_profit_tax(self.params.regulation, profit, self.cap_table.paid_in), users
-
     def forecast_users(self, view: MarketView, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Expected users next month and users won, for each candidate, through its own estimates of the users."""
         perception = perception_error(self.model.rng, self.params.platforms.data_noise, self.users / self.params.users.count)
         planned_quality = sustained_quality(candidates[:, 2], self.quality_max, self.params.platforms.quality_spend_half)
         return forecast_users(view, self.platform_id, candidates, planned_quality, perception, self.params)
+
+    def forecast_profit(self, candidates: np.ndarray, users: np.ndarray, inflow: np.ndarray,
+                        ad_revenue: np.ndarray) -> np.ndarray:
+        """Profit after tax next month for each candidate, from its forecast users, users won and ad revenue."""
+        _, user_price, quality_spend = candidates.T
+        subscriptions = np.maximum(user_price, 0.0) * users
+        profit = ad_revenue + subscriptions - self.monthly_costs(users, inflow, quality_spend, user_price)
+        return profit - excess_profit_tax(self.params.regulation, profit, self.cap_table.paid_in)
+
+    def choose_levers(self, candidates: np.ndarray, profit: np.ndarray, users: np.ndarray, value_per_user: float) -> None:
+        """Take the candidate with the best objective.
+
+        A for-profit platform maximises profit plus the value of user growth. A non-profit one
+        (cooperative, public) serves as many users as it can while covering its costs: among the
+        candidates whose forecast loss its reserves can carry (at most its cash spread over
+        funding.round_months) it takes the one with most users, so it never sets ads or prices
+        above what covers its costs; if none is affordable, the least loss.
+        """
+        if not self.nonprofit:
+            objective = profit + value_per_user * (users - self.users)
+        elif (affordable := profit >= -max(self.cash, 0.0) / self.params.funding.round_months).any():
+            objective = np.where(affordable, users, -np.inf)
+        else:
+            objective = profit
+        best = int(np.argmax(objective))  # candidate 0 is "keep": ties keep the current levers
+        self.ad_load, self.user_price, self.quality_spend = (float(x) for x in candidates[best])
 
     # -- acquisitions -------------------------------------------------------------------------
     def acquisition_offer(self, target_users: float, target_valuation: float, value_per_user: float,
@@ -466,3 +464,26 @@ class Platform(mesa.Agent):
         for holder, part in payments:
             self.model.ledger.transfer(self.model.month, self.account, holder, part, "dividend")
         return payments
+
+
+def set_levers(platforms: list[Platform], view: MarketView) -> None:
+    """Adaptive platforms move each lever by at most one step towards a better objective (Platform.choose_levers).
+
+    Each forecasts, for each of its candidates, its users through its own estimate of the users' tastes,
+    and the ad revenue they would bring, rivals as they are now (model.forecasts). Every platform's ad
+    revenue is solved in one pass, because that is faster than one per platform; a platform with fewer
+    candidates (a lever at a bound) has its list padded there with "keep", whose forecast is dropped.
+    """
+    deciding = [platform for platform in platforms if platform.decides()]
+    if not deciding:
+        return
+    candidates = [platform.candidate_levers() for platform in deciding]
+    users, inflow = zip(*(platform.forecast_users(view, levers) for platform, levers in zip(deciding, candidates)))
+    most = max(len(levers) for levers in candidates)
+    padded = [np.concatenate([values, np.repeat(values[:1], most - len(values))]) for values in users]
+    ad_loads = [np.concatenate([levers[:, 0], np.repeat(levers[:1, 0], most - len(levers))]) for levers in candidates]
+    ids = np.array([platform.platform_id for platform in deciding])
+    ad_revenue = forecast_ad_revenue(view, ids, np.array(ad_loads), np.array(padded), deciding[0].params)
+    for platform, levers, its_users, its_inflow, its_revenue in zip(deciding, candidates, users, inflow, ad_revenue):
+        profit = platform.forecast_profit(levers, its_users, its_inflow, its_revenue[:len(levers)])
+        platform.choose_levers(levers, profit, its_users, view.value_per_user[platform.platform_id])

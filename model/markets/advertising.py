@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from model.admarket import ad_conditions, clear, clearing_price, other_media_weight
-from model.advertisers import attachments
 from model.ledger import ADVERTISERS, OUTSIDE
 from model.params.schema import Params
 
@@ -36,43 +35,38 @@ class AdMarket:
 
     def trade(self) -> None:
         """Reviewing advertisers reallocate at the clearing prices; everyone pays; value is delivered."""
-        model = self.model
+        model, advertisers = self.model, self.model.advertisers
         self.traded = self._nothing_traded()
-        if not model.advertisers:
+        if not len(advertisers):
             return
         platforms = model.platforms
         users = np.array([p.users for p in platforms], dtype=float)
         market = ad_conditions(users, np.array([p.ad_load for p in platforms]), np.array([p.active for p in platforms]),
                                self.params)
-        other_media = self.other_media(users)
-        reviewing = [a for a in model.advertisers if a.reviews()]
-        staying = [a for a in model.advertisers if a not in reviewing]
-        committed = sum((a.spend(market.reach) for a in staying), np.zeros(len(platforms)))
+        reviewing = advertisers.reviewing(model.rng)
+        committed = advertisers.spend(model.month, market.reach)[~reviewing].sum(axis=0)
         floor = self.params.platforms.min_ad_price
         _, shares = clear(
             committed_spend=committed,
-            values=np.array([a.value for a in reviewing]),
-            budgets=np.array([a.budget for a in reviewing]),
+            values=advertisers.values[reviewing],
+            budgets=advertisers.budgets(model.month)[reviewing],
             reach=market.reach,
-            attachment=attachments(reviewing, len(platforms)),
+            attachment=advertisers.attachment()[reviewing],
             effect=market.effect,
             inventory=market.inventory,
             prices=np.array([p.ad_price for p in platforms]),
             adjusts=market.inventory > 0,
             sensitivity=self.params.advertisers.return_sensitivity,
-            other_media=other_media,
+            other_media=self.other_media(users),
             floor=floor,
         )
-        for advertiser, plan in zip(reviewing, shares):
-            advertiser.commit(plan)
-        spend = np.array([a.spend(market.reach) for a in model.advertisers])
-        for advertiser, its_spend in zip(model.advertisers, spend):
-            advertiser.count_months(its_spend)
+        advertisers.commit(reviewing, shares)
+        spend = advertisers.spend(model.month, market.reach)
+        advertisers.count_months(spend)
         per_platform = spend.sum(axis=0)
         price = clearing_price(per_platform, market.inventory, floor)
         bought = 1000.0 * spend / price  # impressions each advertiser buys on each platform
-        values = np.array([a.value for a in model.advertisers])[:, None]
-        delivered = values * market.effect[None, :] * bought / 1000.0
+        delivered = advertisers.values[:, None] * market.effect[None, :] * bought / 1000.0
         self.traded = {"spend": per_platform, "surplus": (delivered - spend).sum(axis=0), "impressions": bought.sum(axis=0)}
         model.ledger.transfer(model.month, OUTSIDE, ADVERTISERS, float(per_platform.sum()), "sales")
         for platform in platforms:
