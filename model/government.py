@@ -29,6 +29,7 @@ class Government(mesa.Agent):
         self.recovered = 0.0
         self.taxes = 0.0
         self.rescues = 0
+        self.supplier_rescues = 0  # of which, rescues of compute suppliers (bailout.covers_suppliers)
         self.rescue_taxes = 0.0  # taxes raised for rescues and guarantee calls
         self.subsidy = 0.0  # interest a private lender would have charged beyond the rescue's rate
         self.guaranteed = 0.0  # platforms' debts the state guarantees now (its exposure)
@@ -64,6 +65,15 @@ class Government(mesa.Agent):
         share = platform.users / total if total else 0.0
         return share >= self.policy.systemic_share
 
+    def is_systemic_supplier(self, supplier, platforms) -> bool:
+        """A supplier is too big to fail when the policy covers suppliers and its open clients hold at least
+        ``bailout.systemic_share`` of all platform users (its failure would cut them off)."""
+        if not self.policy.covers_suppliers:
+            return False
+        total = sum(p.users for p in platforms)
+        clients = sum(p.users for p in platforms if p.active and p.supplier_account == supplier.account)
+        return total > 0 and clients / total >= self.policy.systemic_share
+
     def rescue_amount(self, deficit: float, burn: float, systemic: bool) -> float:
         """How much a rescue would disburse, or 0 if the policy does not cover this platform."""
         if not self.policy.enabled or not systemic:
@@ -85,13 +95,27 @@ class Government(mesa.Agent):
         self.model.ledger.transfer(self.model.month, GOVERNMENT, platform.account, amount, "public_funding")
         self.platform_funding += amount
 
-    def rescue(self, platform, amount: float, valuation: float | None) -> None:
-        """Put ``amount`` into ``platform`` as a grant, a loan or equity (at ``valuation``), raised by a tax."""
+    def rescue(self, rescued, amount: float, valuation: float | None = None) -> None:
+        """Put ``amount`` into a platform or supplier as a grant, a loan or equity (at ``valuation``), raised by a tax."""
         self.levy(amount)
         self.rescue_taxes += amount
-        platform.take_rescue(GOVERNMENT, amount, self.policy.form, valuation)
+        rescued.take_rescue(GOVERNMENT, amount, self.policy.form, valuation)
         self.disbursed += amount
         self.rescues += 1
+
+    def guarantee_bonds(self, supplier, amount: float) -> None:
+        """Guarantee the bonds a supplier issues to pay its way: no public money moves until it fails."""
+        supplier.issue_guaranteed_bonds(amount)
+        self.guaranteed += amount
+        self.rescues += 1
+
+    def rescue_supplier(self, supplier, amount: float) -> None:
+        """Rescue a systemic supplier in the policy's form: a guarantee of its new bonds, or a loan or grant."""
+        if self.policy.form == "guarantee":
+            self.guarantee_bonds(supplier, amount)
+        else:
+            self.rescue(supplier, amount)
+        self.supplier_rescues += 1
 
     def guarantee(self, platform, lender: str, amount: float) -> None:
         """Guarantee a private loan of ``amount`` to ``platform``: no public money moves until it is called."""
@@ -104,7 +128,7 @@ class Government(mesa.Agent):
         self.guaranteed -= amount
 
     def call_guarantee(self, lender: str, amount: float) -> None:
-        """The platform failed: the state pays its lenders the guaranteed debt, raised by a tax."""
+        """A platform (or supplier) failed: the state pays its lenders (bondholders) the guaranteed debt, raised by a tax."""
         self.levy(amount)
         self.rescue_taxes += amount
         self.model.ledger.transfer(self.model.month, GOVERNMENT, lender, amount, "guarantee_call")
@@ -112,11 +136,12 @@ class Government(mesa.Agent):
         self.guarantees_called += amount
         self.disbursed += amount
 
-    def accrue_subsidy(self, platform, lending_rate: float) -> None:
-        """A month of subsidy: a rescue loan or guaranteed debt carries less interest than the platform's risk."""
+    def accrue_subsidy(self, public_loan: float, guaranteed: float, guaranteed_rate: float) -> None:
+        """A month of subsidy: a rescue loan, or debt the state guarantees (at ``guaranteed_rate``), carries less
+        interest than the borrower's risk."""
         private_rate = self.policy.private_rate
-        self.subsidy += (platform.public_loan * max(0.0, private_rate - self.policy.loan_rate)
-                         + platform.guaranteed_debt * max(0.0, private_rate - lending_rate))
+        self.subsidy += (public_loan * max(0.0, private_rate - self.policy.loan_rate)
+                         + guaranteed * max(0.0, private_rate - guaranteed_rate))
 
     def record_recovery(self, amount: float) -> None:
         self.recovered += amount

@@ -265,6 +265,7 @@ def summarize(
             "total": float(last["public_cost_total"]),
             "guaranteed_at_end": float(last["public_guaranteed"]),
             "rescues": int(last["rescues"]),
+            "supplier_rescues": int(last.get("supplier_rescues", 0)),
             "payouts_after_rescue": float(last["payouts_after_rescue"]),
         },
         "public_revenue": float(last.get("public_revenue", 0.0)),

@@ -53,6 +53,7 @@ class Recorder:
             "revenue": supplier.revenue, "external_revenue": supplier.external_revenue,
             "round_tripped_revenue": supplier.round_tripped, "circularity_ratio": supplier.circularity,
             "invested": supplier.invested, "bonds": supplier.bonds, "losses": supplier.losses,
+            "rescued": supplier.rescued, "public_loan": supplier.public_loan, "guaranteed_bonds": supplier.guaranteed_bonds,
             "cash": supplier.cash, "valuation": supplier.valuation(self.model.funding.sentiment),
         }
 
@@ -109,6 +110,7 @@ class Recorder:
             "commitments": float(sum(p.commitment_left for p in platforms)),
             "supplier_losses": float(sum(x.losses for x in suppliers)),
             "supplier_failures": sum(not x.active for x in suppliers),
+            "supplier_rescues": government.supplier_rescues,
             "lender_losses": lender.losses if lender else 0.0,
             "credit_appetite": lender.appetite if lender else np.nan,
         }

@@ -10,7 +10,9 @@ external revenue, with a circularity ratio. It is valued on reported revenue.
 
 When a client fails, the supplier writes off its stake and the unpaid commitment; without that
 revenue it may be unable to service its bonds, and fail in turn. Either event hits the funding
-market's sentiment, and so every platform's funding (contagion, applied by the economy).
+market's sentiment, and so every platform's funding (contagion, applied by the economy). If the
+state's rescues cover suppliers (``bailout.covers_suppliers``), one whose clients are systemic is
+rescued instead: a loan it repays out of its monthly margin, a grant, or a guarantee of new bonds.
 """
 
 from __future__ import annotations
@@ -37,6 +39,12 @@ class Supplier(mesa.Agent):
         self.revenue_trend = 0.0
         self.losses = 0.0  # stakes and commitments written off
         self.invested = 0.0
+        self.margin = 0.0  # this month: sales less production costs and bond service
+        self.public_loan = 0.0  # a rescue loan, with its interest, still to repay
+        self.guaranteed_bonds = 0.0  # bonds the state guarantees, still to repay
+        self.rescued = False  # it stays so: what it does afterwards follows a public rescue
+        self.public_money = self.repaid_to_state = 0.0  # rescue grants and loans received; loan repayments made
+        self.guaranteed_issued = 0.0  # bonds issued under the state's guarantee
         capital = self.terms.capital_per_user * params.users.count
         self.model.ledger.transfer(0, OUTSIDE, self.account, capital, "capital_commitment")
 
@@ -93,17 +101,49 @@ class Supplier(mesa.Agent):
         """Monthly principal and interest due on its bonds."""
         return self.bonds / self.terms.commitment_months + self.bonds * self.terms.bond_rate
 
-    def operate(self) -> None:
-        """Pay production costs on this month's sales and service the bonds."""
+    def operate(self) -> float:
+        """Pay production costs on this month's sales and service the bonds. Returns the guaranteed bonds repaid."""
         ledger, step = self.model.ledger, self.model.month
         production = self.terms.production_cost * self.revenue
         if production:
             ledger.transfer(step, self.account, OUTSIDE, production, "production_costs")
         service = self.bond_service()
+        repaid = self.guaranteed_bonds / self.terms.commitment_months
         if service:
             ledger.transfer(step, self.account, OUTSIDE, service, "bond_service")
             self.bonds -= self.bonds / self.terms.commitment_months
+            self.guaranteed_bonds -= repaid
+        self.margin = self.revenue - production - service
         self.revenue_trend += 0.3 * (self.revenue - self.revenue_trend)
+        return repaid if service else 0.0
+
+    def take_rescue(self, government: str, amount: float, form: str, valuation: float | None = None) -> None:
+        """A public rescue: a grant, or a loan it must repay (its shares are not modelled: no equity)."""
+        self.model.ledger.transfer(self.model.month, government, self.account, amount, "bailout")
+        self.public_money += amount
+        if form == "loan":
+            self.public_loan += amount
+        self.rescued = True
+
+    def issue_guaranteed_bonds(self, amount: float) -> None:
+        """A rescue by guarantee: it issues bonds for ``amount``, which the state guarantees."""
+        self.model.ledger.transfer(self.model.month, OUTSIDE, self.account, amount, "bonds")
+        self.bonds += amount
+        self.guaranteed_bonds += amount
+        self.guaranteed_issued += amount
+        self.rescued = True
+
+    def service_public_loan(self, rate: float, government: str) -> float:
+        """A rescue loan accrues interest at ``rate`` a month and is repaid out of its margin. Returns the repayment."""
+        if self.public_loan <= 0:
+            return 0.0
+        self.public_loan *= 1.0 + rate
+        repayment = min(self.public_loan, max(self.margin, 0.0), max(self.cash, 0.0))
+        if repayment > 0:
+            self.model.ledger.transfer(self.model.month, self.account, government, repayment, "loan_repayment")
+            self.public_loan -= repayment
+            self.repaid_to_state += repayment
+        return repayment
 
     def write_off(self, client: int, stake: float, commitment: float) -> float:
         """A client failed: its stake and unpaid commitment are lost. Returns the loss."""
@@ -112,9 +152,10 @@ class Supplier(mesa.Agent):
         self.losses += loss
         return loss
 
-    def fail(self) -> None:
-        """It cannot pay: its creditors (the outside world) write off what it owes."""
+    def fail(self) -> float:
+        """It cannot pay: its creditors (the outside world) write off what it owes. Returns its guaranteed bonds."""
         if self.cash < 0:
             self.model.ledger.transfer(self.model.month, OUTSIDE, self.account, -self.cash, "creditor_loss")
-        self.bonds = 0.0
+        guaranteed, self.bonds, self.guaranteed_bonds = self.guaranteed_bonds, 0.0, 0.0
         self.status = FAILED
+        return guaranteed

@@ -35,6 +35,7 @@ ALLOWED_FLOWS = {
     ("investor", "platform", "equity"), ("supplier", "platform", "supplier_equity"),
     (GOVERNMENT, "platform", "bailout"), (GOVERNMENT, "platform", "public_funding"),
     ("platform", GOVERNMENT, "loan_repayment"), ("lender", "platform", "loan"), (GOVERNMENT, "lender", "guarantee_call"),
+    (GOVERNMENT, "supplier", "bailout"), ("supplier", GOVERNMENT, "loan_repayment"), (GOVERNMENT, OUTSIDE, "guarantee_call"),
     ("platform", "lender", "debt_repayment"),
     ("platform", "platform", "merger"), ("platform", "platform", "divestiture"), (OUTSIDE, "platform", "creditor_loss"),
     (OUTSIDE, "supplier", "bonds"), ("supplier", OUTSIDE, "capacity"), ("supplier", OUTSIDE, "production_costs"),
@@ -208,6 +209,7 @@ def suppliers_operations(economy) -> dict[str, float]:
         supplier.account: terms.capital_per_user * users
         + (1.0 - terms.production_cost) * supplier.total_revenue
         - service_rate * earlier_bonds.get(supplier.supplier_id, 0.0)
+        + supplier.public_money - supplier.repaid_to_state + supplier.guaranteed_issued  # rescues (none without them)
         for supplier in economy.suppliers
     }
 

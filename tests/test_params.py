@@ -172,6 +172,12 @@ def test_a_guarantee_needs_lenders(tmp_path):
     assert "x.toml" in message
 
 
+def test_suppliers_cannot_be_rescued_with_equity(tmp_path):
+    message = error_of(write(tmp_path, "x.toml", '[bailout]\nenabled = true\nform = "equity"\ncovers_suppliers = true\n'))
+    assert "x.toml" in message and 'bailout.covers_suppliers = true with bailout.form = "equity"' in message
+    assert 'use "loan", "grant" or "guarantee"' in message
+
+
 def test_keys_that_bound_each_other_are_checked_together(tmp_path):
     message = error_of(write(tmp_path, "x.toml", "[platforms]\nmin_user_price = 5.0\nmax_user_price = 1.0\n"))
     assert "platforms.min_user_price must not exceed platforms.max_user_price" in message

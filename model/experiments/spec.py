@@ -54,7 +54,7 @@ MODEL_OUTPUTS = (
     "bounds_market_max_sentiment", "active_platforms", "failures", "peaks_leader_user_surplus", "peaks_leader_advertiser_surplus",
     "peaks_leader_advertiser_surplus_per_dollar", "peaks_leader_profit", "advertisers_ad_revenue_share_last_5_years",
     "advertisers_surplus_per_dollar_fall", "public_cost_disbursed", "public_cost_recovered", "public_cost_net", "public_cost_subsidy",
-    "public_cost_deadweight", "public_cost_total", "public_cost_guaranteed_at_end", "public_cost_rescues",
+    "public_cost_deadweight", "public_cost_total", "public_cost_guaranteed_at_end", "public_cost_rescues", "public_cost_supplier_rescues",
     "public_cost_payouts_after_rescue",
     "public_revenue", "acquisitions", "blocked_mergers", "entries", "pioneer_share_of_payouts", "total_payouts",
     "calibration_burn_multiple_last_growth_year", "calibration_years_to_first_profitable_year",

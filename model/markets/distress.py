@@ -71,7 +71,7 @@ class Distress:
     def service_public_loan(self, platform: Platform) -> None:
         """Rescue loans accrue interest and are repaid out of profit; the rate's shortfall from the risk is a subsidy."""
         government = self.model.government
-        government.accrue_subsidy(platform, self.params.lending.interest_rate)
+        government.accrue_subsidy(platform.public_loan, platform.guaranteed_debt, self.params.lending.interest_rate)
         repayment = platform.service_public_loan(government.policy.loan_rate, GOVERNMENT)
         if repayment > 0:
             government.record_recovery(repayment)

@@ -4,12 +4,15 @@ Platform j buys its compute from supplier j mod count. When a platform raises a 
 supplier may invest in it against a purchase commitment and build capacity for it (circular
 financing); the announcement lifts the funding market. A client's failure costs the supplier its
 stake and the unpaid commitment, and a supplier that cannot pay fails: either event frightens the
-funding market (contagion).
+funding market (contagion). Unless the state rescues it: with ``bailout.covers_suppliers``, a
+supplier whose clients hold a systemic share of users gets a loan, a grant, or a guarantee of the
+bonds it issues to pay its way (ODD 6.9); a guarantee is called if it fails all the same.
 """
 
 from __future__ import annotations
 
 from model.investors import is_promising
+from model.ledger import GOVERNMENT, OUTSIDE
 from model.markets.funding import FundingMarket
 from model.params.schema import Params
 from model.platforms import Platform
@@ -34,11 +37,27 @@ class ComputeMarket:
             supplier = self.supplier_of(platform)
             if supplier and platform.compute_paid:
                 supplier.sell(platform.platform_id, platform.compute_paid)
+        government = self.model.government
         for supplier in self.model.suppliers:
             if supplier.active:
-                supplier.operate()
-                if supplier.cash < 0:
+                government.release_guarantee(supplier.operate())
+                government.accrue_subsidy(supplier.public_loan, supplier.guaranteed_bonds, self.params.suppliers.bond_rate)
+                repayment = supplier.service_public_loan(government.policy.loan_rate, GOVERNMENT)
+                if repayment > 0:
+                    government.record_recovery(repayment)
+                if supplier.cash < 0 and not self.rescue(supplier):
                     self.supplier_fails(supplier)
+
+    def rescue(self, supplier: Supplier) -> bool:
+        """The state rescues a supplier whose clients are systemic, if its policy covers suppliers: a loan
+        or grant of its deficit and a runway of bond service, or a guarantee of bonds it issues for them."""
+        government = self.model.government
+        systemic = government.is_systemic_supplier(supplier, self.model.platforms)
+        amount = government.rescue_amount(-supplier.cash, supplier.bond_service(), systemic)
+        if not amount:
+            return False
+        government.rescue_supplier(supplier, amount)
+        return True
 
     def circular_deal(self, platform: Platform) -> None:
         """Its supplier invests in the round against a purchase commitment, and builds capacity for it."""
@@ -56,8 +75,11 @@ class ComputeMarket:
         self.funding.shift_sentiment(terms.announcement_boost)
 
     def supplier_fails(self, supplier: Supplier) -> None:
-        """A supplier that cannot pay fails: its clients lose their contracts; the funding market takes fright."""
-        supplier.fail()
+        """A supplier that cannot pay fails: the state pays any bonds it guaranteed, its clients lose their
+        contracts, the funding market takes fright."""
+        guaranteed = supplier.fail()
+        if guaranteed:
+            self.model.government.call_guarantee(OUTSIDE, guaranteed)
         self.funding.hear_of_failure()
         for platform in self.model.platforms:
             if platform.supplier_account == supplier.account:

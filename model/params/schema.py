@@ -344,6 +344,11 @@ class Bailout(Table):
     marginal_cost_of_public_funds: float = knob(
         0.25, "-", "Deadweight cost of each dollar raised by tax for a rescue (0.2-0.3 in the literature).", ge=0, le=2
     )
+    covers_suppliers: bool = knob(
+        False, "-",
+        "Whether rescues also cover compute suppliers (suppliers.enabled) whose clients hold at least systemic_share "
+        'of platform users: a loan or grant, or for "guarantee" a guarantee of the bonds they issue to pay their way.',
+    )
 
 
 class Cooperative(Table):
@@ -460,6 +465,13 @@ class Params(Table):
         if self.bailout.enabled and self.bailout.form == "guarantee" and not self.lending.enabled:
             raise ValueError('bailout.form = "guarantee" needs lending.enabled = true: '
                              "the state guarantees loans that private lenders make")
+        return self
+
+    @model_validator(mode="after")
+    def _suppliers_are_rescued_in_a_form_they_can_take(self):
+        if self.bailout.enabled and self.bailout.covers_suppliers and self.bailout.form == "equity":
+            raise ValueError('bailout.covers_suppliers = true with bailout.form = "equity": suppliers\' shares are not '
+                             'modelled; use "loan", "grant" or "guarantee"')
         return self
 
     @model_validator(mode="after")
