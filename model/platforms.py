@@ -480,10 +480,14 @@ def set_levers(platforms: list[Platform], view: MarketView) -> None:
     candidates = [platform.candidate_levers() for platform in deciding]
     users, inflow = zip(*(platform.forecast_users(view, levers) for platform, levers in zip(deciding, candidates)))
     most = max(len(levers) for levers in candidates)
-    padded = [np.concatenate([values, np.repeat(values[:1], most - len(values))]) for values in users]
-    ad_loads = [np.concatenate([levers[:, 0], np.repeat(levers[:1, 0], most - len(levers))]) for levers in candidates]
     ids = np.array([platform.platform_id for platform in deciding])
-    ad_revenue = forecast_ad_revenue(view, ids, np.array(ad_loads), np.array(padded), deciding[0].params)
+    ad_revenue = forecast_ad_revenue(view, ids, _padded([levers[:, 0] for levers in candidates], most),
+                                     _padded(users, most), deciding[0].params)
     for platform, levers, its_users, its_inflow, its_revenue in zip(deciding, candidates, users, inflow, ad_revenue):
         profit = platform.forecast_profit(levers, its_users, its_inflow, its_revenue[:len(levers)])
         platform.choose_levers(levers, profit, its_users, view.value_per_user[platform.platform_id])
+
+
+def _padded(rows: list[np.ndarray], length: int) -> np.ndarray:
+    """The rows as one array, each padded to ``length`` with copies of its first entry (candidate 0, "keep")."""
+    return np.array([np.concatenate([row, np.repeat(row[:1], length - len(row))]) for row in rows])
