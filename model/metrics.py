@@ -1,7 +1,9 @@
 """Metrics: pure functions of the model's frames (HHI, phases, peaks, the run's summary).
 
 Phases are *detected* on the series the agents produced; nothing in the model switches phase.
-The rules, applied to the eventual leader (the platform with most users at the end):
+The rules are applied to the market's incumbent (:func:`incumbent_id`: the platform that held the
+most users at its peak), which is the eventual leader unless a challenger overtook it, and then it
+is the extracting leader whose decline the fourth stage is about (DESIGN §2):
 
 - lock-in starts in the first month when the leader's users are captive: its ``captive_share``
   (the share of its users who would stay, if they reviewed, were its offer ``DEGRADATION_TEST``
@@ -121,9 +123,19 @@ def leader_id(platform_frame: pd.DataFrame) -> int:
     return int(peaks.idxmax())
 
 
-def leader_series(platform_frame: pd.DataFrame) -> pd.DataFrame:
-    """The leader's rows, indexed by step, with revenue per user added."""
-    rows = platform_frame[platform_frame["platform_id"] == leader_id(platform_frame)].set_index("step")
+def incumbent_id(platform_frame: pd.DataFrame) -> int:
+    """The market's incumbent: the platform that held most users at its peak (ties: the first).
+
+    It is the eventual leader unless a challenger overtook it and stayed smaller than it once was:
+    then the market's story (lock-in, extraction, decline) is the incumbent's, not the challenger's.
+    """
+    return int(platform_frame.groupby("platform_id")["users"].max().idxmax())
+
+
+def leader_series(platform_frame: pd.DataFrame, platform_id: int | None = None) -> pd.DataFrame:
+    """The leader's rows (or ``platform_id``'s), indexed by step, with revenue per user added."""
+    chosen = leader_id(platform_frame) if platform_id is None else platform_id
+    rows = platform_frame[platform_frame["platform_id"] == chosen].set_index("step")
     rows = rows.copy()
     rows["revenue_per_user"] = np.where(rows["users"] > 0, rows["revenue"] / rows["users"].clip(lower=1), np.nan)
     return rows
@@ -177,11 +189,11 @@ def ad_revenue_share(leader: pd.DataFrame, months: int = 60) -> float | None:
 
 
 def phase_transitions(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -> dict[str, int | None]:
-    """Month in which lock-in, extraction and decline start (None if they never do)."""
+    """Month in which lock-in, extraction and decline of the market's incumbent start (None if they never do)."""
     transitions: dict[str, int | None] = {"lock-in": None, "extraction": None, "decline": None}
     if platform_frame.empty:
         return transitions
-    leader = leader_series(platform_frame)
+    leader = leader_series(platform_frame, incumbent_id(platform_frame))
     captive = leader["captive_share"].rolling(SMOOTHING_MONTHS, min_periods=SMOOTHING_MONTHS).mean()
     lock_in = leader.index[captive >= LOCK_IN_CAPTIVE]
     if len(lock_in) == 0:

@@ -165,6 +165,19 @@ def test_decline_is_the_leader_falling_below_80_percent_of_its_peak_users(kept, 
     assert (transitions["decline"] == 101) if declines else (transitions["decline"] is None)
 
 
+def test_an_extracting_leader_overtaken_by_a_challenger_declines_and_the_phases_stay_its_own():
+    """Lock-in, extraction and decline are the incumbent's (the platform with most users at its peak), even
+    when a challenger ends with more users than it: that is how the fourth stage happens (DESIGN §2)."""
+    users = saturating(until=60)
+    users[100:] = 300.0  # from month 101 the incumbent keeps 30% of its peak users
+    challenger = np.where(np.arange(1, MONTHS + 1) > 100, 600.0, 10.0)  # and a challenger ends with 600
+    model, platforms = market(users, challenger, revenue_per_user=arpu_rising_after(90, 2.0), profit=5.0)
+    assert metrics.leader_id(platforms) == 1 and metrics.incumbent_id(platforms) == 0
+    transitions = metrics.phase_transitions(model, platforms)
+    assert transitions["lock-in"] is not None and 90 < transitions["extraction"] <= 93
+    assert transitions["decline"] == 101
+
+
 def test_every_month_before_lock_in_is_growth_and_labels_follow_the_transitions():
     model, platforms = market(saturating(until=60), revenue_per_user=arpu_rising_after(90, 2.0), profit=5.0)
     transitions = metrics.phase_transitions(model, platforms)
