@@ -42,7 +42,6 @@ class Supplier(mesa.Agent):
         self.margin = 0.0  # this month: sales less production costs and bond service
         self.public_loan = 0.0  # a rescue loan, with its interest, still to repay
         self.guaranteed_bonds = 0.0  # bonds the state guarantees, still to repay
-        self.rescued = False  # it stays so: what it does afterwards follows a public rescue
         self.public_money = self.repaid_to_state = 0.0  # rescue grants and loans received; loan repayments made
         self.guaranteed_issued = 0.0  # bonds issued under the state's guarantee
         capital = self.terms.capital_per_user * params.users.count
@@ -51,6 +50,11 @@ class Supplier(mesa.Agent):
     @property
     def active(self) -> bool:
         return self.status == ACTIVE
+
+    @property
+    def rescued(self) -> bool:
+        """Whether the state has rescued it (money or a guarantee): what it does afterwards follows a public rescue."""
+        return self.public_money > 0 or self.guaranteed_issued > 0
 
     @property
     def cash(self) -> float:
@@ -123,7 +127,6 @@ class Supplier(mesa.Agent):
         self.public_money += amount
         if form == "loan":
             self.public_loan += amount
-        self.rescued = True
 
     def issue_guaranteed_bonds(self, amount: float) -> None:
         """A rescue by guarantee: it issues bonds for ``amount``, which the state guarantees."""
@@ -131,7 +134,6 @@ class Supplier(mesa.Agent):
         self.bonds += amount
         self.guaranteed_bonds += amount
         self.guaranteed_issued += amount
-        self.rescued = True
 
     def service_public_loan(self, rate: float, government: str) -> float:
         """A rescue loan accrues interest at ``rate`` a month and is repaid out of its margin. Returns the repayment."""
