@@ -1,8 +1,9 @@
 """Investors: venture funds that back promising platforms through their losses, up to their patience.
 
-An investor funds a round if the platform is among the promising (at least ``min_share_of_leader``
-of the leader's users) and has not lost money for longer than the investor's patience. Belief in
-bailouts stretches that patience for systemic platforms: a rescue would cap the downside.
+An investor funds a round if the platform has not lost money for longer than the investor's patience;
+how much of the round investors put in follows the platform's promise (its users against the
+leader's): all of it from ``min_share_of_leader``, in proportion below. Belief in bailouts stretches
+that patience for systemic platforms: a rescue would cap the downside.
 """
 
 from __future__ import annotations
@@ -30,13 +31,9 @@ class Investor(mesa.Agent):
         """Months of losses it funds; a believed rescue of a systemic platform stretches it."""
         return self.patience * (1.0 + self.bailout_belief * systemic)
 
-    def will_fund(self, months_of_losses: int, promise: float, systemic: bool) -> bool:
-        """``promise``: the platform's users against the leader's, as investors judge them."""
-        return (
-            self.capital > 0
-            and is_promising(promise, self.params)
-            and months_of_losses <= self.effective_patience(systemic)
-        )
+    def will_fund(self, months_of_losses: int, systemic: bool) -> bool:
+        """Whether it joins a round: it has capital, and the platform's losses are within its patience."""
+        return self.capital > 0 and months_of_losses <= self.effective_patience(systemic)
 
 
 def create_investors(model, params: Params) -> list[Investor]:
@@ -53,6 +50,9 @@ def create_investors(model, params: Params) -> list[Investor]:
     return investors
 
 
-def is_promising(promise: float, params: Params) -> bool:
-    """Investors back only platforms with at least ``min_share_of_leader`` of the leader's users."""
-    return promise >= params.funding.min_share_of_leader
+def appetite(promise: float, params: Params) -> float:
+    """The share of what a platform asks for that investors put in, from its ``promise`` (its users against the
+    leader's, as investors judge them): all of it from ``funding.min_share_of_leader``, in proportion below (a
+    platform with half that share raises half its round). Funding declines with a platform's prospects; no cliff."""
+    threshold = params.funding.min_share_of_leader
+    return 1.0 if promise >= threshold else promise / threshold

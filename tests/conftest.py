@@ -28,12 +28,16 @@ def run(params) -> PlatformEconomy:
     return PlatformEconomy(params).run()
 
 
-@functools.cache
 def replicated_runs(seeds: tuple[int, ...], users: int, base: Path = BASELINE, **overrides) -> tuple[PlatformEconomy, ...]:
     """Runs of ``base`` (the baseline unless given) with ``users`` users, one per seed, with the
-    overrides; computed once per test process, so the tests of a file replicated over the same
-    seeds share them."""
-    return tuple(run(scenario(base, users__count=users, simulation__seed=seed, **overrides)) for seed in seeds)
+    overrides; each computed once per test process, so the tests of a file replicated over the same
+    seeds, or over seeds that overlap, share them."""
+    return tuple(_replicated_run(seed, users, base, tuple(sorted(overrides.items()))) for seed in seeds)
+
+
+@functools.cache
+def _replicated_run(seed: int, users: int, base: Path, overrides: tuple) -> PlatformEconomy:
+    return run(scenario(base, users__count=users, simulation__seed=seed, **dict(overrides)))
 
 
 @pytest.fixture(scope="session")

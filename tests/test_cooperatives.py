@@ -82,16 +82,18 @@ def test_the_capital_it_cannot_raise_decides_whether_it_survives():
     """The state's $20 a potential user carries a non-profit further than its members' $3: in at
     least 13 of 16 seeds the public platform stays open longer than the cooperative, or, where both
     last the twenty years, ends with more users. The public platform survives in more seeds than the
-    cooperative, and where it survives it holds a real share.
+    cooperative, and where it survives it holds a real share (over 4% of users: a zombie keeps under 1%).
 
     Both spend their opening money (each month they may plan a loss of up to cash /
     funding.round_months, ODD 6.15), at first on quality with no ads at all, so whether they survive
     is whether they have enough users to cover their costs before it is gone. Users join only when a
     platform beats life without one, so a latecomer's growth is slow, and while advertising is still
     moving online (the baseline's online share) its ads earn little. Measured on 2026-12-01, seeds
-    0-15: the public platform lasts longer or ends larger in 14; it survives in 10 (with 10-22% of
-    users) and fails in 6 (in months 98-141); the cooperative survives in 3 (with 1-8%) and fails in 13
-    (in months 77-165)."""
+    0-15, since venture funding follows prospects without a cliff (rivals far behind the leader still
+    raise part of a round, so more of them stay open beside it): the public platform lasts longer or
+    ends larger in 14; it survives in 11 (with 4.9-17.5% of users) and fails in 5 (in months 102-142);
+    the cooperative survives in 1 (with 2.3%) and fails in 15 (in months 80-141). Before, with a cliff,
+    the public platform survived in 10 (with 10-22%) and the cooperative in 3."""
     def outcome(economy):
         rows = coop_rows(economy)
         return int((rows["status"] != "failed").sum()), float(rows["share"].iloc[-1])  # months open, then share
@@ -103,7 +105,7 @@ def test_the_capital_it_cannot_raise_decides_whether_it_survives():
     coop = [outcome(e) for e in runs("cooperative", SURVIVAL_SEEDS)]
     assert sum(p > c for p, c in zip(public, coop)) >= LEAST_SEEDS, (public, coop)
     assert len(survivors("public_platform")) > len(survivors("cooperative")), (public, coop)
-    assert all(coop_rows(e)["share"].iloc[-1] > 0.05 for e in survivors("public_platform")), public
+    assert all(coop_rows(e)["share"].iloc[-1] > 0.04 for e in survivors("public_platform")), public
 
 
 @pytest.mark.parametrize("overrides, message", [

@@ -134,8 +134,14 @@ def test_advertisers_attached_to_the_leader_get_less_per_dollar_and_are_squeezed
 
 def test_advertisers_budgets_moving_online_squeeze_them_more():
     """Budgets that move online (the baseline) against a constant online share: more money chases
-    the audience the leader sells, and each dollar buys less there at the end than at its best."""
-    moving, still = runs(months=180), runs(months=180, advertisers__online_share_growth=0.0)
+    the audience the leader sells, and each dollar buys less there at the end than at its best.
+
+    Over 16 seeds, in at least 12 (a sign test at p = 0.038): measured on 2026-12-01, 13 of 16 (6 of
+    seeds 0-7, 7 of seeds 8-15), since venture funding follows prospects without a cliff; 8 seeds
+    were too few to show it in 7."""
+    seeds = tuple(range(16))
+    moving = replicated_runs(seeds, USERS, simulation__steps=180)
+    still = replicated_runs(seeds, USERS, simulation__steps=180, advertisers__online_share_growth=0.0)
     squeezed = [-metrics.advertiser_squeeze(metrics.leader_series(e.platform_frame())) for e in moving]
     spared = [-metrics.advertiser_squeeze(metrics.leader_series(e.platform_frame())) for e in still]
-    assert seeds_where(squeezed, spared) >= LEAST_SEEDS, (squeezed, spared)
+    assert seeds_where(squeezed, spared) >= 12, (squeezed, spared)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.investors import Investor, is_promising
+from model.investors import Investor, appetite
 from model.ledger import HOUSEHOLDS, OUTSIDE
 from model.params.schema import Params
 from model.platforms import PLANNED, Platform
@@ -101,22 +101,21 @@ class FundingMarket:
         """Value each platform puts on a user won or lost: what the funding market pays for it.
 
         A profitable platform's users are worth its earnings valuation per user. A growing one's
-        are worth the market's value per user while investors would fund it: only if it is
-        promising (min_share_of_leader), and only for as many months of losses as their patience
-        allows, so that within one round's worth of months of that limit the value shrinks to zero
-        and the platform must live on its profit.
+        are worth the market's value per user as far as investors would fund it: times their appetite
+        for its promise (in full from min_share_of_leader, in proportion below; in full in its seed stage),
+        and only for as many months of losses as their patience allows, so that within one round's worth
+        of months of that limit the value shrinks to zero and the platform must live on its profit.
         """
         funding = self.params.funding
         model = self.model
         values = np.zeros(len(model.platforms))
         for platform in model.active_platforms:
             earnings = platform.earnings_value(self.sentiment) / platform.users if platform.users else 0.0
-            growth = 0.0
-            if is_promising(self.promise(platform), self.params) or self.in_seed_stage(platform):
-                systemic = model.government.is_systemic(platform, model.platforms)
-                patience = max((i.effective_patience(systemic) for i in model.investors if i.capital > 0), default=0.0)
-                runway = (patience - platform.months_of_losses) / funding.round_months
-                growth = self.value_per_user_of(platform) * float(np.clip(runway, 0.0, 1.0))
+            backed = 1.0 if self.in_seed_stage(platform) else appetite(self.promise(platform), self.params)
+            systemic = model.government.is_systemic(platform, model.platforms)
+            patience = max((i.effective_patience(systemic) for i in model.investors if i.capital > 0), default=0.0)
+            runway = (patience - platform.months_of_losses) / funding.round_months
+            growth = self.value_per_user_of(platform) * backed * float(np.clip(runway, 0.0, 1.0))
             values[platform.platform_id] = max(growth, earnings)
         return values
 
@@ -140,13 +139,15 @@ class FundingMarket:
         platform.found(purchases)
 
     def raise_round(self, platform: Platform) -> None:
-        """Willing investors fund ``round_months`` of burn (plus any deficit) pro rata to capital."""
+        """Willing investors fund their appetite's share of ``round_months`` of burn (plus any deficit), pro rata
+        to capital."""
         if platform.nonprofit:
             return  # venture investors buy no shares in a platform that pays no dividends
         model = self.model
-        wanted = self.params.funding.round_months * self.rescue_premium(platform) * platform.burn + max(0.0, -platform.cash)
-        promise, systemic = self.promise(platform), model.government.is_systemic(platform, model.platforms)
-        backers = [i for i in model.investors if i.will_fund(platform.months_of_losses, promise, systemic)]
+        asked = self.params.funding.round_months * self.rescue_premium(platform) * platform.burn + max(0.0, -platform.cash)
+        wanted = appetite(self.promise(platform), self.params) * asked
+        systemic = model.government.is_systemic(platform, model.platforms)
+        backers = [i for i in model.investors if i.will_fund(platform.months_of_losses, systemic)]
         available = sum(i.capital for i in backers)
         if wanted <= 0 or available <= 0:
             return

@@ -11,7 +11,7 @@ bonds it issues to pay its way (ODD 6.9); a guarantee is called if it fails all 
 
 from __future__ import annotations
 
-from model.investors import is_promising
+from model.investors import appetite
 from model.ledger import GOVERNMENT, OUTSIDE
 from model.markets.funding import FundingMarket
 from model.params.schema import Params
@@ -63,8 +63,9 @@ class ComputeMarket:
         """Its supplier invests in the round against a purchase commitment, and builds capacity for it."""
         supplier = self.supplier_of(platform)
         terms = self.params.suppliers
-        amount = supplier.investment_offer() if supplier else 0.0
-        if amount <= 0 or not is_promising(self.funding.promise(platform), self.params):
+        # The supplier's appetite for a client's round is the investors' (it invests beside them).
+        amount = supplier.investment_offer() * appetite(self.funding.promise(platform), self.params) if supplier else 0.0
+        if amount <= 0:
             return
         platform.issue_shares([(supplier.account, amount)], self.funding.valuation_of(platform), "supplier_equity")
         commitment = terms.commitment_multiple * amount

@@ -285,7 +285,7 @@ class Funding(Table):
         6.0, "months", "A platform raises a round when its cash covers fewer months of burn.", ge=0, le=MAX_MONTHS
     )
     min_share_of_leader: float = knob(
-        0.25, "-", "Investors fund only platforms with at least this fraction of the leader's users.", ge=0, le=1
+        0.25, "-", "Investors fund a platform's rounds in full from this fraction of the leader's users, in proportion below it.", ge=0, le=1
     )
     winner_take_all: float = knob(
         0.0, "-", "Investors' bet on the leader: a rival's user is worth (its users / the leader's) to this power of a leader's user (0: all alike).", ge=0, le=10
