@@ -65,7 +65,8 @@ class Platform(mesa.Agent):
         self.ad_load = settings.initial_ad_load
         self.user_price = settings.initial_user_price
         self.quality_spend = settings.initial_quality_spend
-        self.ad_price = settings.initial_ad_price
+        # The ad market's clearing finds the price; before the first auction it starts from the floor.
+        self.ad_price = settings.min_ad_price
         self.cap_table = CapTable()
         self.public_loan = 0.0
         self.debt = 0.0  # owed to lenders (lending.enabled)

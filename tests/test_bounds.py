@@ -95,7 +95,7 @@ def test_a_run_with_every_knob_at_the_same_end_of_its_range_keeps_every_amount_f
 
 def test_the_ad_market_at_its_extremes_keeps_every_amount_finite():
     # the highest ratio of advertisers' values to the price floor, their widest spread and steepest response
-    values = {"platforms.min_ad_price": 0.1, "platforms.initial_ad_price": 0.1, "advertisers.value_per_impression_mean": 1000.0,
+    values = {"platforms.min_ad_price": 0.1, "advertisers.value_per_impression_mean": 1000.0,
               "advertisers.value_per_impression_cv": 5.0, "advertisers.return_sensitivity": 20.0,
               "advertisers.clutter": 0.0, "platforms.initial_ad_load": 1.0, "platforms.max_ad_load": 1.0}
     assert_every_amount_is_finite(at(values, advertisers__count=500, advertisers__budget_per_user=0.0))

@@ -170,9 +170,6 @@ class Platforms(Table):
     initial_quality_spend: float = knob(
         1.5, "$/user-month", "Quality spending per user at the start.", ge=0, le=MAX_PER_USER_MONTH
     )
-    initial_ad_price: float = knob(
-        4.0, "$/1000 impressions", "Ad price (CPM) advertisers expect before the first auction clears.", ge=MIN_AD_PRICE, le=MAX_AD_PRICE
-    )
     quality_max: float = knob(5.0, "quality", "Quality that unlimited spending would sustain.", gt=0, le=MAX_QUALITY)
     quality_spend_half: float = knob(
         1.5, "$/user-month", "Spending per user that sustains half of quality_max.", gt=0, le=MAX_PER_USER_MONTH
