@@ -3,7 +3,9 @@
 A *point* is one combination of the varied parameters; each point is run ``replicates`` times with
 different seeds. Points come from a full grid (every combination of the listed values) or from
 SALib: a Latin hypercube, Saltelli's extension of Sobol sequences (for Sobol indices) or Morris
-trajectories (for elementary effects). Sampled values of whole-number parameters are rounded.
+trajectories (for elementary effects). Sampled values of whole-number parameters are rounded; a
+true/false parameter is drawn on [0, 1] and true from 0.5 up (Morris' levels are an even number,
+so every move of it flips it).
 
 Seeds are spawned from the experiment's master seed with numpy's ``SeedSequence``: run
 (point p, replicate r) uses ``SeedSequence(master, spawn_key=(p, r))``, which is exactly child r of
@@ -47,9 +49,9 @@ class Design:
     def frame(self) -> pd.DataFrame:
         """Points with the raw samples, to store beside the results."""
         frame = self.points.copy()
-        if self.samples is not None:
-            for column, factor in enumerate(self.factors):
-                frame[RAW + factor.key] = self.samples[:, column]
+        if self.samples is not None:  # joined at once: a screen has a column per knob
+            raw = pd.DataFrame(self.samples, index=frame.index, columns=[RAW + f.key for f in self.factors])
+            frame = pd.concat([frame, raw], axis=1)
         frame.index.name = "point"
         return frame.reset_index()
 
@@ -121,10 +123,15 @@ def sampled_design(method: str, factors, samples: int, master_seed: int, options
         matrix = morris.sample(problem, samples, num_levels=options["levels"], seed=seed)
     else:
         raise ValueError(f"unknown sampled design {method!r}")
-    points = pd.DataFrame(
-        {f.key: np.round(matrix[:, i]).astype(int) if f.integer else matrix[:, i] for i, f in enumerate(factors)}
-    )
+    points = pd.DataFrame({f.key: _sampled_values(f, matrix[:, i]) for i, f in enumerate(factors)})
     return Design(method, tuple(factors), points, matrix, options)
+
+
+def _sampled_values(factor: Factor, column: np.ndarray) -> np.ndarray:
+    """A factor's values from its column of the design matrix: rounded if whole, true from 0.5 if a switch."""
+    if factor.switch:
+        return column >= 0.5
+    return np.round(column).astype(int) if factor.integer else column
 
 
 def _typed(points: pd.DataFrame, factors) -> pd.DataFrame:

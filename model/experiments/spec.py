@@ -13,7 +13,7 @@ An experiment is a TOML file under ``params/experiments/``::
     "users.count" = 2000
 
     [vary]                              # a list of values, or a range {low, high, num}
-    "network.effect" = [1.0, 2.0, 3.0]
+    "network.effect" = [1.0, 2.0, 3.0]  # (sampled designs: a range {low, high}; true/false: [false, true])
     "switching.cost_per_month" = { low = 0.0, high = 0.12, num = 4 }
 
     [keep]
@@ -40,7 +40,7 @@ from pathlib import Path
 import tomli_w
 
 from model.params import Params, ParamsError, load_params, params_to_dict
-from model.params.reference import choices_of, schema_fields
+from model.params.reference import choices_of, schema_fields, takes_number
 
 DESIGNS = ("grid", "latin", "sobol", "morris")
 DESIGN_ALIASES = {"lhs": "latin", "latin_hypercube": "latin", "saltelli": "sobol", "full_grid": "grid", "factorial": "grid"}
@@ -85,7 +85,10 @@ class SweepUnavailable(ExperimentError):
 
 @dataclass(frozen=True)
 class Factor:
-    """One varied parameter: explicit ``values`` (a grid axis) or ``low``/``high`` bounds (sampled)."""
+    """One varied parameter: explicit ``values`` (a grid axis) or ``low``/``high`` bounds (sampled).
+
+    A sampled design takes a true/false parameter as ``[false, true]``: both, with bounds 0 and 1.
+    """
 
     key: str
     values: tuple = ()
@@ -95,6 +98,11 @@ class Factor:
 
     def as_toml(self):
         return list(self.values) if self.values else {"low": self.low, "high": self.high}
+
+    @property
+    def switch(self) -> bool:
+        """A true/false parameter of a sampled design: drawn on [0, 1], true from 0.5 up."""
+        return self.low is not None and self.values == (False, True)
 
 
 @dataclass(frozen=True)
@@ -156,7 +164,15 @@ class Experiment:
 def load_experiment(path: str | Path) -> Experiment:
     """Read and check an experiment file; raises ExperimentError listing every problem."""
     path = Path(path)
-    data = _read(path)
+    return experiment_from_tables(_read(path), path)
+
+
+def experiment_from_tables(data: dict, path: str | Path) -> Experiment:
+    """Check an experiment given as tables (an experiment file read, or built in memory) and make it.
+
+    ``path`` names it in messages, and a relative ``experiment.base`` is read from its folder.
+    """
+    path = Path(path)
     problems: list[str] = []
     where = str(path)
     _check_tables(data, where, problems)
@@ -340,12 +356,14 @@ def _factors(vary, design: str, where: str, problems: list[str]) -> list[Factor]
 def _factor(key: str, spec, design: str, where: str, problems: list[str]) -> Factor | None:
     fld = schema_fields()[key]
     integer = fld.annotation is int
-    numeric = integer or fld.annotation is float or float in getattr(fld.annotation, "__args__", ())
+    numeric = takes_number(fld)  # also a number-or-word parameter (users.outside_utility)
     name = f"[vary] {key}"
     if isinstance(spec, list):
         if design in SAMPLED:
+            if fld.annotation is bool and _both_booleans(spec):
+                return Factor(key, values=(False, True), low=0.0, high=1.0)
             problems.append(f"{where}: {name}: the design '{design}' samples from a range; "
-                            "write {{ low = ..., high = ... }} instead of a list")
+                            "write {{ low = ..., high = ... }} instead of a list (a true/false parameter: [false, true])")
             return None
         if not spec:
             problems.append(f"{where}: {name} = []: empty list of values")
@@ -375,6 +393,11 @@ def _factor(key: str, spec, design: str, where: str, problems: list[str]) -> Fac
             return None
         return Factor(key, low=float(low), high=float(high), integer=integer)
     return _grid_axis(key, spec, low, high, integer, where, problems)
+
+
+def _both_booleans(spec: list) -> bool:
+    """[false, true] in either order: a true/false parameter drawn by a sampled design."""
+    return len(spec) == 2 and all(isinstance(v, bool) for v in spec) and set(spec) == {False, True}
 
 
 def _grid_axis(key, spec, low, high, integer, where, problems) -> Factor | None:
