@@ -1,9 +1,9 @@
 """Results on disk, written all or nothing, and never over a user's own files.
 
 A run writes a folder (parameters, frames, ledger, summary, charts, report), ``compare`` a folder
-of three files, ``calibrate`` one Markdown file. Each is written beside its place first (a hidden
-``.NAME.xxxxxxxx`` folder or file) and moved in only once complete, so an interrupted or failed
-write never leaves half a result.
+of three files, ``calibrate`` and ``screen --doc`` one Markdown file each. Each is written beside
+its place first (a hidden ``.NAME.xxxxxxxx`` folder or file) and moved in only once complete, so an
+interrupted or failed write never leaves half a result.
 
 What is already at the place is replaced only when it is recognisably a result of the same kind,
 written by this tool, holding nothing else; anything else is refused (OutError) before any work
@@ -13,7 +13,7 @@ starts, and checked again just before the swap:
   the files a run writes (RUN_FILES, and PNG files in ``charts/``);
 - a comparison's folder holds only compare_runs.csv, compare.csv and compare.png, each starting as
   ``compare`` writes it (a CSV header with ``scenario`` first, a PNG signature), compare_runs.csv at least;
-- the calibration file's first line is CALIBRATION_MARKER.
+- the calibration file's first line is CALIBRATION_MARKER (and the knob census', census.MARKER).
 
 An empty folder (or empty file) holds nothing to lose and may be used too.
 
@@ -315,32 +315,45 @@ def _running(pid: int) -> bool:
     return True
 
 
-# -- the calibration file ---------------------------------------------------------------------
+# -- a Markdown file a command writes (calibrate --out, screen --doc) --------------------------
 def check_calibration_file(path: str | Path) -> None:
     """Refuse (OutError) a ``path`` that calibrate may not write: it must be new, empty or one calibrate wrote."""
-    path = Path(path)
-    if path.is_symlink():
-        raise OutError(f"{path}: is a symbolic link; give the file it points to ({os.path.realpath(path)}) instead")
-    if path.is_dir():
-        raise OutError(f"{path}: is a folder; give the name of a Markdown file, e.g. {path / 'calibration.md'}")
-    _check_parent(path)
-    try:
-        if path.exists() and path.stat().st_size and not _starts_with(path, CALIBRATION_MARKER.encode()):
-            raise OutError(f"{path}: exists and was not written by calibrate (its first line is not the marker "
-                           f"{CALIBRATION_MARKER}); refusing to overwrite it: choose a new file name for --out")
-    except OSError as error:
-        raise OutError(f"{path}: cannot read it ({error.strerror or error})") from None
+    check_marked_file(path, CALIBRATION_MARKER, "calibrate", "--out", "calibration.md")
 
 
 def write_calibration(path: str | Path, markdown: str) -> Path:
     """Write the calibration table into ``path`` (see ``check_calibration_file``), its first line the marker."""
+    return write_marked_file(path, CALIBRATION_MARKER, markdown, "calibrate", "--out", "calibration.md")
+
+
+def check_marked_file(path: str | Path, marker: str, command: str, option: str, example: str) -> None:
+    """Refuse (OutError) a ``path`` that ``command`` may not write: it must be new, empty, or start with ``marker``.
+
+    ``option`` (e.g. --out) and ``example`` (a file name to suggest) are for the messages.
+    """
     path = Path(path)
-    check_calibration_file(path)
+    if path.is_symlink():
+        raise OutError(f"{path}: is a symbolic link; give the file it points to ({os.path.realpath(path)}) instead")
+    if path.is_dir():
+        raise OutError(f"{path}: is a folder; give the name of a Markdown file, e.g. {path / example}")
+    _check_parent(path)
+    try:
+        if path.exists() and path.stat().st_size and not _starts_with(path, marker.encode()):
+            raise OutError(f"{path}: exists and was not written by {command} (its first line is not the marker "
+                           f"{marker}); refusing to overwrite it: choose a new file name for {option}")
+    except OSError as error:
+        raise OutError(f"{path}: cannot read it ({error.strerror or error})") from None
+
+
+def write_marked_file(path: str | Path, marker: str, markdown: str, command: str, option: str, example: str) -> Path:
+    """Write ``markdown`` into ``path`` (see ``check_marked_file``) whole or not at all, its first line ``marker``."""
+    path = Path(path)
+    check_marked_file(path, marker, command, option, example)
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.parent / f".{path.name}.{secrets.token_hex(4)}"
     try:
         with staging.open("x", encoding="utf-8") as file:  # "x": a new file, with the umask's permissions
-            file.write(f"{CALIBRATION_MARKER}\n{markdown}")
+            file.write(f"{marker}\n{markdown}")
         os.replace(staging, path)
     except BaseException:
         staging.unlink(missing_ok=True)
