@@ -1,4 +1,4 @@
-"""The command line: ``python -m model run | params | validate | calibrate | compare | sweep | summarize | sensitivity``.
+"""The command line: ``python -m model run | params | validate | calibrate | compare | sweep | summarize | sensitivity | screen``.
 
 ``main`` returns the exit code: 0 done, 2 bad parameters, a bad --out or usage, 1 a failure while
 writing, 130 interrupted. Parameters and --out are checked before anything runs or is written.
@@ -11,7 +11,15 @@ import sys
 import warnings
 from pathlib import Path
 
-from model.outputs import OutError, check_calibration_file, check_comparison_folder, check_run_folder, write_calibration
+from model.outputs import (
+    OutError,
+    check_calibration_file,
+    check_comparison_folder,
+    check_marked_file,
+    check_run_folder,
+    write_calibration,
+    write_marked_file,
+)
 from model.params import ParamsError, format_reference, load_params, parse_override
 from model.params.reference import commented_toml, reference_markdown
 
@@ -106,6 +114,33 @@ def _add_experiment_commands(commands) -> None:
         command.add_argument("--no-charts", action="store_true", help="only the table (CSV)")
     commands.choices["sensitivity"].add_argument("--method", choices=["sobol", "morris"],
                                                  help="default: the experiment's design")
+    _add_screen_command(commands)
+
+
+def _add_screen_command(commands) -> None:
+    from model.experiments.cluster import CONNECT_TIMEOUT
+    from model.experiments.screen import DEFAULT_SEED, DEFAULT_STEPS, DEFAULT_TRAJECTORIES, DEFAULT_USERS
+
+    screen = commands.add_parser("screen", help="the knob census: Morris screening of every knob of scenarios at a "
+                                                "small size (which knobs move which outcomes, which move nothing)")
+    screen.add_argument("scenarios", type=Path, nargs="*", help="scenario files (TOML)")
+    screen.add_argument("--all", action="store_true", help="the baseline and every scenario in params/scenarios/")
+    screen.add_argument("--out", type=Path, required=True, help="results folder: each scenario's runs in OUT/NAME/ "
+                                                                "(the same command resumes them), screen.csv and screen.md")
+    screen.add_argument("--trajectories", type=_at_least(1), default=DEFAULT_TRAJECTORIES,
+                        help=f"Morris trajectories per scenario, each about one run per knob (default {DEFAULT_TRAJECTORIES})")
+    screen.add_argument("--users", type=int, default=DEFAULT_USERS, help=f"users.count of every run (default {DEFAULT_USERS})")
+    screen.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"months of every run (default {DEFAULT_STEPS})")
+    screen.add_argument("--seed", type=_at_least(0), default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
+    screen.add_argument("--doc", type=Path, help="also write the census of every knob to this Markdown file "
+                                                 "(docs/knobs.md: new, or written by screen --doc)")
+    screen.add_argument("--scheduler", help="address of a running Dask scheduler you trust (default: "
+                                            "$DASK_SCHEDULER_ADDRESS, else a local cluster)")
+    screen.add_argument("--connect-timeout", type=float, default=CONNECT_TIMEOUT, metavar="SECONDS",
+                        help=f"give up on a scheduler that does not answer within this time (default {CONNECT_TIMEOUT:g})")
+    screen.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
+    screen.add_argument("--serial", action="store_true", help="run in this process, one run after another (no Dask)")
+    screen.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _sweep(args) -> int:
@@ -131,6 +166,79 @@ def _sweep(args) -> int:
         print("interrupted: the runs above are on disk; run the same command to resume", file=sys.stderr)
         return 130
     return 0
+
+
+def _screen(args) -> int:
+    """Screen each scenario into OUT/NAME/, then write the tables (and the census with --doc).
+
+    Exit 2 for a bad scenario or option (all checked before any run), 1 when a folder is in use or no
+    scheduler answers, 130 when interrupted (the same command resumes).
+    """
+    import signal
+    import time
+
+    from model.experiments import SweepUnavailable
+    from model.experiments import census, screen
+    from model.experiments.runner import size_of
+
+    started = time.monotonic()
+    plans = [screen.plan_screen(path, args.users, args.steps) for path in _screened_files(args)]
+    experiments = [screen.screen_experiment(plan, args.trajectories, args.seed) for plan in plans]
+    if args.out.exists() and not args.out.is_dir():
+        raise ParamsError(f"--out {args.out}: exists and is not a folder")
+    if args.doc:
+        check_marked_file(args.doc, census.MARKER, "screen", "--doc", "knobs.md")
+    signal.signal(signal.SIGTERM, _interrupt)
+    show = not args.no_progress and sys.stderr.isatty()
+    ran = 0
+    for plan, experiment in zip(plans, experiments):
+        print(f"{plan.name}: {len(plan.factors)} knobs, {size_of(experiment)} into {args.out / plan.name}", flush=True)
+        try:
+            report = screen.run_screen(experiment, args.out / plan.name, scheduler=args.scheduler, workers=args.workers,
+                                       serial=args.serial, progress=show, connect_timeout=args.connect_timeout)
+        except SweepUnavailable as error:
+            print(error, file=sys.stderr)
+            return 1
+        ran += report.ran
+        if report.interrupted:
+            print("interrupted: the runs done are on disk; run the same command to resume", file=sys.stderr)
+            return 130
+    effects, files = screen.write_tables(plans, args.out, args.trajectories, args.seed)
+    print(screen.inert_summary(effects))
+    if args.doc:
+        provenance = screen.provenance(_screen_command(args), time.monotonic() - started, ran, plans, args.out)
+        markdown = census.census_markdown(effects, plans, args.trajectories, args.seed, provenance)
+        files.append(write_marked_file(args.doc, census.MARKER, markdown, "screen", "--doc", "knobs.md"))
+    print("written: " + ", ".join(str(f) for f in files))
+    return 0
+
+
+def _screened_files(args) -> list[Path]:
+    """The scenario files given, then (--all) the shipped ones; each once, their names (file stems) distinct."""
+    from model.experiments.screen import shipped_scenarios
+
+    paths = [*args.scenarios, *(shipped_scenarios() if args.all else [])]
+    if not paths:
+        raise ParamsError("screen: give scenario files, or --all for the baseline and every scenario in params/scenarios/")
+    unique, seen = [], set()
+    for path in paths:
+        if path.resolve() not in seen:
+            seen.add(path.resolve())
+            unique.append(path)
+    names: dict[str, Path] = {}
+    for path in unique:
+        if names.setdefault(path.stem, path) is not path:
+            raise ParamsError(f"screen: {names[path.stem]} and {path} have the same name '{path.stem}' (their runs "
+                              "would share OUT/NAME/): screen them into different --out folders")
+    return unique
+
+
+def _screen_command(args) -> str:
+    """The command that repeats this screen (its defaults spelt out)."""
+    files = " ".join(str(path) for path in args.scenarios) + (" --all" if args.all else "")
+    doc = f" --doc {args.doc}" if args.doc else ""
+    return (f"python -m model screen {files.strip()} --out {args.out} --trajectories {args.trajectories} "
+            f"--users {args.users} --steps {args.steps} --seed {args.seed}{doc}")
 
 
 def _interrupt(signum, frame):
@@ -341,7 +449,7 @@ def _each_file_once(paths: list[Path]) -> None:
 
 
 COMMANDS = {"run": _run, "params": _params, "validate": _validate, "calibrate": _calibrate, "compare": _compare}
-COMMANDS.update({"sweep": _sweep, "summarize": _summarize, "sensitivity": _sensitivity})
+COMMANDS.update({"sweep": _sweep, "summarize": _summarize, "sensitivity": _sensitivity, "screen": _screen})
 
 
 def main(argv: list[str] | None = None) -> int:
