@@ -203,10 +203,10 @@ def _screen(args) -> int:
         if report.interrupted:
             print("interrupted: the runs done are on disk; run the same command to resume", file=sys.stderr)
             return 130
-    effects, files = screen.write_tables(plans, args.out, args.trajectories, args.seed)
-    print(screen.inert_summary(effects))
+    effects, files = census.write_tables(plans, args.out, args.trajectories, args.seed)
+    print(census.inert_summary(effects))
     if args.doc:
-        provenance = screen.provenance(_screen_command(args), time.monotonic() - started, ran, plans, args.out)
+        provenance = census.provenance(_screen_command(args), time.monotonic() - started, ran, plans, args.out)
         markdown = census.census_markdown(effects, plans, args.trajectories, args.seed, provenance)
         files.append(write_marked_file(args.doc, census.MARKER, markdown, "screen", "--doc", "knobs.md"))
     print("written: " + ", ".join(str(f) for f in files))

@@ -8,9 +8,10 @@ first), or not screened at all, with the reason.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from model.experiments.screen import INERT_TOLERANCE, OUTCOMES, ScreenPlan
+from model.experiments.screen import INERT_TOLERANCE, OUTCOMES, ScreenPlan, inert_knobs, knob_effects, knobs_inert_everywhere
 from model.params.reference import schema_fields, unit_of
 
 if TYPE_CHECKING:
@@ -39,6 +40,46 @@ def method_lines(plans: list[ScreenPlan], trajectories: int, seed: int) -> list[
     ]
 
 
+# -- a command's screens: the files it writes, and a few lines for the terminal -----------------
+def write_tables(plans: list[ScreenPlan], out: Path, trajectories: int, seed: int) -> tuple[pd.DataFrame, list[Path]]:
+    """The screens' effects as ``OUT/screen.csv`` (tidy) and ``OUT/screen.md`` (to read); returns (effects, files)."""
+    import pandas as pd
+
+    effects = pd.concat([knob_effects(out / plan.name, plan.name) for plan in plans], ignore_index=True)
+    table, text = out / "screen.csv", out / "screen.md"
+    effects.to_csv(table, index=False)
+    text.write_text(screen_markdown(effects, plans, trajectories, seed), encoding="utf-8")
+    return effects, [table, text]
+
+
+def inert_summary(effects: pd.DataFrame) -> str:
+    """A few lines for the terminal: the knobs inert in each scenario, and those inert in all of them."""
+    screened = effects.groupby("scenario", sort=False)["knob"].nunique()
+    inert = inert_knobs(effects).groupby("scenario", sort=False).size().reindex(screened.index, fill_value=0)
+    lines = [f"{name}: {inert[name]} of {count} knobs inert (screen.md names them)" for name, count in screened.items()]
+    everywhere = knobs_inert_everywhere(effects)
+    lines.append(f"inert in every scenario screened: {', '.join(everywhere) if everywhere else 'none'}")
+    return "\n".join(lines)
+
+
+def provenance(command: str, seconds: float, ran: int, plans: list[ScreenPlan], out: Path) -> list[str]:
+    """How a census was made: the command, its wall time, and the runs' own time (summed over runs)."""
+    from model.experiments.store import ResultStore
+
+    runs = [ResultStore(out / plan.name).runs() for plan in plans]
+    total, run_seconds = sum(len(r) for r in runs), sum(float(r["run_seconds"].sum()) for r in runs)
+    before = f" ({total - ran:,} were on disk from an earlier call)" if ran < total else ""
+    return [f"Written by `{command}`. The {total:,} runs took {_duration(run_seconds)}, summed over runs (a serial "
+            f"census's wall time, but for a few seconds per scenario); this call: wall time {_duration(seconds)} for "
+            f"{ran:,} runs{before}."]
+
+
+def _duration(seconds: float) -> str:
+    minutes, second = divmod(round(seconds), 60)
+    hours, minute = divmod(minutes, 60)
+    return f"{hours} h {minute} min" if hours else f"{minute} min {second} s" if minute else f"{second} s"
+
+
 # -- screen.md: one command's screens ---------------------------------------------------------
 def screen_markdown(effects: pd.DataFrame, plans: list[ScreenPlan], trajectories: int, seed: int) -> str:
     """Each screened scenario: its knobs by largest effect, what they move most, and what was not screened."""
@@ -57,7 +98,7 @@ def screen_markdown(effects: pd.DataFrame, plans: list[ScreenPlan], trajectories
 
 def _strongest(rows: pd.DataFrame) -> str:
     top = rows.sort_values("normalised_effect", ascending=False, kind="stable").head(TOP)
-    return ", ".join(f"{row.outcome} {row.normalised_effect:.2f} ({row.mu_star:.3g} ± {_half_width(row):.2g})"
+    return ", ".join(f"{row.outcome} {row.normalised_effect:.2g} ({row.mu_star:.3g} ± {_half_width(row):.2g})"
                      for row in top.itertuples() if row.normalised_effect > INERT_TOLERANCE)
 
 
@@ -144,7 +185,7 @@ def _moves(effects: pd.DataFrame, key: str) -> str:
         return ""
     best = rows.loc[rows.groupby("outcome")["normalised_effect"].idxmax()]
     best = best.sort_values("normalised_effect", ascending=False, kind="stable").head(TOP)
-    return ", ".join(f"{row.outcome} {row.normalised_effect:.2f} ({row.scenario})" for row in best.itertuples())
+    return ", ".join(f"{row.outcome} {row.normalised_effect:.2g} ({row.scenario})" for row in best.itertuples())
 
 
 def _cell(text: str) -> str:

@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING
 
 from model.experiments.spec import Experiment, ExperimentError, Factor, experiment_from_tables, load_params_from_dict
 from model.params import Params, flatten, load_params, params_to_dict
-from model.params.reference import bounds_of, choices_of, schema_fields
+from model.params.reference import bounds_of, choices_of, schema_fields, takes_number
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,7 +65,8 @@ LEVELS = 4  # Morris levels: a move crosses two of them, two thirds of the range
 SPAN = 0.5  # a number moves by half its value either way
 INERT_TOLERANCE = 1e-9  # normalised effect at most this for every outcome: inert
 
-# Each outcome: its meaning. From the runs' summary (with_outcomes derives two) and compare.outcomes (FROM_COMPARE).
+# Each outcome: its meaning. From the runs' summary (with_outcomes derives two), compare.outcomes (FROM_COMPARE)
+# and venture_multiple.
 OUTCOMES = {
     "leader_final_share": "share of platform users held by the leader at the end",
     "failures": "platforms that failed during the run",
@@ -76,7 +77,8 @@ OUTCOMES = {
     "users_surplus": "consumer surplus summed over the run, $ per potential user",
     "advertisers_surplus": "advertisers' value minus spend summed over the run, $ per potential user",
     "platform_profits": "all platforms' profits summed over the run, $ per potential user",
-    "pioneer_multiple": "(paid out + value held) / invested, of the founding rounds' investors",
+    "pioneer_multiple": "(paid out + value held) / invested, of the founding rounds' holders (founders too)",
+    "venture_multiple": "(paid out + value held) / invested, of the venture investors (every round, not founders)",
     "public_cost": "rescues disbursed minus recovered, $ per potential user",
 }
 FROM_COMPARE = ("leader_peak_ad_load", "users_surplus", "advertisers_surplus", "platform_profits",
@@ -193,9 +195,11 @@ def knob_range(key: str, value, fld, limits: dict, params: Params, span: float =
 def _why_not_moved(key: str, value, fld, params: Params) -> str | None:
     if key in NOT_MOVED:
         return NOT_MOVED[key]
+    if isinstance(value, str) and takes_number(fld):
+        return f'set to "{value}" here, a word, not a number to move'
     if isinstance(value, str):
         choices = " | ".join(f'"{c}"' for c in choices_of(fld))
-        return f'a choice ({choices}), "{value}" here: not a number to move (compare the choices with `compare`)'
+        return f"a choice ({choices}): not a number to move (compare the choices with `compare`)"
     if key == "platforms.initial_user_price" and params.platforms.market == "ad_funded":
         return 'fixed at 0 in an ad-funded market (platforms.market = "ad_funded"): users pay nothing there'
     return None
@@ -301,11 +305,20 @@ def screen_experiment(plan: ScreenPlan, trajectories: int = DEFAULT_TRAJECTORIES
 
 
 def screen_outcomes(economy) -> dict[str, float]:
-    """The outcomes of compare.outcomes that a run's summary lacks (the runner adds them to every run's row)."""
+    """The outcomes that a run's summary lacks (the runner adds them to every run's row): compare.outcomes', and
+    the venture investors' multiple."""
     from model.compare import outcomes
 
     found = outcomes(economy)
-    return {name: found[name] for name in FROM_COMPARE}
+    return {**{name: found[name] for name in FROM_COMPARE}, "venture_multiple": venture_multiple(economy.investor_frame())}
+
+
+def venture_multiple(holdings: pd.DataFrame) -> float:
+    """What venture investors got back per dollar, pooled over their holdings (founders, who paid nothing, and
+    the state are not venture investors): how the value is split between founders and investors shows here."""
+    venture = holdings[holdings["holder"].str.startswith("investor:")] if len(holdings) else holdings
+    invested = float(venture["invested"].sum()) if len(venture) else 0.0
+    return float((venture["paid_out"].sum() + venture["holding_value"].sum()) / invested) if invested > 0 else float("nan")
 
 
 def with_outcomes(runs: pd.DataFrame) -> pd.DataFrame:
@@ -324,15 +337,20 @@ def run_screen(experiment: Experiment, out: str | Path, **where):
 def knob_effects(folder: str | Path, scenario: str, resamples: int = 1000) -> pd.DataFrame:
     """Per knob and outcome of a screen's results folder (tidy): ``scenario``, ``knob``, ``outcome``,
     ``mu_star`` and ``mu_star_conf`` (the half-width of its 95% interval), ``sigma`` and ``normalised_effect``."""
-    import pandas as pd
-
     from model.experiments.store import ResultStore
 
     store = ResultStore(folder)
     design, runs, seed = store.design(), store.runs(), store.experiment().seed
     _check_complete(runs, len(design.points), folder)
-    runs = with_outcomes(runs)
-    table = pd.concat([_effects_on(outcome, design, runs, resamples, seed) for outcome in OUTCOMES], ignore_index=True)
+    return effects_of(design, with_outcomes(runs), scenario, list(OUTCOMES), resamples, seed)
+
+
+def effects_of(design, runs: pd.DataFrame, scenario: str, outcomes: list[str], resamples: int = 1000,
+               seed: int = 0) -> pd.DataFrame:
+    """knob_effects' table from a Morris design and its runs (one per point, with the outcomes as columns)."""
+    import pandas as pd
+
+    table = pd.concat([_effects_on(outcome, design, runs, resamples, seed) for outcome in outcomes], ignore_index=True)
     table.insert(0, "scenario", scenario)
     order = {key: place for place, key in enumerate(schema_fields())}
     return table.sort_values("knob", key=lambda knobs: knobs.map(order), kind="stable").reset_index(drop=True)
@@ -393,44 +411,3 @@ def shipped_scenarios() -> list[Path]:
     paths = [PARAMS / "baseline.toml", *sorted((PARAMS / "scenarios").glob("*.toml"))]
     here = Path.cwd().resolve()
     return [path.relative_to(here) if path.is_relative_to(here) else path for path in paths]
-
-
-def write_tables(plans: list[ScreenPlan], out: Path, trajectories: int, seed: int) -> tuple[pd.DataFrame, list[Path]]:
-    """The screens' effects as ``OUT/screen.csv`` (tidy) and ``OUT/screen.md`` (to read); returns (effects, files)."""
-    import pandas as pd
-
-    from model.experiments.census import screen_markdown
-
-    effects = pd.concat([knob_effects(out / plan.name, plan.name) for plan in plans], ignore_index=True)
-    table, text = out / "screen.csv", out / "screen.md"
-    effects.to_csv(table, index=False)
-    text.write_text(screen_markdown(effects, plans, trajectories, seed), encoding="utf-8")
-    return effects, [table, text]
-
-
-def inert_summary(effects: pd.DataFrame) -> str:
-    """A few lines for the terminal: the knobs inert in each scenario, and those inert in all of them."""
-    screened = effects.groupby("scenario", sort=False)["knob"].nunique()
-    inert = inert_knobs(effects).groupby("scenario", sort=False).size().reindex(screened.index, fill_value=0)
-    lines = [f"{name}: {inert[name]} of {count} knobs inert (screen.md names them)" for name, count in screened.items()]
-    everywhere = knobs_inert_everywhere(effects)
-    lines.append(f"inert in every scenario screened: {', '.join(everywhere) if everywhere else 'none'}")
-    return "\n".join(lines)
-
-
-def provenance(command: str, seconds: float, ran: int, plans: list[ScreenPlan], out: Path) -> list[str]:
-    """How a census was made: the command, its wall time, and the runs' own time (summed over runs)."""
-    from model.experiments.store import ResultStore
-
-    runs = [ResultStore(out / plan.name).runs() for plan in plans]
-    total, run_seconds = sum(len(r) for r in runs), sum(float(r["run_seconds"].sum()) for r in runs)
-    before = f" ({total - ran:,} of them were on disk from an earlier call)" if ran < total else ""
-    return [f"Written by `{command}`: wall time {_duration(seconds)} for {ran:,} runs{before}; the {total:,} runs of "
-            f"the census took {_duration(run_seconds)}, summed over runs."]
-
-
-def _duration(seconds: float) -> str:
-    minutes, second = divmod(round(seconds), 60)
-    hours, minute = divmod(minutes, 60)
-    return f"{hours} h {minute} min" if hours else f"{minute} min {second} s" if minute else f"{second} s"
-
