@@ -37,6 +37,10 @@ def method_lines(plans: list[ScreenPlan], trajectories: int, seed: int) -> list[
         "range, with SALib's 95% bootstrap interval) divided by the outcome's standard deviation over the scenario's "
         "runs: comparable across outcomes, 1 moves the outcome by its typical spread in the screen. A knob is *inert* "
         f"in a scenario when its effect is at most {INERT_TOLERANCE:g} on every outcome: nothing it did changed a run.",
+        f"- A knob moves once per trajectory, at a random point of the others: with {trajectories} "
+        f"trajector{'y' if trajectories == 1 else 'ies'}, one that acts only when another is on (`bailout.*` when "
+        "`bailout.enabled`) or only through a rare event (a default, a binding cap) can miss its chance in a "
+        "scenario. Where a knob acts is a lower bound; that it acts nowhere says no run of the screen showed it.",
     ]
 
 

@@ -66,7 +66,7 @@ SPAN = 0.5  # a number moves by half its value either way
 INERT_TOLERANCE = 1e-9  # normalised effect at most this for every outcome: inert
 
 # Each outcome: its meaning. From the runs' summary (with_outcomes derives two), compare.outcomes (FROM_COMPARE)
-# and venture_multiple.
+# and venture_gain.
 OUTCOMES = {
     "leader_final_share": "share of platform users held by the leader at the end",
     "failures": "platforms that failed during the run",
@@ -78,7 +78,7 @@ OUTCOMES = {
     "advertisers_surplus": "advertisers' value minus spend summed over the run, $ per potential user",
     "platform_profits": "all platforms' profits summed over the run, $ per potential user",
     "pioneer_multiple": "(paid out + value held) / invested, of the founding rounds' holders (founders too)",
-    "venture_multiple": "(paid out + value held) / invested, of the venture investors (every round, not founders)",
+    "venture_gain": "venture investors' paid out + value held - invested (every round; not founders), $ per potential user",
     "public_cost": "rescues disbursed minus recovered, $ per potential user",
 }
 FROM_COMPARE = ("leader_peak_ad_load", "users_surplus", "advertisers_surplus", "platform_profits",
@@ -306,19 +306,22 @@ def screen_experiment(plan: ScreenPlan, trajectories: int = DEFAULT_TRAJECTORIES
 
 def screen_outcomes(economy) -> dict[str, float]:
     """The outcomes that a run's summary lacks (the runner adds them to every run's row): compare.outcomes', and
-    the venture investors' multiple."""
+    the venture investors' gain."""
     from model.compare import outcomes
 
     found = outcomes(economy)
-    return {**{name: found[name] for name in FROM_COMPARE}, "venture_multiple": venture_multiple(economy.investor_frame())}
+    gain = venture_gain(economy.investor_frame()) / economy.params.users.count
+    return {**{name: found[name] for name in FROM_COMPARE}, "venture_gain": gain}
 
 
-def venture_multiple(holdings: pd.DataFrame) -> float:
-    """What venture investors got back per dollar, pooled over their holdings (founders, who paid nothing, and
-    the state are not venture investors): how the value is split between founders and investors shows here."""
-    venture = holdings[holdings["holder"].str.startswith("investor:")] if len(holdings) else holdings
-    invested = float(venture["invested"].sum()) if len(venture) else 0.0
-    return float((venture["paid_out"].sum() + venture["holding_value"].sum()) / invested) if invested > 0 else float("nan")
+def venture_gain(holdings: pd.DataFrame) -> float:
+    """What venture investors got back (paid out and value held) less what they put in, in $. Founders (who paid
+    nothing) and the state are not venture investors: how value is split between founders and investors shows
+    here, and a market without venture capital (all cooperatives) has a gain of 0, not an undefined multiple."""
+    if holdings.empty:
+        return 0.0
+    venture = holdings[holdings["holder"].str.startswith("investor:")]
+    return float(venture["paid_out"].sum() + venture["holding_value"].sum() - venture["invested"].sum())
 
 
 def with_outcomes(runs: pd.DataFrame) -> pd.DataFrame:
