@@ -194,12 +194,14 @@ def inputs(tmp_path, monkeypatch):
         raise AssertionError("runs started")
 
     monkeypatch.setattr("model.compare.compare", run_nothing)
+    monkeypatch.setattr("model.experiments.runner.run_experiment", run_nothing)
     monkeypatch.setattr("model.calibration.calibrate", run_nothing)
     (tmp_path / "folder.toml").mkdir()
     (tmp_path / "latin1.toml").write_bytes("[users]\n# \xe9t\xe9\n".encode("latin-1"))
     (tmp_path / "deep.toml").write_text("[users]\ncount = " + "[" * 5000 + "]" * 5000 + "\n")
     (tmp_path / "notes.md").write_text("# my notes\n")
     (tmp_path / "file").write_text("mine")
+    (tmp_path / "bad.toml").write_text("[users]\nreview_rate = 3\n")
     return tmp_path
 
 
@@ -236,6 +238,15 @@ BAD_INPUTS = {
                                 "simulation.steps = -1 is out of range"),
     "compare, a folder as file": (["compare", "BASELINE", "T/folder.toml", "--out", "T/c"], "is not a file"),
     "compare, --out a file": (["compare", "BASELINE", "T/ad_cap.toml", "--out", "T/file"], "--out T/file: is a file"),
+    "screen, no such file": (["screen", "T/gone.toml", "--out", "T/s"], "T/gone.toml: no such parameter file"),
+    "screen, nothing to screen": (["screen", "--out", "T/s"], "screen: give scenario files, or --all"),
+    "screen, no trajectories": (["screen", "BASELINE", "--out", "T/s", "--trajectories", "0"],
+                                "argument --trajectories: must be at least 1, got 0"),
+    "screen, no users": (["screen", "BASELINE", "--out", "T/s", "--users", "0"], "users.count = 0 is out of range"),
+    "screen, a bad value in the file": (["screen", "T/bad.toml", "--out", "T/s"], "T/bad.toml: users.review_rate = 3 is out of range"),
+    "screen, --out a file": (["screen", "BASELINE", "--out", "T/file"], "--out T/file: exists and is not a folder"),
+    "screen, --doc a user's file": (["screen", "BASELINE", "--out", "T/s", "--doc", "T/notes.md"],
+                                    "T/notes.md: exists and was not written by screen"),
 }
 
 
@@ -264,6 +275,13 @@ def test_an_unreadable_parameter_file_is_one_clear_error(tmp_path, capsys, monke
     assert main(["validate", str(params)]) == 2
     assert main(["run", str(params), "--out", str(tmp_path / "r")]) == 2
     assert capsys.readouterr().err == f"{params}: cannot read: Permission denied\n" * 2
+
+
+def test_screen_refuses_two_scenarios_of_one_name_before_running_anything(tmp_path, capsys):
+    other = tmp_path / "baseline.toml"
+    other.write_text(f'extends = "{BASELINE}"\n')
+    assert main(["screen", str(BASELINE), str(other), "--out", str(tmp_path / "s")]) == 2
+    assert "have the same name 'baseline'" in capsys.readouterr().err and not (tmp_path / "s").exists()
 
 
 # -- run, end to end with the real model --------------------------------------------------------
