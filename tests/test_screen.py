@@ -124,6 +124,19 @@ def test_ordered_pairs_and_cross_knob_rules_keep_every_point_valid(name):
     assert factors["cooperative.entry_month"].high < 60
 
 
+def test_a_rescue_by_guarantee_keeps_its_lenders_at_every_point():
+    """bailout.form = "guarantee" needs lending.enabled: a screen holds whichever switch would break that."""
+    bailout = scenario_file("bailout")
+    with_lenders = plan_screen(bailout, users=300, steps=60,
+                               overrides={"bailout.form": "guarantee", "lending.enabled": True})
+    assert "lending.enabled" in with_lenders.not_screened and "bailout.enabled" in {f.key for f in with_lenders.factors}
+    without = plan_screen(BASELINE, users=300, steps=60, overrides={"bailout.form": "guarantee"})
+    assert "bailout.enabled" in without.not_screened and "lending.enabled" in {f.key for f in without.factors}
+    for plan in (with_lenders, without):
+        experiment = screen_experiment(plan, trajectories=1)
+        check_points(experiment, make_design(experiment))
+
+
 def test_a_switch_flips_at_every_morris_move():
     design = sampled_design("morris", (Factor("bailout.enabled", values=(False, True), low=0.0, high=1.0),
                                        Factor("network.effect", low=1.0, high=3.0)), 6, 7, {"levels": 4})
@@ -204,7 +217,8 @@ RATES = ("users.adoption_innovation", "users.adoption_imitation", "users.review_
 # the gate itself is screened alone in that scenario (moving it closes the gate). Every other knob
 # is screened in the baseline.
 GATES = {
-    "bailout.enabled": ("bailout.systemic_share", "bailout.cap_per_user", "bailout.runway_months", "bailout.loan_rate"),
+    "bailout.enabled": ("bailout.systemic_share", "bailout.cap_per_user", "bailout.runway_months", "bailout.loan_rate",
+                        "bailout.private_rate", "bailout.marginal_cost_of_public_funds"),
     "lending.enabled": ("lending.capital_per_user", "lending.interest_rate", "lending.leverage_cap", "lending.tightening",
                         "lending.recovery_months"),
     "suppliers.enabled": tuple(key for key in schema_fields() if key.startswith("suppliers.") and key != "suppliers.enabled"),

@@ -19,11 +19,12 @@ Ranges: every knob moves around the scenario's value v, by SPAN (a half) of it e
 * True/false: both (a switch; a Morris move always flips it).
 
 Each range is then cut to what the schema allows: the knob's own bounds (an exclusive bound is
-approached to 1% of the range) and the rules across knobs (``limits`` and ORDERED), so that every
-point of the design is a valid scenario. Not screened, and listed with the reason (NOT_MOVED): the
-population size and the run's length (the screen's size: ``--users``, ``--steps``), the seed, the
-choices ("paid" or "ad_funded", ...), a number-or-word knob set to its word, and the users' price
-of an ad-funded market (which the schema fixes at 0).
+approached to 1% of the range) and the rules across knobs (``limits`` and ORDERED; a switch that
+would break one is held: divestiture without a threshold below 1, a rescue by guarantee without
+lenders), so that every point of the design is a valid scenario. Not screened, and listed with the
+reason (NOT_MOVED): the population size and the run's length (the screen's size: ``--users``,
+``--steps``), the seed, the choices ("paid" or "ad_funded", ...), a number-or-word knob set to its
+word, and the users' price of an ad-funded market (which the schema fixes at 0).
 
 Seeds: every run of a screen uses the same seed (the design's "common" seeds: common random
 numbers), so an elementary effect is the change that one knob alone makes to one run, and a knob
@@ -65,7 +66,7 @@ LEVELS = 4  # Morris levels: a move crosses two of them, two thirds of the range
 SPAN = 0.5  # a number moves by half its value either way
 INERT_TOLERANCE = 1e-9  # normalised effect at most this for every outcome: inert
 
-# Each outcome: its meaning. From the runs' summary (with_outcomes derives two), compare.outcomes (FROM_COMPARE)
+# Each outcome: its meaning. From the runs' summary (with_outcomes derives three), compare.outcomes (FROM_COMPARE)
 # and venture_gain.
 OUTCOMES = {
     "leader_final_share": "share of platform users held by the leader at the end",
@@ -79,10 +80,12 @@ OUTCOMES = {
     "platform_profits": "all platforms' profits summed over the run, $ per potential user",
     "pioneer_multiple": "(paid out + value held) / invested, of the founding rounds' holders (founders too)",
     "venture_gain": "venture investors' paid out + value held - invested (every round; not founders), $ per potential user",
-    "public_cost": "rescues disbursed minus recovered, $ per potential user",
+    "public_cost_total": "public cost of rescues: net cash, subsidy in their rates, deadweight cost of taxes, $ per potential user",
+    "payouts_after_rescue": "what rescued platforms paid their private holders after the rescue, $ per potential user",
 }
+# Not public_cost_total: the summary has it already (in $), and a run's extra metrics may not repeat a column.
 FROM_COMPARE = ("leader_peak_ad_load", "users_surplus", "advertisers_surplus", "platform_profits",
-                 "pioneer_multiple", "public_cost")
+                 "pioneer_multiple", "payouts_after_rescue")
 
 SIZE = {"users.count": "the population size: the screen's --users (money per potential user scales with it)",
         "simulation.steps": "the run's length: the screen's --steps"}
@@ -143,6 +146,7 @@ def plan_screen(path: str | Path, users: int = DEFAULT_USERS, steps: int = DEFAU
             not_screened[key] = found
     _keep_in_order(factors, not_screened, values)
     _keep_divestiture_possible(factors, not_screened, values)
+    _keep_guarantees_backed(factors, not_screened, values)
     return ScreenPlan(path.stem, path, _inside_ranges(base, factors), tuple(factors.values()), not_screened)
 
 
@@ -293,6 +297,20 @@ def _keep_divestiture_possible(factors: dict[str, Factor], not_screened: dict[st
         not_screened["regulation.divestiture"] = "needs regulation.max_share below 1, which this screen holds at 1"
 
 
+def _keep_guarantees_backed(factors: dict[str, Factor], not_screened: dict[str, str], values: dict) -> None:
+    """A rescue by guarantee (bailout.form = "guarantee") guarantees lenders' loans: no point without lenders."""
+    if values["bailout.form"] != "guarantee":
+        return
+    if values["lending.enabled"]:
+        if "lending.enabled" in factors and (values["bailout.enabled"] or "bailout.enabled" in factors):
+            del factors["lending.enabled"]
+            not_screened["lending.enabled"] = 'held on: bailout.form = "guarantee" guarantees the loans of lenders'
+    elif "bailout.enabled" in factors:
+        del factors["bailout.enabled"]
+        not_screened["bailout.enabled"] = ('held off: bailout.form = "guarantee" needs lending.enabled, '
+                                           "which is off here")
+
+
 # -- the screen: an experiment, its runs and its effects --------------------------------------
 def screen_experiment(plan: ScreenPlan, trajectories: int = DEFAULT_TRAJECTORIES, seed: int = DEFAULT_SEED) -> Experiment:
     """The Morris experiment of a plan, one run per point, every run with the same seed; checked as
@@ -324,10 +342,13 @@ def venture_gain(holdings: pd.DataFrame) -> float:
     return float(venture["paid_out"].sum() + venture["holding_value"].sum() - venture["invested"].sum())
 
 
-def with_outcomes(runs: pd.DataFrame) -> pd.DataFrame:
-    """The runs with the outcomes derived from their summary: an event that never happens is at the run's end."""
+def with_outcomes(runs: pd.DataFrame, users: int) -> pd.DataFrame:
+    """The runs with the outcomes derived from their summary: an event that never happens is at the run's end, and
+    the public cost of rescues (the summary's, in $) is per potential user of the screen's ``users``, as
+    compare.outcomes gives it."""
     return runs.assign(hhi_at_end=runs["final_hhi"].fillna(0.0),
-                       months_to_lock_in=runs["lock_in_month"].fillna(runs["steps"]))
+                       months_to_lock_in=runs["lock_in_month"].fillna(runs["steps"]),
+                       public_cost_total=runs["public_cost_total"] / users)
 
 
 def run_screen(experiment: Experiment, out: str | Path, **where):
@@ -343,9 +364,10 @@ def knob_effects(folder: str | Path, scenario: str, resamples: int = 1000) -> pd
     from model.experiments.store import ResultStore
 
     store = ResultStore(folder)
-    design, runs, seed = store.design(), store.runs(), store.experiment().seed
+    design, runs, experiment = store.design(), store.runs(), store.experiment()
     _check_complete(runs, len(design.points), folder)
-    return effects_of(design, with_outcomes(runs), scenario, list(OUTCOMES), resamples, seed)
+    return effects_of(design, with_outcomes(runs, experiment.base.users.count), scenario, list(OUTCOMES), resamples,
+                      experiment.seed)
 
 
 def effects_of(design, runs: pd.DataFrame, scenario: str, outcomes: list[str], resamples: int = 1000,
