@@ -197,25 +197,47 @@ def test_rounding_noise_is_no_effect_and_a_constant_outcome_measures_nothing():
 
 
 # -- the census at a tiny size: no knob that moves nothing ----------------------------------------
-# Tiny: 100 users and 30 months, one Morris trajectory per screen, about one run per knob in all
-# (some 150 runs). For a scenario's twenty-year story (growth, lock-in, extraction, failures, rescues)
-# to unfold in 30 months, each scenario is fast-forwarded: its durations are divided, and its
-# monthly rates multiplied, by FASTER. Knobs move by SPAN of their value either way (not the
-# command's half): along a trajectory every knob moves, and at half of each a tiny fast-forwarded
-# market can die (no adopters), where no knob can show anything.
-TINY_USERS, TINY_STEPS, FASTER, SPAN = 100, 30, 6, 0.3
+# Tiny: 100 users and 20 months, one Morris trajectory per screen, about one run per knob in all
+# (some 150 runs, over a minute on one core). For a scenario's twenty-year story (growth, lock-in,
+# extraction, failures, rescues) to unfold in 20 months, each scenario is fast-forwarded by FASTER:
+# its durations and its stocks of money (which last months of the unchanged monthly flows) are
+# divided, and its monthly rates multiplied, by FASTER, so that 20 months tell the first 180 of the
+# story as a full run does (boom and fading sentiment, rounds, failures, rescues, loans, deals).
+# Knobs move by SPAN of their value either way (not the command's half): along a trajectory every
+# knob moves, and at half of each a tiny fast-forwarded market can die (no adopters), where no knob
+# can show anything.
+TINY_USERS, TINY_STEPS, FASTER, SPAN = 100, 20, 9, 0.3
+# A market of a hundred users: platforms forecast demand on a sample of 300 of them (three draws a user, not
+# fifteen), and 20 advertisers, not 40, buy its ads. The forecasts and the ad market's clearing are most of a
+# run's work: a third less.
+TINY_MARKET = {"platforms.demand_sample": 300, "advertisers.count": 20}
 DURATIONS = ("switching.tenure_cap", "investors.patience_mean", "funding.round_months", "funding.runway_trigger_months",
              "funding.cash_buffer_months", "advertisers.attachment_months", "cooperative.entry_month",
-             "lending.recovery_months", "suppliers.commitment_months", "bailout.runway_months")
-RATES = ("users.adoption_innovation", "users.adoption_imitation", "users.review_rate", "switching.cost_per_month",
+             "lending.recovery_months", "suppliers.commitment_months", "bailout.runway_months",
+             "funding.user_value_months", "funding.earnings_multiple", "suppliers.revenue_multiple")
+RATES = ("users.adoption_innovation", "users.adoption_imitation", "switching.cost_per_month",
          "platforms.ad_load_step", "platforms.quality_spend_step", "platforms.user_price_step",
-         "platforms.quality_depreciation", "advertisers.online_share_growth", "advertisers.review_rate",
-         "advertisers.attachment_per_month", "market.sentiment_adjustment", "entry.rate")
+         "advertisers.online_share_growth", "advertisers.attachment_per_month",
+         "lending.interest_rate", "bailout.loan_rate", "bailout.private_rate", "suppliers.bond_rate",
+         "regulation.normal_return")
+# A chance a month, or the share of a gap closed in a month: FASTER months of it compound, 1 - (1 - rate) ** FASTER
+# (a review rate of 0.1 becomes 0.61, not 0.9: sentiment and quality keep some memory of last month).
+CHANCES = ("users.review_rate", "advertisers.review_rate", "platforms.quality_depreciation",
+           "market.sentiment_adjustment", "entry.rate")
+# Money per potential user lasts months of the (unchanged) monthly flows: divided like the durations, or a
+# platform's cash outlasts the fast-forwarded story and nobody fails, borrows or is rescued in it. Valuations
+# shrink with it (user_value_months and earnings_multiple are durations), and so does the one-off cost of a user.
+STOCKS = ("platforms.seed_funding", "investors.capital_per_user", "bailout.cap_per_user", "lending.capital_per_user",
+          "cooperative.member_funding_per_user", "cooperative.public_funding_per_user", "suppliers.capital_per_user",
+          "suppliers.investment_per_user", "platforms.acquisition_cost")
+# Sentiment's target rises with the adoption of the past twelve months, which fast-forwarded adopt FASTER times as
+# many users: divided by FASTER, or the tiny boom pins sentiment at its maximum for most of the run.
+PER_YEAR_WINDOW = ("market.hype_sensitivity",)
 
 # A gate and the knobs that can act only when it is open (true, above 0, or a paid market): each such
-# knob is screened in the first shipped scenario that opens its gate, with the gate held open there;
-# the gate itself is screened alone in that scenario (moving it closes the gate). Every other knob
-# is screened in the baseline.
+# knob is screened in the first shipped scenario that opens its gate (or the gate's HOMES entry), with
+# the gate held open there; the gate itself is screened alone in that scenario (moving it closes the
+# gate). Every other knob is screened in the baseline, or in its HOMES entry.
 GATES = {
     "bailout.enabled": ("bailout.systemic_share", "bailout.cap_per_user", "bailout.runway_months", "bailout.loan_rate",
                         "bailout.private_rate", "bailout.marginal_cost_of_public_funds"),
@@ -232,13 +254,71 @@ GATES = {
     "platforms.market": ("platforms.initial_user_price", "platforms.min_user_price", "platforms.max_user_price",
                          "platforms.user_price_step"),
 }
-# Settings of a scenario, in its tiny screen only, that make the events its knobs act through happen.
-STRESS: dict[str, dict] = {}
-# Knobs that move nothing anywhere (see docs/knobs.md): each a strict expected failure, with why.
-KNOWN_INERT: dict[str, str] = {}
+# Knobs (and gates) that act only through an event that their default home's tiny screen does not show where
+# they move: each is screened where the event happens, in a scenario or a VARIANT of one (its own STRESS).
+HOMES = {
+    "acquisitions.enabled": "killer_acquisitions",  # antitrust (first by name) blocks a tiny market's one merger
+    "regulation.ad_load_cap": "ad_cap",  # the cap binds there; at 1 no tiny market's ad load reaches it
+    **dict.fromkeys(("investors.patience_mean", "investors.patience_spread"), "patience"),
+    # Rounds that fall short, failures, profits valued on earnings: a funding crunch has them all, early.
+    **dict.fromkeys(("investors.capital_per_user", "funding.earnings_multiple", "market.failure_penalty"),
+                    "no_bailout"),
+    "entry.entrants": "entry",  # rents fill every slot there; the baseline's one entrant needs no second slot
+    # Bounds act only while they bind, and at their shipped values no tiny run reaches them.
+    **dict.fromkeys(("platforms.max_ad_load", "platforms.max_quality_spend", "platforms.min_ad_price",
+                     "market.min_sentiment", "market.max_sentiment"), "bounds"),
+    # Credit tightens after a default: in a screen of its own, where the other lending knobs do not move the defaults.
+    **dict.fromkeys(("lending.tightening", "lending.recovery_months"), "defaults"),
+    "lending.capital_per_user": "lenders_short",  # where credit lines bind, the lenders' capital does not
+    # A client fails with its supplier's money in it; a supplier short of capital fails, and its clients' contracts.
+    **dict.fromkeys(("suppliers.count", "suppliers.contagion_penalty"), "contagion"),
+}
+# Knobs screened alone in their home: each acts only at a margin (a platform's cash between the trigger's levels, a
+# rival's promise between the threshold's) that the other knobs' moves along a shared trajectory shift away.
+ALONE = ("funding.runway_trigger_months", "funding.min_share_of_leader")
+VARIANTS = {"bounds": "baseline", "patience": "baseline", "defaults": "leverage", "lenders_short": "leverage",
+            "contagion": "ai_circular_finance"}  # home -> the shipped scenario it stresses
+# Losers burn out and default (a fixed cost of $0.2 per potential user a month, not $0.02) while the leader still
+# borrows, on a credit line that binds: what a default's tightening, and the recovery after it, take away shows.
+DEFAULTING = {"platforms.fixed_cost": 0.2, "lending.leverage_cap": 0.1}
+# Settings of a home, in its tiny screen only, that make the events its knobs act through happen.
+STRESS: dict[str, dict] = {
+    # Each bound where the tiny baseline's levers, ad prices and sentiment reach it (ad loads up to 0.7, quality
+    # spending up to 5 $/user-month, ad prices $4-10, sentiment 1.0 at first and 2.2 at its peak).
+    "bounds": {"platforms.max_ad_load": 0.3, "platforms.max_quality_spend": 3.0, "platforms.min_ad_price": 5.0,
+               "market.min_sentiment": 1.2, "market.max_sentiment": 2.0},
+    "paid": {"platforms.max_user_price": 3.0},  # prices rise to $1.5-6 a month: the cap binds (at $15 it never does)
+    # Investors' patience (13 months fast-forwarded) runs out mid-war, for every platform still losing money.
+    "patience": {"investors.patience_mean": 8.0},
+    # The leader bids only when a rival's users are worth more to it than their price: investors who bet on the
+    # winner (winner_take_all 1) price a rival's users below the leader's. A rising rival's users double in the
+    # market's twelve months (nine years fast-forwarded; at 0.2 every rival with users is rising).
+    "killer_acquisitions": {"funding.winner_take_all": 1.0, "acquisitions.rising_growth": 1.0},
+    # A deeper crunch ($1.5 per potential user of venture capital, not $4.4): systemic platforms run out of money and
+    # are rescued, some $1.4 per potential user in all; the cap where it cuts the rescues short.
+    "bailout": {"investors.capital_per_user": 1.5, "bailout.cap_per_user": 1.5},
+    "leverage": DEFAULTING,
+    "defaults": DEFAULTING,
+    # Losers burn out and default, and the lenders' capital ($2 per potential user, not $11) runs short.
+    "lenders_short": {"platforms.fixed_cost": 0.2, "lending.capital_per_user": 2.0},
+    # A crunch: clients fail with their supplier's money in them, and suppliers with $2 per potential user (not
+    # $5.6) fail in turn.
+    "contagion": {"investors.capital_per_user": 4.0, "suppliers.capital_per_user": 2.0},
+    # Rents draw an entrant within months: at 0.17 a month the few months of rents in a tiny run may draw the same one.
+    "entry": {"entry.rate": 0.5},
+}
+# Knobs that move nothing anywhere: each a strict expected failure, with why.
+KNOWN_INERT: dict[str, str] = {
+    "platforms.initial_ad_price": "only the first starting guess of the ad market's clearing, whose prices do "
+                                  "not depend on it but for the solver's tolerance: it moves these runs by "
+                                  "rounding (1e-14)",
+    "suppliers.revenue_multiple": "only the suppliers' valuation in supplier_frame() reads it: no decision, and no "
+                                  "outcome of the screen",
+}
 
 
 def scenario_file(name: str) -> Path:
+    name = VARIANTS.get(name, name)
     return BASELINE if name == "baseline" else ROOT / "params" / "scenarios" / f"{name}.toml"
 
 
@@ -252,12 +332,20 @@ def opener(gate: str) -> str:
 
 
 def fast_forward(path: Path) -> dict:
-    """The scenario's durations divided, and its rates multiplied, by FASTER (within the schema's bounds)."""
+    """The scenario fast-forwarded by FASTER: its durations, stocks and per-year-window sensitivities divided, its
+    rates multiplied, its chances a month compounded (within the schema's bounds)."""
     values, fields = flatten(load_params(path)), schema_fields()
     shorter = {key: max(round(values[key] / FASTER), bounds_of(fields[key]).get("ge", 0)) if fields[key].annotation is int
                else values[key] / FASTER for key in DURATIONS}
     faster = {key: min(values[key] * FASTER, bounds_of(fields[key]).get("le", np.inf)) for key in RATES}
-    return {**shorter, **faster}
+    faster |= {key: 1 - (1 - values[key]) ** FASTER for key in CHANCES}
+    smaller = {key: values[key] / FASTER for key in (*STOCKS, *PER_YEAR_WINDOW)}
+    return {**shorter, **faster, **smaller}
+
+
+def tiny_settings(name: str) -> dict:
+    """A home's settings in its tiny screen: its scenario fast-forwarded, in a tiny market, under its STRESS."""
+    return {**fast_forward(scenario_file(name)), **TINY_MARKET, **STRESS.get(name, {})}
 
 
 def screenable(key: str) -> bool:
@@ -266,15 +354,32 @@ def screenable(key: str) -> bool:
     return key not in NOT_MOVED and (field.annotation is bool or takes_number(field))
 
 
+def home(key: str) -> str:
+    """Where a knob is screened: its HOMES entry, else its gate's home (a gate's: the first scenario that opens
+    it), else the baseline."""
+    if key in HOMES:
+        return HOMES[key]
+    if key in GATES:
+        return opener(key)
+    gate = next((gate for gate, knobs in GATES.items() if key in knobs), None)
+    return home(gate) if gate else "baseline"
+
+
 def census_screens() -> list[tuple[str, tuple[str, ...]]]:
-    """(scenario, knobs) of each tiny screen: the knobs at home in each scenario, then the gates, alone."""
-    home = {knob: opener(gate) for gate, knobs in GATES.items() for knob in knobs}
+    """(home, knobs) of each tiny screen: the knobs at home in each, then the gates and ALONE, each alone."""
     screens: dict[str, list[str]] = {}
     for key in schema_fields():
-        if screenable(key) and key not in GATES:
-            screens.setdefault(home.get(key, "baseline"), []).append(key)
-    gates = [(opener(gate), (gate,)) for gate in GATES if screenable(gate)]
-    return [*((name, tuple(knobs)) for name, knobs in screens.items()), *gates]
+        if screenable(key) and key not in GATES and key not in ALONE:
+            screens.setdefault(home(key), []).append(key)
+    alone = [(home(key), (key,)) for key in (*GATES, *ALONE) if screenable(key)]
+    return [*((name, tuple(knobs)) for name, knobs in screens.items()), *alone]
+
+
+def test_every_home_stressed_or_varied_is_a_screen_of_a_shipped_scenario():
+    homes = {name for name, _ in census_screens()}
+    assert set(STRESS) <= homes and set(VARIANTS) <= homes and set(HOMES.values()) <= homes
+    assert all(scenario_file(name).exists() for name in homes)
+    assert set(KNOWN_INERT) | set(ALONE) <= {key for key in schema_fields() if screenable(key)}
 
 
 @pytest.fixture(scope="module")
@@ -285,7 +390,7 @@ def census(tmp_path_factory) -> dict[str, tuple[str, float]]:
     folder, found = tmp_path_factory.mktemp("census"), {}
     for number, (name, knobs) in enumerate(census_screens()):
         path = scenario_file(name)
-        plan = plan_screen(path, TINY_USERS, TINY_STEPS, list(knobs), {**fast_forward(path), **STRESS.get(name, {})}, SPAN)
+        plan = plan_screen(path, TINY_USERS, TINY_STEPS, list(knobs), tiny_settings(name), SPAN)
         out = folder / f"{number}-{name}"
         run_screen(screen_experiment(plan, trajectories=1), out, serial=True, progress=False)
         largest = knob_effects(out, name, resamples=10).groupby("knob")["normalised_effect"].max()
