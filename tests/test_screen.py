@@ -14,6 +14,7 @@ from model.experiments import ExperimentError, load_experiment, make_design
 from model.experiments.designs import sampled_design
 from model.experiments.runner import check_points
 from model.experiments.screen import (
+    DEFAULT_SEED,
     INERT_TOLERANCE,
     NOT_MOVED,
     ZERO_RANGES,
@@ -313,12 +314,12 @@ STRESS: dict[str, dict] = {
     "ai_backstop": {"suppliers.capital_per_user": 0.5},
     # Rents draw an entrant within months: at 0.17 a month the few months of rents in a tiny run may draw the same one.
     "entry": {"entry.rate": 0.5},
+    # A platform above the maximum share for a year (twelve months, not fast-forwarded) is split: with rivals far
+    # behind the leader still raising part of a round, no tiny market's leader holds 0.6 for a year; 0.4 it does.
+    "divestiture": {"regulation.max_share": 0.4},
 }
 # Knobs that move nothing anywhere: each a strict expected failure, with why.
 KNOWN_INERT: dict[str, str] = {
-    "platforms.initial_ad_price": "only the first starting guess of the ad market's clearing, whose prices do "
-                                  "not depend on it but for the solver's tolerance: it moves these runs by "
-                                  "rounding (1e-14)",
     "suppliers.revenue_multiple": "only the suppliers' valuation in supplier_frame() reads it: no decision, and no "
                                   "outcome of the screen",
 }
@@ -389,19 +390,40 @@ def test_every_home_stressed_or_varied_is_a_screen_of_a_shipped_scenario():
     assert set(KNOWN_INERT) | set(ALONE) <= {key for key in schema_fields() if screenable(key)}
 
 
-@pytest.fixture(scope="module")
-def census(tmp_path_factory) -> dict[str, tuple[str, float]]:
-    """Each knob's home scenario and its largest normalised effect there (one tiny screen per home)."""
+# A tiny market is one draw of a bimodal story: a knob that acts through an event (a failure, a rescue, a bid)
+# shows nothing in a seed where the event does not happen. A knob without effect at the census's seed is screened
+# again, with the other such knobs of its home, at each of SECOND_CHANCES until it moves something: a knob acts if
+# it moves an outcome in one of these seeds. A knob in KNOWN_INERT gets no second chance: a change of rounding
+# (1e-14) that a user's discrete choice amplifies moves a run at some seeds (platforms.initial_ad_price, a solver's
+# first guess, did at seed 1 before it was removed), and the census would count that as acting.
+SECOND_CHANCES = (1, 2)
+
+
+def screen_home(out: Path, name: str, knobs: tuple[str, ...], seed: int) -> dict[str, float]:
+    """Each knob's largest normalised effect in one tiny screen of its home at ``seed``, run into ``out``."""
     from model.experiments.screen import knob_effects, run_screen
 
+    plan = plan_screen(scenario_file(name), TINY_USERS, TINY_STEPS, list(knobs), tiny_settings(name), SPAN)
+    run_screen(screen_experiment(plan, trajectories=1, seed=seed), out, serial=True, progress=False)
+    return knob_effects(out, name, resamples=10).groupby("knob")["normalised_effect"].max().to_dict()
+
+
+@pytest.fixture(scope="module")
+def census(tmp_path_factory) -> dict[str, tuple[str, float, int]]:
+    """Each knob's home scenario, its largest normalised effect there and the seed that showed it (one tiny screen
+    per home, then second chances for the knobs that moved nothing)."""
     folder, found = tmp_path_factory.mktemp("census"), {}
-    for number, (name, knobs) in enumerate(census_screens()):
-        path = scenario_file(name)
-        plan = plan_screen(path, TINY_USERS, TINY_STEPS, list(knobs), tiny_settings(name), SPAN)
-        out = folder / f"{number}-{name}"
-        run_screen(screen_experiment(plan, trajectories=1), out, serial=True, progress=False)
-        largest = knob_effects(out, name, resamples=10).groupby("knob")["normalised_effect"].max()
-        found.update({knob: (name, float(effect)) for knob, effect in largest.items()})
+    screens = census_screens()
+    for number, (name, knobs) in enumerate(screens):
+        effects = screen_home(folder / f"{number}-{name}-{DEFAULT_SEED}", name, knobs, DEFAULT_SEED)
+        found.update({knob: (name, effect, DEFAULT_SEED) for knob, effect in effects.items()})
+    for seed in SECOND_CHANCES:
+        for number, (name, knobs) in enumerate(screens):
+            inert = tuple(knob for knob in knobs
+                          if knob not in KNOWN_INERT and found.get(knob, (name, 0.0, seed))[1] <= INERT_TOLERANCE)
+            if inert:
+                effects = screen_home(folder / f"{number}-{name}-{seed}", name, inert, seed)
+                found.update({knob: (name, effect, seed) for knob, effect in effects.items()})
     return found
 
 
@@ -414,7 +436,7 @@ def knob_cases() -> list:
 @pytest.mark.parametrize("knob", knob_cases())
 def test_every_knob_moves_a_run_where_it_can_act(census, knob):
     assert knob in census, f"{knob} was not screened at the tiny size"
-    home, effect = census[knob]
+    home, effect, _ = census[knob]
     assert effect > INERT_TOLERANCE, (
-        f"{knob} moved no outcome in {home} (tiny, fast-forwarded): fix it (wire it in) or remove it, or put it "
+        f"{knob} moved no outcome in {home} (tiny, fast-forwarded, seeds {DEFAULT_SEED} and {SECOND_CHANCES}): fix it (wire it in) or remove it, or put it "
         "in KNOWN_INERT with why")
