@@ -104,6 +104,20 @@ def test_without_merger_control_the_leader_buys_rising_rivals():
     assert all(economy.summary()["acquisitions"] == 0 for economy in runs("baseline"))
 
 
+def test_killer_acquisitions_happen_in_most_seeds():
+    """The leader buys a rising rival in at least 7 of 8 seeds (a sign test at p = 0.035 against a coin
+    flip). Measured on 2026-12-01: in 8 of seeds 0-7 at 4,000 users; at 2,000 users in 14 of seeds 0-15
+    and 15 of seeds 16-31; while funding stopped at a cliff, in 7 of 16 seeds (10,000 users)."""
+    deals = [economy.summary()["acquisitions"] for economy in runs("acquisitions", EIGHT_SEEDS)]
+    assert sum(count > 0 for count in deals) >= LEAST_SEEDS, deals
+
+
+def test_merger_control_blocks_only_the_deals_above_the_maximum_share():
+    for economy in runs("merger_control"):
+        for deal in economy.competition.acquisitions:
+            assert deal["blocked"] == (deal["merged_share"] > economy.params.regulation.max_share), deal
+
+
 def test_merger_control_keeps_more_platforms_alive():
     blocked = [economy.summary()["blocked_mergers"] for economy in runs("merger_control")]
     assert sum(blocked) > 0
