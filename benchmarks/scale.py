@@ -1,6 +1,6 @@
 """Scale invariance (DESIGN §5, §7): the same parameters at two population sizes tell the same story.
 
-    .venv/bin/python benchmarks/scale.py                      # 32 seeds at 2,000 and 20,000 users (about 10 minutes on 2 cores)
+    .venv/bin/python benchmarks/scale.py                      # 32 seeds at 2,000 and 20,000 users (about 3 minutes on 2 cores)
     .venv/bin/python benchmarks/scale.py --seeds 8 --sizes 1000,4000 --steps 120   # a quick look
     .venv/bin/python benchmarks/scale.py --help
 
