@@ -165,3 +165,26 @@ def test_the_sweep_spec_is_a_valid_experiment(tmp_path):
     experiment = load_experiment(spec)
     assert experiment.replicates == 7 and experiment.base.users.count == 1000
     assert [f.values for f in experiment.factors] == [(12,)]
+
+
+def test_moral_hazard_counts_the_seeds_where_belief_raises_or_lowers_each_measure():
+    from benchmarks.moral_hazard import MEASURES, compare
+
+    def rows(values):
+        return [dict.fromkeys(MEASURES, value) for value in values]
+
+    table = compare(rows([1.0, 2.0, 3.0, 4.0]), rows([2.0, 2.0, 1.0, 5.0]))
+    found = table["rescues"]
+    assert (found["higher"], found["lower"], found["same"]) == (2, 1, 1)
+    assert (found["mean_without"], found["mean_with"]) == (2.5, 2.5)
+    assert table["rescues"]["p_higher"] == pytest.approx(0.5)  # 2 of the 3 seeds that differ: P(X >= 2) = 4/8
+
+
+def test_the_moral_hazard_script_writes_its_table(tmp_path):
+    out = tmp_path / "hazard.json"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "moral_hazard.py"), "--seeds", "2", "--users", "200",
+                    "--processes", "1", "--out", str(out)], check=True, capture_output=True, text=True, cwd=ROOT)
+    report = json.loads(out.read_text())
+    assert report["params"] == "params/scenarios/bailout.toml" and report["seeds"] == 2
+    assert set(report["table"]) == {"rescues", "public_disbursed", "public_cost_total", "funding_raised", "failures"}
+    assert len(report["runs"]["0.0"]) == len(report["runs"]["0.8"]) == 2

@@ -1,0 +1,93 @@
+"""Moral hazard in the public bill (DESIGN §2, issue 17 item 1): does belief in rescues make them more
+frequent or larger?
+
+    .venv/bin/python benchmarks/moral_hazard.py                 # bailout.toml, 48 seeds at 2,000 users (about 2.5 minutes on 2 cores)
+    .venv/bin/python benchmarks/moral_hazard.py --seeds 8 --users 1000   # a quick look
+
+Runs the scenario (``--params``, default ``params/scenarios/bailout.toml``) over seeds 0 .. --seeds - 1
+with ``investors.bailout_belief`` at 0 and at ``--belief`` (common random numbers: the same seed both
+ways) and compares, seed by seed, the rescues, the public money disbursed, the public cost in full,
+the money all platforms raised and the failures: in how many seeds each is higher and lower with
+belief, a one-sided sign test (ties left out), and the means. Writes the table as JSON (``--out``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import in_repository  # noqa: E402
+from model import load_params  # noqa: E402
+from model.replicates import measure_runs  # noqa: E402
+
+MEASURES = {
+    "rescues": "rescues of platforms over the run",
+    "public_disbursed": "public money disbursed, $ per potential user",
+    "public_cost_total": "public cost in full (net, subsidy, deadweight), $ per potential user",
+    "funding_raised": "money all platforms raised from investors, $ per potential user",
+    "failures": "platforms that failed",
+}
+
+
+def public_bill(economy) -> dict:
+    """A finished run's MEASURES (a module-level function: it runs in other processes)."""
+    frame, per_user = economy.model_frame(), 1.0 / economy.params.users.count
+    last = frame.iloc[-1]
+    return {"rescues": float(last["rescues"]), "public_disbursed": float(last["public_disbursed"] * per_user),
+            "public_cost_total": float(last["public_cost_total"] * per_user),
+            "funding_raised": float(frame["funding_raised"].sum() * per_user), "failures": float(last["failures"])}
+
+
+def compare(doubting: list[dict], believing: list[dict]) -> dict:
+    """Per measure: seeds higher and lower with belief, the sign test's one-sided p-values, the means."""
+    table = {}
+    for name in MEASURES:
+        before, after = np.array([row[name] for row in doubting]), np.array([row[name] for row in believing])
+        higher, lower = int((after > before).sum()), int((after < before).sum())
+        differ = higher + lower
+        table[name] = {
+            "higher": higher, "lower": lower, "same": int(len(before) - differ),
+            "p_higher": float(stats.binomtest(higher, differ, 0.5, alternative="greater").pvalue) if differ else None,
+            "p_lower": float(stats.binomtest(lower, differ, 0.5, alternative="greater").pvalue) if differ else None,
+            "mean_without": float(before.mean()), "mean_with": float(after.mean()),
+        }
+    return table
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--params", default=str(ROOT / "params" / "scenarios" / "bailout.toml"))
+    parser.add_argument("--seeds", type=int, default=48)
+    parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--belief", type=float, default=0.8, help="investors.bailout_belief compared with 0 (default 0.8)")
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "moral_hazard.json"))
+    args = parser.parse_args(argv)
+    rows = {}
+    for belief in (0.0, args.belief):
+        params = [(load_params(args.params, {"users.count": args.users, "investors.bailout_belief": belief}), seed)
+                  for seed in range(args.seeds)]
+        rows[belief] = measure_runs(params, public_bill, processes=args.processes, progress=True,
+                                    desc=f"belief {belief:g}")
+    table = compare(rows[0.0], rows[args.belief])
+    print(f"{in_repository(args.params)}, {args.users} users, seeds 0-{args.seeds - 1}: belief {args.belief:g} against 0")
+    for name, row in table.items():
+        print(f"  {name:18} higher in {row['higher']:2}, lower in {row['lower']:2} (sign test p {row['p_higher']:.3f} / "
+              f"{row['p_lower']:.3f}); mean {row['mean_without']:.3f} -> {row['mean_with']:.3f}")
+    report = {"params": in_repository(args.params), "users": args.users, "seeds": args.seeds, "belief": args.belief,
+              "measures": MEASURES, "table": table, "runs": {str(belief): found for belief, found in rows.items()}}
+    Path(args.out).write_text(json.dumps(report, indent=1) + "\n")
+    print(f"written to {in_repository(args.out)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
