@@ -1,6 +1,6 @@
 """Numerical changes made for speed keep the model's outcomes (issue 19): a distribution check.
 
-    .venv/bin/python benchmarks/equivalence.py                 # check this code against the reference (about 10 minutes on 2 cores)
+    .venv/bin/python benchmarks/equivalence.py                 # check this code against the reference (about 3 minutes on 2 cores)
     .venv/bin/python benchmarks/equivalence.py --record        # make this code the reference (before a numerical change)
     .venv/bin/python benchmarks/equivalence.py --seeds 4 --users 300 --steps 60 --reference /tmp/ref.json --record   # a quick look
 
