@@ -134,24 +134,43 @@ def measurement(implementation, users, steps, speed, total=1.0, peak=500.0):
 
 
 def test_targets_say_by_how_much_they_are_missed():
-    measurements = [measurement("mesa", 10_000, 5, 100_000.0), measurement("kernel", 100_000, 240, 20e6),
-                    measurement("full", 100_000, 240, 4e6), measurement("full", 1_000_000, 240, 1e6, total=240.0, peak=1500.0)]
-    sweep = {"runs": 200, "users": 10_000, "steps": 240, "workers": 2, "serial": False, "runs_per_minute": 25.0, "failed": 0}
-    verdicts = {t["target"]: t for t in bench.targets(measurements, bench.ratios(measurements), sweep)}
-    mesa, kernel, wall, memory, swept = verdicts.values()
+    measurements = [measurement("mesa", 2_000, 5, 100_000.0), measurement("mesa", 10_000, 5, 100_000.0),
+                    measurement("full", 2_000, 240, 250_000.0), measurement("kernel", 100_000, 240, 20e6),
+                    measurement("full", 100_000, 240, 4e6), measurement("full", 1_000_000, 240, 1e6, total=24.0, peak=900.0)]
+    sweep = {"runs": 200, "users": 10_000, "steps": 240, "workers": 2, "serial": False, "runs_per_minute": 100.0, "failed": 0}
+    classroom, mesa, wall, memory, swept = bench.targets(measurements, bench.ratios(measurements), sweep)
+    assert classroom["status"] == "missed" and classroom["measured"] == pytest.approx(2.5) and "missed by 17%" in classroom["detail"]
     assert mesa["status"] == "missed" and mesa["measured"] == pytest.approx(40.0) and "missed by 20%" in mesa["detail"]
-    assert kernel["status"] == "missed" and kernel["measured"] == pytest.approx(5.0) and "missed by 67%" in kernel["detail"]
-    assert wall["status"] == "missed" and "missed by 60 s" in wall["detail"]
+    assert wall["status"] == "missed" and "missed by 4 s" in wall["detail"]
     assert memory["status"] == "met"
-    assert swept["status"] == "met" and swept["measured"] == pytest.approx(8.0)
+    assert swept["status"] == "met" and swept["measured"] == pytest.approx(2.0)
+
+
+def test_the_classroom_size_is_compared_with_the_mesa_reference_at_the_same_size():
+    measurements = [measurement("mesa", 10_000, 5, 100_000.0), measurement("full", 2_000, 240, 400_000.0)]
+    [row] = bench.ratios(measurements)
+    assert row["mesa_users"] == 10_000 and row["full_over_mesa"] == pytest.approx(4.0)  # the nearest it has
+    classroom = bench.targets(measurements, [row], None)[0]
+    assert classroom["status"] == "not measured" and "--mesa-users with 2000" in classroom["detail"]
+    measurements.append(measurement("mesa", 2_000, 5, 50_000.0))
+    classroom = bench.targets(measurements, bench.ratios(measurements), None)[0]
+    assert classroom["status"] == "met" and classroom["measured"] == pytest.approx(8.0)
+
+
+def test_the_fixed_cost_is_the_month_of_the_smallest_full_run_of_at_most_1000_users():
+    small = {**measurement("full", 1_000, 240, 1e5), "ms_per_step": 9.5}
+    assert bench.fixed_cost([small, {**measurement("full", 10_000, 240, 1e6), "ms_per_step": 12.0}]) == {
+        "users": 1_000, "steps": 240, "ms_per_month": 9.5}
+    assert bench.fixed_cost([{**measurement("full", 2_000, 240, 1e5), "ms_per_step": 9.5}]) is None
 
 
 def test_a_short_run_stands_for_no_target_unless_it_already_misses():
     measurements = [measurement("mesa", 10_000, 5, 100_000.0), measurement("kernel", 100_000, 24, 20e6),
                     measurement("full", 100_000, 24, 10e6), measurement("full", 1_000_000, 24, 1e6, total=200.0, peak=100.0)]
     sweep = {"runs": 20, "users": 10_000, "steps": 240, "workers": 2, "serial": False, "runs_per_minute": 10.0, "failed": 0}
-    mesa, kernel, wall, memory, swept = bench.targets(measurements, bench.ratios(measurements), sweep)
-    assert mesa["status"] == kernel["status"] == "indicative only"
+    classroom, mesa, wall, memory, swept = bench.targets(measurements, bench.ratios(measurements), sweep)
+    assert classroom["status"] == "not measured"
+    assert mesa["status"] == "indicative only"
     assert wall["status"] == "missed"  # 200 s in 24 months: 240 months can only take longer
     assert memory["status"] == "not measured"
     assert swept["status"] == "projected missed" and swept["measured"] == pytest.approx(20.0)
