@@ -90,18 +90,12 @@ def _at_least(least: int):
 
 # -- sweep, summarize, sensitivity (model.experiments) ----------------------------------------
 def _add_experiment_commands(commands) -> None:
-    from model.experiments.cluster import CONNECT_TIMEOUT
     from model.experiments.spec import LARGE_SWEEP
 
     sweep = commands.add_parser("sweep", help="run a batch experiment (params/experiments/*.toml) on Dask; resumes if interrupted")
     sweep.add_argument("experiment", type=Path, help="experiment file (TOML)")
     sweep.add_argument("--out", type=Path, required=True, help="results folder (the same command resumes into it)")
-    sweep.add_argument("--scheduler", help="address of a running Dask scheduler you trust (default: "
-                                           "$DASK_SCHEDULER_ADDRESS, else a local cluster)")
-    sweep.add_argument("--connect-timeout", type=float, default=CONNECT_TIMEOUT, metavar="SECONDS",
-                       help=f"give up on a scheduler that does not answer within this time (default {CONNECT_TIMEOUT:g})")
-    sweep.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
-    sweep.add_argument("--serial", action="store_true", help="run in this process, one run after another (no Dask)")
+    _add_runner_options(sweep)
     sweep.add_argument("--batch-size", type=int, default=100, help="runs per Parquet part file (default 100)")
     sweep.add_argument("--retry-failed", action="store_true", help="run again the runs recorded as failed")
     sweep.add_argument("--yes", action="store_true", help=f"confirm a sweep of more than {LARGE_SWEEP:,} runs")
@@ -118,7 +112,6 @@ def _add_experiment_commands(commands) -> None:
 
 
 def _add_screen_command(commands) -> None:
-    from model.experiments.cluster import CONNECT_TIMEOUT
     from model.experiments.screen import DEFAULT_SEED, DEFAULT_STEPS, DEFAULT_TRAJECTORIES, DEFAULT_USERS
 
     screen = commands.add_parser("screen", help="the knob census: Morris screening of every knob of scenarios at a "
@@ -134,12 +127,7 @@ def _add_screen_command(commands) -> None:
     screen.add_argument("--seed", type=_at_least(0), default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
     screen.add_argument("--doc", type=Path, help="also write the census of every knob to this Markdown file "
                                                  "(docs/knobs.md: new, or written by screen --doc)")
-    screen.add_argument("--scheduler", help="address of a running Dask scheduler you trust (default: "
-                                            "$DASK_SCHEDULER_ADDRESS, else a local cluster)")
-    screen.add_argument("--connect-timeout", type=float, default=CONNECT_TIMEOUT, metavar="SECONDS",
-                        help=f"give up on a scheduler that does not answer within this time (default {CONNECT_TIMEOUT:g})")
-    screen.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
-    screen.add_argument("--serial", action="store_true", help="run in this process, one run after another (no Dask)")
+    _add_runner_options(screen)
     screen.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -166,6 +154,18 @@ def _sweep(args) -> int:
         print("interrupted: the runs above are on disk; run the same command to resume", file=sys.stderr)
         return 130
     return 0
+
+
+def _add_runner_options(command) -> None:
+    """Where a sweep's runs run (sweep, screen): a Dask scheduler, a local cluster, or this process."""
+    from model.experiments.cluster import CONNECT_TIMEOUT
+
+    command.add_argument("--scheduler", help="address of a running Dask scheduler you trust (default: "
+                                             "$DASK_SCHEDULER_ADDRESS, else a local cluster)")
+    command.add_argument("--connect-timeout", type=float, default=CONNECT_TIMEOUT, metavar="SECONDS",
+                         help=f"give up on a scheduler that does not answer within this time (default {CONNECT_TIMEOUT:g})")
+    command.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
+    command.add_argument("--serial", action="store_true", help="run in this process, one run after another (no Dask)")
 
 
 def _screen(args) -> int:
