@@ -110,6 +110,12 @@ def test_unknown_key_suggests_the_closest_name(tmp_path):
     assert message == f"{tmp_path / 'x.toml'}: unknown key 'users.cont' — did you mean 'users.count'?"
 
 
+def test_a_removed_key_says_it_was_removed_and_what_replaced_it(tmp_path):
+    message = error_of(write(tmp_path, "x.toml", "[platforms]\ninitial_ad_price = 5.0\n"))
+    assert message.startswith(f"{tmp_path / 'x.toml'}: key 'platforms.initial_ad_price' was removed: ")
+    assert "platforms.min_ad_price" in message and "did you mean" not in message
+
+
 def test_a_key_in_the_wrong_table_suggests_the_right_table(tmp_path):
     assert "unknown key 'users.effect' — did you mean 'network.effect'?" in error_of(
         write(tmp_path, "x.toml", "[users]\neffect = 3.0\n"))

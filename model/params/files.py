@@ -252,8 +252,16 @@ def _merge(data: dict, layer: dict, source: str, origins: dict[str, str], prefix
 
 
 # -- unknown names ----------------------------------------------------------------------------
+# Keys that older parameter files may still carry: what became of them, so the error says so.
+REMOVED = {
+    "platforms.initial_ad_price": "the ad price now starts at platforms.min_ad_price and the ad market's clearing finds it",
+}
+
+
 def _unknown(dotted: str) -> str:
     """'unknown key ...' with the closest valid name: same table first, then the same key elsewhere."""
+    if dotted in REMOVED:
+        return f"key {_show(dotted)} was removed: {REMOVED[dotted]}; delete it from the file"
     fields = schema_fields()
     table, _, key = dotted.rpartition(".")
     same_table = [k.split(".")[1] for k in fields if k.split(".")[0] == table]
