@@ -42,20 +42,22 @@ def log_sum(utilities: np.ndarray, rationality: float) -> np.ndarray:
 
 
 def scaled_log_sum(utilities: np.ndarray, rationality: float) -> np.ndarray:
-    """ln sum_j exp(beta V_j), row by row; -inf for a row with no option at all."""
+    """ln sum_j exp(beta V_j) over the last axis (options); -inf for a row with no option at all."""
     scaled = rationality * utilities
-    top = scaled.max(axis=1, keepdims=True)
+    top = scaled.max(axis=-1, keepdims=True)
     top[~np.isfinite(top)] = 0.0  # a row of -inf has nothing to guard against
     scaled -= top
     with np.errstate(divide="ignore"):
-        return top[:, 0] + np.log(np.exp(scaled, out=scaled).sum(axis=1))
+        return top[..., 0] + np.log(np.exp(scaled, out=scaled).sum(axis=-1))
 
 
+SINGLE = np.float32  # the precision of forecasts and statistics (option_utilities' ``precision``)
 BLOCK = 32_768  # users per block in population_log_sum: a block's options x users fit in the cache
 
 
 def population_log_sum(
-    tastes_by_row, affinity_by_row, platform, switching_cost, offers: Offers, params: Params, block: int = BLOCK
+    tastes_by_row, affinity_by_row, platform, switching_cost, offers: Offers, params: Params, block: int = BLOCK,
+    precision=np.float64,
 ) -> np.ndarray:
     """``log_sum(option_utilities(...))`` for a whole population, without a users x options matrix.
 
@@ -63,25 +65,25 @@ def population_log_sum(
     processor's cache: over a large population, memory traffic rather than arithmetic is what a
     log-sum costs. Inactive platforms are left out (they add exp(-inf) = 0). Tastes and affinities
     come by row (3 x users, platform slots x users). The global network term only (no contacts):
-    with a social graph use :func:`option_utilities`.
+    with a social graph use :func:`option_utilities`. ``precision`` as there.
     """
     beta = params.users.rationality
     active = np.flatnonzero(offers.active)
     options = active.size + params.has_outside_option
-    levers = np.zeros((3, options))
+    levers = np.zeros((3, options), dtype=precision)
     levers[:, : active.size] = offer_levers(offers)[:, active]
-    common = np.zeros(options)
+    common = np.zeros(options, dtype=precision)
     common[: active.size] = params.network.effect * offers.network[active]
     if params.has_outside_option:
         common[-1] = params.users.outside_utility
     row_of = np.full(offers.quality.size + 1, -1)  # each platform slot's row; NO_PLATFORM (-1) reads the last: none
     row_of[active] = np.arange(active.size)
-    paid = np.where(platform != NO_PLATFORM, switching_cost, 0.0)  # users on no platform have nothing to leave
+    paid = np.where(platform != NO_PLATFORM, switching_cost, 0.0).astype(precision)  # users on no platform have nothing to leave
     result = np.empty(platform.size)
     for start in range(0, platform.size, block):
         users = slice(start, start + block)
         size = paid[users].size
-        utilities = np.multiply(levers[0][:, None], tastes_by_row[0, users])  # options x users
+        utilities = np.multiply(levers[0][:, None], tastes_by_row[0, users], dtype=precision)  # options x users
         utilities += levers[1][:, None] * tastes_by_row[1, users]
         utilities += levers[2][:, None] * tastes_by_row[2, users]
         utilities += common[:, None]
@@ -194,36 +196,41 @@ def offer_levers(offers: Offers) -> np.ndarray:
 
 
 def option_utilities(
-    tastes, affinity, platform, switching_cost, offers: Offers, params: Params, contacts=None
+    tastes, affinity, platform, switching_cost, offers: Offers, params: Params, contacts=None, precision=np.float64
 ) -> np.ndarray:
     """Utilities (users x options); the last column is the outside option, if there is one.
 
-    ``tastes`` is users x 3 (TASTES). The taste terms of every option come from one matrix product;
+    ``tastes`` is users x 3 (TASTES), or has leading axes (e.g. the tastes as each of several
+    platforms perceives them), which the utilities then have too. The taste terms of every option come from one matrix product;
     the switching cost is charged on every option and refunded on the user's own platform.
     Inactive platforms get -inf so that nobody picks them. ``contacts`` (users x platform slots,
     or None) are the users' contacts' shares, when users value their contacts (:func:`network_terms`).
+    ``precision`` is the floating-point type of the result: users choose in double precision; the
+    platforms' forecasts and the surplus statistics use single (float32: its exp is several times
+    faster, and their errors of 1e-7 are far below their sampling noise; SINGLE).
     """
     slots = offers.quality.size
     outside = params.has_outside_option
-    levers = np.zeros((3, slots + outside))
+    levers = np.zeros((3, slots + outside), dtype=precision)
     levers[:, :slots] = offer_levers(offers)
     # Options x users, returned transposed (column-major) so that the row-wise logit sums read memory
     # in order; einsum rather than a BLAS product, whose threads only slow down a product this thin.
-    utilities = np.einsum("to,tu->ou", levers, np.ascontiguousarray(tastes.T, dtype=float)).T
-    common = np.zeros(slots + outside)
+    by_row = np.ascontiguousarray(np.swapaxes(tastes, -1, -2), dtype=precision)
+    utilities = np.swapaxes(np.einsum("to,...tu->...ou", levers, by_row), -1, -2)
+    common = np.zeros(slots + outside, dtype=precision)
     network = network_terms(offers, params, contacts)
     if network.ndim == 1:  # one network term per platform, the same for every user
         common[:slots] = params.network.effect * network
     if outside:
         common[slots] = params.users.outside_utility
     utilities += common
-    utilities[:, :slots] += affinity
+    utilities[..., :slots] += affinity
     if network.ndim == 2:  # each user's own mix of the global share and its contacts' shares
-        utilities[:, :slots] += params.network.effect * network
+        utilities[..., :slots] += params.network.effect * network
     on_platform = np.flatnonzero(platform != NO_PLATFORM)
-    paid = np.zeros(platform.size)
+    paid = np.zeros(platform.size, dtype=precision)
     paid[on_platform] = switching_cost[on_platform]  # users on no platform have nothing to leave
     utilities -= paid[:, None]
-    utilities[on_platform, platform[on_platform]] += paid[on_platform]
-    utilities[:, np.flatnonzero(~offers.active)] = -np.inf
+    utilities[..., on_platform, platform[on_platform]] += paid[on_platform]
+    utilities[..., np.flatnonzero(~offers.active)] = -np.inf
     return utilities

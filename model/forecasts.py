@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.admarket import ad_conditions, clear
-from model.choice import NO_PLATFORM, Offers, UserSample, option_utilities, scaled_log_sum
+from model.choice import NO_PLATFORM, SINGLE, Offers, UserSample, option_utilities, scaled_log_sum
 from model.params.schema import Params
 
 
@@ -48,55 +48,63 @@ def perception_error(rng: np.random.Generator, data_noise: float, share: float) 
     return np.clip(1.0 + rng.normal(0.0, noise, 3), 0.1, 3.0)
 
 
-def forecast_users(view: MarketView, platform_id: int, candidates: np.ndarray, planned_quality: np.ndarray,
-                   perception: np.ndarray, params: Params) -> tuple[np.ndarray, np.ndarray]:
-    """Expected users next month and users won, for each candidate (ad load, price, quality spend).
+def forecast_users(view: MarketView, platform_ids: np.ndarray, candidates: np.ndarray, planned_quality: np.ndarray,
+                   perceptions: np.ndarray, params: Params) -> tuple[np.ndarray, np.ndarray]:
+    """Expected users next month and users won, for each forecasting platform and each of its
+    candidates (ad load, price, quality spend): arrays platforms x candidates.
 
-    A reviewing user picks the platform with the logit probability, written in its binary form
-    1 / (1 + exp(others - mine)): ``mine`` is beta V of the candidate offer (with the quality the
-    candidate's spending sustains, ``planned_quality``), ``others`` the log-sum of beta V over every
-    other option, which no candidate changes. With a social graph, the network term is each sampled
-    user's own (its contacts' shares, as they are now).
+    ``candidates`` is platforms x candidates x 3, ``planned_quality`` (platforms x candidates) the
+    quality each candidate's spending sustains, ``perceptions`` (platforms x 3) each platform's
+    multipliers on the users' tastes (:func:`perception_error`). A reviewing user picks the platform
+    with the logit probability, written in its binary form 1 / (1 + exp(others - mine)): ``mine`` is
+    beta V of the candidate offer, ``others`` the log-sum of beta V over every other option, which no
+    candidate changes. With a social graph, the network term is each sampled user's own (its
+    contacts' shares, as they are now). Every platform is forecast in one pass over each sample:
+    the month's cost of forecasting then hardly grows with the number of platforms.
     """
-    j = platform_id
     beta = params.users.rationality
     # beta V of each candidate is tastes (users x 3) @ levers (3 x candidates) plus per-user terms.
-    levers = beta * np.vstack([planned_quality, -candidates[:, 0], -candidates[:, 1]])
-    users = np.zeros(len(candidates))
-    inflow = np.zeros(len(candidates))
+    levers = beta * np.stack([planned_quality, -candidates[..., 0], -candidates[..., 1]], axis=1)  # platforms x 3 x candidates
+    users = np.zeros(candidates.shape[:2])
+    inflow = np.zeros(candidates.shape[:2])
     for sample in (view.adopters, view.newcomers):
         if sample.platform.size == 0:
             continue
-        tastes = sample.tastes * perception
-        here = sample.platform == j
+        # Choice probabilities in single precision (SINGLE): their error is far below the sample's noise.
+        tastes = sample.tastes[None, :, :] * perceptions[:, None, :].astype(SINGLE)  # platforms x users x 3: as each sees them
+        here = sample.platform[None, :] == platform_ids[:, None]  # platforms x users
         leaving = ~here & (sample.platform != NO_PLATFORM)
-        network = params.network.effect * sample.network_terms(view.offers, params)[..., j]
-        fixed = beta * (network + sample.affinity[:, j] - leaving * sample.switching_cost)
-        others = other_options(view, sample, tastes, j, params)
+        network = _own_columns(params.network.effect * sample.network_terms(view.offers, params), platform_ids)
+        fixed = beta * (network + sample.affinity[:, platform_ids].T - leaving * sample.switching_cost)
+        others = other_options(view, sample, tastes, platform_ids, params)
         # 1 / (1 + exp(others - fixed - tastes @ levers)), in place: fewer passes over a large array
-        choose_me = tastes @ levers
-        np.subtract((others - fixed)[:, None], choose_me, out=choose_me)
+        choose_me = tastes @ levers.astype(SINGLE)  # platforms x users x candidates
+        np.subtract((others - fixed).astype(SINGLE)[..., None], choose_me, out=choose_me)
         with np.errstate(over="ignore"):  # exp -> inf is a probability of 0, as it should be
             np.exp(choose_me, out=choose_me)
         choose_me += 1.0
         np.reciprocal(choose_me, out=choose_me)
-        staying = ((1.0 - sample.reviewing) * here).sum()
-        users += sample.weight * (staying + sample.reviewing @ choose_me)
-        inflow += sample.weight * ((sample.reviewing * ~here) @ choose_me)
+        staying = ((1.0 - sample.reviewing) * here).sum(axis=1)
+        # The sums over users in double precision.
+        users += sample.weight * (staying[:, None] + np.matmul(sample.reviewing, choose_me, dtype=float))
+        inflow += sample.weight * np.matmul((sample.reviewing * ~here)[:, None, :], choose_me, dtype=float)[:, 0]
     return users, inflow
 
 
-def other_options(view: MarketView, sample: UserSample, tastes: np.ndarray, platform_id: int, params: Params) -> np.ndarray:
-    """ln sum_k exp(beta V_ik) over every option but platform ``platform_id`` (rivals as they are now)."""
+def _own_columns(network: np.ndarray, platform_ids: np.ndarray) -> np.ndarray:
+    """Each forecasting platform's network term: platforms x 1 (one per platform) or platforms x users."""
+    return network[platform_ids][:, None] if network.ndim == 1 else network[:, platform_ids].T
+
+
+def other_options(view: MarketView, sample: UserSample, tastes: np.ndarray, platform_ids: np.ndarray,
+                  params: Params) -> np.ndarray:
+    """ln sum_k exp(beta V_ik) over every option but the forecasting platform's (rivals as they are
+    now), for each forecasting platform (platforms x users, ``tastes`` platforms x users x 3)."""
     utilities = option_utilities(tastes, sample.affinity, sample.platform, sample.switching_cost, view.offers,
-                                 params, contacts=sample.contacts)
-    others = np.append(view.offers.active, True)[: utilities.shape[1]]  # open platforms, and the outside option
-    others[platform_id] = False
-    if not others.any():
-        return np.full(len(utilities), -np.inf)
-    # Only the options there are: a closed platform adds exp(-inf) = 0 to the sum, and exp is what costs.
-    # Columns are taken in the utilities' own (column-major) layout, which the log-sum reads fastest.
-    return scaled_log_sum(utilities.T[others].T, params.users.rationality)
+                                 params, contacts=sample.contacts, precision=SINGLE)  # platforms x users x options
+    # Closed platforms, and each platform's own column, add exp(-inf) = 0 to the sum.
+    utilities[np.arange(platform_ids.size), :, platform_ids] = -np.inf
+    return scaled_log_sum(utilities, params.users.rationality)
 
 
 def forecast_ad_revenue(view: MarketView, platform_ids: np.ndarray, ad_load: np.ndarray, users: np.ndarray,

@@ -263,11 +263,20 @@ class Platform(mesa.Agent):
             values.append(list(dict.fromkeys(moved)))  # distinct, first occurrence first
         return np.array(list(itertools.product(*values)))
 
+    def perception(self) -> np.ndarray:
+        """This month's estimate of the users' tastes (multipliers): the better, the larger its share."""
+        return perception_error(self.model.rng, self.params.platforms.data_noise, self.users / self.params.users.count)
+
+    def planned_quality(self, candidates: np.ndarray) -> np.ndarray:
+        """The quality each candidate's quality spend would sustain."""
+        return sustained_quality(candidates[:, 2], self.quality_max, self.params.platforms.quality_spend_half)
+
     def forecast_users(self, view: MarketView, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Expected users next month and users won, for each candidate, through its own estimates of the users."""
-        perception = perception_error(self.model.rng, self.params.platforms.data_noise, self.users / self.params.users.count)
-        planned_quality = sustained_quality(candidates[:, 2], self.quality_max, self.params.platforms.quality_spend_half)
-        return forecast_users(view, self.platform_id, candidates, planned_quality, perception, self.params)
+        """Expected users next month and users won, for each candidate, through its own estimates of the users
+        (set_levers forecasts every platform at once; this is the same forecast for one)."""
+        users, inflow = forecast_users(view, np.array([self.platform_id]), candidates[None], self.planned_quality(candidates)[None],
+                                       self.perception()[None], self.params)
+        return users[0], inflow[0]
 
     def forecast_profit(self, candidates: np.ndarray, users: np.ndarray, inflow: np.ndarray,
                         ad_revenue: np.ndarray) -> np.ndarray:
@@ -471,24 +480,28 @@ def set_levers(platforms: list[Platform], view: MarketView) -> None:
     """Adaptive platforms move each lever by at most one step towards a better objective (Platform.choose_levers).
 
     Each forecasts, for each of its candidates, its users through its own estimate of the users' tastes,
-    and the ad revenue they would bring, rivals as they are now (model.forecasts). Every platform's ad
-    revenue is solved in one pass, because that is faster than one per platform; a platform with fewer
-    candidates (a lever at a bound) has its list padded there with "keep", whose forecast is dropped.
+    and the ad revenue they would bring, rivals as they are now (model.forecasts). Every platform's users
+    and ad revenue are forecast in one pass, because that is faster than one per platform; a platform with
+    fewer candidates (a lever at a bound) has its list padded there with "keep", whose forecast is dropped.
     """
     deciding = [platform for platform in platforms if platform.decides()]
     if not deciding:
         return
     candidates = [platform.candidate_levers() for platform in deciding]
-    users, inflow = zip(*(platform.forecast_users(view, levers) for platform, levers in zip(deciding, candidates)))
     most = max(len(levers) for levers in candidates)
+    padded = _padded(candidates, most)  # platforms x candidates x levers
     ids = np.array([platform.platform_id for platform in deciding])
-    ad_revenue = forecast_ad_revenue(view, ids, _padded([levers[:, 0] for levers in candidates], most),
-                                     _padded(users, most), deciding[0].params)
+    planned_quality = np.array([platform.planned_quality(levers) for platform, levers in zip(deciding, padded)])
+    perceptions = np.array([platform.perception() for platform in deciding])
+    params = deciding[0].params
+    users, inflow = forecast_users(view, ids, padded, planned_quality, perceptions, params)
+    ad_revenue = forecast_ad_revenue(view, ids, padded[..., 0], users, params)
     for platform, levers, its_users, its_inflow, its_revenue in zip(deciding, candidates, users, inflow, ad_revenue):
-        profit = platform.forecast_profit(levers, its_users, its_inflow, its_revenue[:len(levers)])
-        platform.choose_levers(levers, profit, its_users, view.value_per_user[platform.platform_id])
+        n = len(levers)
+        profit = platform.forecast_profit(levers, its_users[:n], its_inflow[:n], its_revenue[:n])
+        platform.choose_levers(levers, profit, its_users[:n], view.value_per_user[platform.platform_id])
 
 
 def _padded(rows: list[np.ndarray], length: int) -> np.ndarray:
     """The rows as one array, each padded to ``length`` with copies of its first entry (candidate 0, "keep")."""
-    return np.array([np.concatenate([row, np.repeat(row[:1], length - len(row))]) for row in rows])
+    return np.array([np.concatenate([row, np.repeat(row[:1], length - len(row), axis=0)]) for row in rows])

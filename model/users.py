@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.choice import (NO_PLATFORM, TASTES, Offers, UserSample, log_sum, logit_choice, lognormal, option_utilities,
-                          own_utilities, population_log_sum, stay_probability)
+                          own_utilities, population_log_sum, SINGLE, stay_probability)
 from model.params.schema import Params
 from model.social import Contacts, social_graph
 
@@ -124,7 +124,7 @@ class UserPopulation:
             return None
         return self.contacts.shares(self.platform, index)
 
-    def utilities(self, index, offers: Offers) -> np.ndarray:
+    def utilities(self, index, offers: Offers, precision=np.float64) -> np.ndarray:
         return option_utilities(
             self.tastes[index],
             self.affinity[index],
@@ -133,6 +133,7 @@ class UserPopulation:
             offers,
             self.params,
             contacts=self.contact_shares(index),
+            precision=precision,
         )
 
     def choose(self, offers: Offers, newcomers: np.ndarray) -> None:
@@ -205,18 +206,19 @@ class UserPopulation:
 
     def log_sums(self, offers: Offers) -> np.ndarray:
         """Each user's logit log-sum (1/beta) ln sum_k exp(beta V_ik) in utility; 0 for users who have
-        not adopted, and for everyone when there is nothing to choose."""
+        not adopted, and for everyone when there is nothing to choose. A statistic (surplus, lock-in):
+        computed in single precision (model.choice.SINGLE)."""
         if not self.adopted.any() or (not offers.active.any() and not self.params.has_outside_option):
             return np.zeros(self.count)
         # Once most users have adopted, computing everyone's log-sum and zeroing the rest is
         # cheaper than gathering the adopters' rows.
         if self.adopted.sum() > self.count / 2 and self.contacts is None:
             utility = population_log_sum(self.tastes_by_row, self.affinity_by_row, self.platform, self.switching_cost(),
-                                         offers, self.params)
+                                         offers, self.params, precision=SINGLE)
             return np.where(self.adopted, utility, 0.0)
         users = slice(None) if self.adopted.sum() > self.count / 2 else np.flatnonzero(self.adopted)
         result = np.zeros(self.count)
-        result[users] = log_sum(self.utilities(users, offers), self.params.users.rationality)
+        result[users] = log_sum(self.utilities(users, offers, precision=SINGLE), self.params.users.rationality)
         return np.where(self.adopted, result, 0.0)
 
     def surplus_by_platform(self, offers: Offers, slots: int, log_sums: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from model.admarket import audience_reach, budget_shares, clear, clearing_price, effectiveness, online_share
-from model.choice import NO_PLATFORM, Offers, log_sum, logit_choice, logit_probabilities, option_utilities, population_log_sum
+from model.choice import NO_PLATFORM, SINGLE, Offers, log_sum, logit_choice, logit_probabilities, option_utilities, population_log_sum
 from tests.conftest import ROOT, scenario
 
 
@@ -61,6 +61,11 @@ def test_population_log_sum_is_the_log_sum_of_every_users_utilities(outside):
     assert np.allclose(one_block, expected, rtol=1e-12, atol=1e-12)
     for block in (64, 7):  # several blocks: every user's arithmetic is the same
         assert np.array_equal(population_log_sum(*by_row, platform, switching_cost, offers, params, block=block), one_block)
+    # the surplus statistics use single precision (SINGLE): the same log-sums to float32's accuracy
+    single = population_log_sum(*by_row, platform, switching_cost, offers, params, precision=SINGLE)
+    assert not np.array_equal(single, one_block) and np.allclose(single, expected, rtol=1e-5, atol=1e-5)
+    single_matrix = log_sum(option_utilities(tastes, affinity, platform, switching_cost, offers, params, precision=SINGLE), 1.5)
+    assert single_matrix.dtype == SINGLE and np.allclose(single_matrix, expected, rtol=1e-5, atol=1e-5)
 
 
 def test_ads_lose_effectiveness_with_clutter():

@@ -49,8 +49,9 @@ def test_forecast_users_is_the_users_logit_rule(months, settings):
         candidates = platform.candidate_levers()
         fast = platform.forecast_users(view, candidates)
         slow = brute_force_forecast(platform, view, candidates)
-        assert np.allclose(fast[0], slow[0], rtol=1e-9)
-        assert np.allclose(fast[1], slow[1], rtol=1e-9, atol=1e-9)
+        # the forecast's probabilities are in single precision (model.choice.SINGLE), the brute force's in double
+        assert np.allclose(fast[0], slow[0], rtol=1e-5)
+        assert np.allclose(fast[1], slow[1], rtol=1e-5, atol=1e-6)
 
 
 def test_the_data_advantage_depends_on_the_share_of_the_market_not_on_the_population():

@@ -125,7 +125,7 @@ def test_the_captive_share_is_the_logit_probability_of_staying_after_a_degradati
         utilities = population.utilities(on, offers)
         utilities[:, j] -= 0.7
         staying = logit_probabilities(utilities, population.params.users.rationality)[:, j]
-        assert captive[j] == pytest.approx(staying.mean(), rel=1e-9)
+        assert captive[j] == pytest.approx(staying.mean(), rel=1e-6)  # log-sums in single precision
     assert np.isnan(captive[3])  # nobody on platform 3
 
 
