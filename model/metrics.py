@@ -188,6 +188,21 @@ def ad_revenue_share(leader: pd.DataFrame, months: int = 60) -> float | None:
     return float(recent["ad_revenue"].sum() / revenue) if revenue > 0 else None
 
 
+def ad_volume_and_price(leader: pd.DataFrame) -> dict[str, float | None]:
+    """Growth of the leader's impressions sold and of its price per impression, last year over the
+    year before (Meta 2023: impressions +28 %, price per ad -9 %: extraction through volume). Impressions
+    sold are 1,000 x ad revenue / price per 1,000; None where a year sold none."""
+    impressions = 1000.0 * leader["ad_revenue"] / leader["ad_price"].where(leader["ad_price"] > 0)
+    last, before = impressions.iloc[-12:].sum(), impressions.iloc[-24:-12].sum()
+    revenue_last, revenue_before = leader["ad_revenue"].iloc[-12:].sum(), leader["ad_revenue"].iloc[-24:-12].sum()
+    if len(leader) < 24 or not (last > 0 and before > 0):
+        return {"impressions_growth_last_year": None, "price_per_impression_growth_last_year": None}
+    return {
+        "impressions_growth_last_year": float(last / before - 1.0),
+        "price_per_impression_growth_last_year": float((revenue_last / last) / (revenue_before / before) - 1.0),
+    }
+
+
 def phase_transitions(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -> dict[str, int | None]:
     """Month in which lock-in, extraction and decline of the market's incumbent start (None if they never do)."""
     transitions: dict[str, int | None] = {"lock-in": None, "extraction": None, "decline": None}
@@ -267,6 +282,7 @@ def summarize(
         "advertisers": {
             "ad_revenue_share_last_5_years": ad_revenue_share(leader),
             "surplus_per_dollar_fall": advertiser_squeeze(leader),
+            **ad_volume_and_price(leader),
         },
         "public_cost": {
             "disbursed": float(last["public_disbursed"]),

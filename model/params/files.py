@@ -33,15 +33,17 @@ class ParamsError(ValueError):
 
 
 # -- public functions -------------------------------------------------------------------------
-def load_params(path: str | Path, overrides: dict | None = None) -> Params:
+def load_params(path: str | Path, overrides: dict | None = None, ignore_tables: tuple[str, ...] = ()) -> Params:
     """Parameters of a TOML file (and the files it ``extends``), then dotted ``overrides``, validated.
 
-    Raises ParamsError listing every problem, one per line.
+    ``ignore_tables`` are tables that are not parameters and are read by someone else (a case
+    file's ``[case]``, model.cases). Raises ParamsError listing every problem, one per line.
     """
     problems: list[str] = []
     data: dict = {}
     origins: dict[str, str] = {}  # dotted key -> the file (or override) its value came from
     for source, layer in _read_chain(Path(path)):
+        layer = {table: values for table, values in layer.items() if table not in ignore_tables}
         _merge(data, _known(layer, source, problems), source, origins)
     if overrides:
         _merge(data, _override_layer(overrides, f"{path} (override)", problems), f"{path} (override)", origins)

@@ -1,0 +1,173 @@
+"""Case studies (issue 18): each real market in its own file, with its moments, targets and regime."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model.cases import MOMENTS, CaseError, available_cases, load_case, moment_table, moment_value
+from model.data import read_series
+from model.metrics import ad_volume_and_price
+from model.params import ParamsError
+from tests.conftest import ROOT
+
+CASES = {path.stem: path for path in available_cases()}
+
+
+def write_case(tmp_path, case_table: str, extra: str = "") -> str:
+    path = tmp_path / "case.toml"
+    path.write_text(f'extends = "{ROOT / "params" / "baseline.toml"}"\n{extra}\n[case]\n{case_table}', encoding="utf-8")
+    return path
+
+
+VALID = '''name = "toy"
+market = "A toy market."
+start_year = 2004
+[[case.free]]
+key = "network.effect"
+low = 1.0
+high = 4.0
+[[case.moments]]
+name = "leader_share_at_end"
+low = 0.8
+regime = "tipped"
+source = "made up"
+[[case.moments]]
+name = "final_hhi"
+low = 0.5
+high = 0.9
+held_out = true
+source = "made up"
+'''
+
+
+# -- the case files -----------------------------------------------------------------------------
+def test_there_is_a_case_for_each_market_of_the_design():
+    assert set(CASES) == {"social_network", "search", "ride_hailing", "ai_buildout"}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_case_loads_and_keeps_a_moment_out_of_the_fit(name):
+    case = load_case(CASES[name])
+    assert case.name == name
+    moments = case.spec.moments
+    assert any(m.held_out for m in moments) and any(not m.held_out for m in moments)
+    for moment in moments:  # every series a target names is in data/, and says where it comes from
+        if moment.data:
+            frame, meta = read_series(moment.data)
+            assert len(frame) and meta["source"]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_case_file_opens_with_the_market_it_stands_for(name):
+    text = CASES[name].read_text(encoding="utf-8")
+    header = text.split("extends", 1)[0]
+    assert header.startswith("# Case:") and "The market:" in header and "Fitted:" in header and "Held out:" in header
+
+
+def test_the_cases_are_the_markets_they_stand_for():
+    assert load_case(CASES["social_network"]).params.platforms.market == "ad_funded"
+    assert load_case(CASES["search"]).params.platforms.market == "ad_funded"
+    assert load_case(CASES["ride_hailing"]).params.platforms.market == "paid"
+    assert load_case(CASES["ai_buildout"]).params.suppliers.enabled
+
+
+def test_a_case_runs_over_the_window_its_data_cover():
+    years = {name: load_case(path).params.simulation.steps / 12 for name, path in CASES.items()}
+    assert years == {"social_network": 20, "search": 23, "ride_hailing": 15, "ai_buildout": 6}
+
+
+# -- errors -------------------------------------------------------------------------------------
+def test_a_valid_toy_case_loads(tmp_path):
+    case = load_case(write_case(tmp_path, VALID))
+    assert case.spec.free[0].key == "network.effect" and case.params.network.effect == 2.5
+
+
+def test_a_parameter_file_without_a_case_table_is_not_a_case():
+    with pytest.raises(CaseError, match=r"baseline.toml: no \[case\] table"):
+        load_case(ROOT / "params" / "baseline.toml")
+
+
+@pytest.mark.parametrize("change, message", [
+    (("name = \"leader_share_at_end\"", "name = \"leader_share\""), "moment 'leader_share' is unknown; known moments"),
+    (("key = \"network.effect\"", "key = \"network.efect\""), "free parameter 'network.efect' is not a parameter"),
+    (("low = 1.0\nhigh = 4.0", "low = 4.0\nhigh = 1.0"), "low (4.0) must be below high (1.0)"),
+    (("held_out = true\n", ""), "at least one moment fitted and at least one held out"),
+    (("regime = \"tipped\"", "regime = \"tipping\""), "case.moments.0.regime"),
+    (("start_year = 2004\n", "start_year = 2004\nyear = 1\n"), "case.year: Extra inputs are not permitted"),
+])
+def test_a_bad_case_table_names_the_file_and_the_key(tmp_path, change, message):
+    path = write_case(tmp_path, VALID.replace(*change))
+    with pytest.raises(CaseError) as error:
+        load_case(path)
+    assert str(error.value).startswith(f"{path}: ") and message in str(error.value)
+
+
+def test_a_free_parameters_bounds_must_be_values_the_model_accepts(tmp_path):
+    path = write_case(tmp_path, VALID.replace("low = 1.0\nhigh = 4.0", "low = -1.0\nhigh = 4.0"))
+    with pytest.raises(CaseError, match=r"case.free 'network.effect': bound -1 is not allowed"):
+        load_case(path)
+
+
+def test_a_target_series_must_be_in_the_data_folder(tmp_path):
+    path = write_case(tmp_path, VALID.replace('source = "made up"\n[[case.moments]]', 'data = "nowhere"\nsource = "made up"\n[[case.moments]]'))
+    with pytest.raises(CaseError, match="no series 'nowhere' in data/"):
+        load_case(path)
+
+
+def test_the_parameters_of_a_case_are_checked_as_any_parameter_file(tmp_path):
+    with pytest.raises(ParamsError, match="unknown key 'users.cont'"):
+        load_case(write_case(tmp_path, VALID, extra="[users]\ncont = 3\n"))
+
+
+# -- moments and their statement over seeds ------------------------------------------------------
+def summary(regime, share, hhi=None, rise=None):
+    return {"regime": regime, "leader_final_share": share, "final_hhi": hhi,
+            "calibration": {"revenue_per_user_rise": rise}}
+
+
+def test_every_moment_reads_a_figure_the_run_summary_has():
+    from model.economy import PlatformEconomy
+    from tests.conftest import scenario
+
+    economy = PlatformEconomy(scenario(users__count=300, simulation__steps=60)).run()
+    run = economy.summary()
+    for name in MOMENTS:
+        value = moment_value(run, name)
+        assert isinstance(value, float), name  # a number, or NaN where the run has none
+
+
+def test_a_moment_the_run_lacks_is_nan_and_never_in_range(tmp_path):
+    case = load_case(write_case(tmp_path, VALID))
+    assert math.isnan(moment_value({"calibration": {}}, "revenue_per_user_rise"))
+    assert not case.spec.moments[0].in_range(np.array([np.nan]))[0]
+
+
+def test_the_statement_counts_the_seeds_in_range_among_those_of_the_moments_regime(tmp_path):
+    case = load_case(write_case(tmp_path, VALID))
+    runs = [summary("tipped", 0.9, 0.82), summary("tipped", 0.85, 0.74), summary("tipped", 0.7, 0.6),
+            summary("contested", 0.5, 0.3), summary("contested", 0.95, None)]
+    table = moment_table(case, runs).set_index("moment")
+    share = table.loc["leader_share_at_end"]  # regime "tipped": three runs, two of them at 0.8 or more
+    assert (share.runs, share.in_range) == (3, 2) and share.share_in_range == pytest.approx(2 / 3)
+    assert share.share_low < 2 / 3 < share.share_high and 0 <= share.share_low and share.share_high <= 1
+    assert share["median"] == pytest.approx(0.85) and share.missing == 0
+    hhi = table.loc["final_hhi"]  # regime "any": all five runs; one has no HHI (nobody on a platform)
+    assert (hhi.runs, hhi.in_range, hhi.missing, bool(hhi.held_out)) == (5, 3, 1, True)
+
+
+def test_impressions_and_price_per_impression_are_read_from_revenue_and_price():
+    """Impressions sold are 1,000 x ad revenue / price: +28 % impressions at a 9 % lower price
+    means revenue x 1.28 x 0.91."""
+    months = np.arange(1, 25)
+    before, after = months <= 12, months > 12
+    price = np.where(before, 10.0, 9.1)
+    impressions = np.where(before, 1000.0, 1280.0)
+    leader = pd.DataFrame({"ad_price": price, "ad_revenue": impressions * price / 1000.0}, index=months)
+    found = ad_volume_and_price(leader)
+    assert found["impressions_growth_last_year"] == pytest.approx(0.28)
+    assert found["price_per_impression_growth_last_year"] == pytest.approx(-0.09)
+    assert ad_volume_and_price(leader.iloc[:20])["impressions_growth_last_year"] is None  # under two years
+    silent = leader.assign(ad_revenue=0.0)
+    assert ad_volume_and_price(silent) == {"impressions_growth_last_year": None, "price_per_impression_growth_last_year": None}
