@@ -56,7 +56,7 @@ MOMENTS: dict[str, tuple[str, str]] = {
 REGIME_CHOICES = ("tipped", "contested", "any")
 
 
-class CaseError(ValueError):
+class CaseError(ParamsError):
     """A case file that cannot be used; the message names the file, the key and what is allowed."""
 
 
@@ -197,20 +197,38 @@ def moment_value(summary: dict, name: str) -> float:
     return float(value) if value is not None else float("nan")
 
 
-def moment_table(case: Case, summaries: list[dict]) -> pd.DataFrame:
+def moment_column(name: str) -> str:
+    """The column of a sweep's runs (model.experiments.runner.summary_outputs) that holds moment ``name``."""
+    return MOMENTS[name][0].replace(".", "_")
+
+
+def _values_and_regimes(runs, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each run's value of the moment and its regime, from run summaries or a sweep's runs (a frame)."""
+    if isinstance(runs, pd.DataFrame):
+        column = moment_column(name)
+        values = runs[column].astype(float).to_numpy() if column in runs else np.full(len(runs), np.nan)
+        return values, runs["regime"].astype(str).to_numpy()
+    return (np.array([moment_value(s, name) for s in runs], dtype=float),
+            np.array([str(s.get("regime")) for s in runs]))
+
+
+def moment_table(case: Case, runs) -> pd.DataFrame:
     """Per moment: its target and regime, the runs in that regime, the share of them in range with a
-    95% Wilson interval, the model's quartiles over those runs and how many lack the moment."""
+    95% Wilson interval, the model's quartiles over those runs and how many lack the moment.
+
+    ``runs``: run summaries (``economy.summary()``, a list) or a sweep's runs (a frame with the
+    flattened outputs, as model.experiments writes them)."""
     rows = []
     for moment in case.spec.moments:
-        runs = [s for s in summaries if moment.regime == "any" or s.get("regime") == moment.regime]
-        values = np.array([moment_value(s, moment.name) for s in runs], dtype=float)
+        all_values, regimes = _values_and_regimes(runs, moment.name)
+        values = all_values if moment.regime == "any" else all_values[regimes == moment.regime]
         inside = int(moment.in_range(values).sum())
-        low, high = wilson_interval(inside, len(runs))
+        low, high = wilson_interval(inside, len(values))
         finite = values[np.isfinite(values)]
         quartiles = np.percentile(finite, [25, 50, 75]) if finite.size else [np.nan] * 3
         rows.append({
             "moment": moment.name, "target": moment.target, "regime": moment.regime, "held_out": moment.held_out,
-            "runs": len(runs), "in_range": inside, "share_in_range": inside / len(runs) if runs else np.nan,
+            "runs": len(values), "in_range": inside, "share_in_range": inside / len(values) if len(values) else np.nan,
             "share_low": low, "share_high": high, "q25": quartiles[0], "median": quartiles[1], "q75": quartiles[2],
             "missing": int(np.isnan(values).sum()),
         })

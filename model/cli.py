@@ -53,13 +53,23 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check parameter files")
     validate.add_argument("files", type=Path, nargs="+")
 
-    calibrate = commands.add_parser("calibrate", help="compare a scenario over seeds with the stylised facts (DESIGN §6)")
-    calibrate.add_argument("params", type=Path)
-    calibrate.add_argument("--seeds", type=_at_least(1), default=20, help="runs, seeds 0 .. N-1 (default 20)")
+    calibrate = commands.add_parser(
+        "calibrate", help="estimate a case's free parameters (params/cases/), or compare a scenario with the stylised facts")
+    calibrate.add_argument("params", type=Path, help="a case file (with a [case] table: estimation into --out FOLDER), "
+                                                     "or a parameter file (the stylised facts of DESIGN §6)")
+    calibrate.add_argument("--seeds", type=_at_least(1), help="runs, seeds 0 .. N-1 (default 20; for a case, the "
+                                                               "statement at the estimate: default 100)")
     calibrate.add_argument("--processes", type=_at_least(1), default=2, help="parallel processes (default 2)")
-    calibrate.add_argument("--out", type=Path, help="also write the table as Markdown to this file (new, empty, "
-                                                     "or written by calibrate: it is replaced; any other is refused)")
+    calibrate.add_argument("--out", type=Path, help="a case: the results folder (required; resumable). Otherwise: also "
+                                                     "write the table as Markdown to this file (new, empty, or written by "
+                                                     "calibrate: it is replaced; any other is refused)")
     calibrate.add_argument("--odd", type=Path, help="write the table into this ODD document's calibration section")
+    calibrate.add_argument("--points", type=_at_least(2), default=16, help="a case: points of the search (default 16)")
+    calibrate.add_argument("--search-seeds", type=_at_least(1), default=8, help="a case: seeds per search point (default 8)")
+    calibrate.add_argument("--search-users", type=_at_least(10), default=1000, help="a case: users per search run (default 1000)")
+    calibrate.add_argument("--users", type=_at_least(10), help="a case: users per statement run (default: the case's)")
+    _add_runner_options(calibrate)
+    calibrate.add_argument("--no-progress", action="store_true", help="no progress bar")
     compare = commands.add_parser("compare", help="run scenarios over the same seeds and compare key outcomes (95%% intervals)")
     compare.add_argument("params", type=Path, nargs="+", help="parameter files (TOML), two or more")
     compare.add_argument("--seeds", type=int, default=20, help="runs per scenario, seeds 0 .. N-1 (default 20)")
@@ -368,6 +378,9 @@ def _validate(args) -> int:
 def _calibrate(args) -> int:
     from model.calibration import calibrate, calibration_markdown
 
+    if _is_case(args.params):
+        return _estimate(args)
+    args.seeds = args.seeds or 20
     params = load_params(args.params)
     if args.out:
         check_calibration_file(args.out)
@@ -385,6 +398,67 @@ def _calibrate(args) -> int:
     if args.odd:
         replace_section(args.odd, "calibration", markdown)
     return 0
+
+
+def _is_case(path: Path) -> bool:
+    """Whether a parameter file is a case study (it has a [case] table)."""
+    import tomllib
+
+    try:
+        return "case" in tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # load_params reports what is wrong with it
+
+
+def _estimate(args) -> int:
+    """Estimate a case into --out (model.estimation). Exit 2 for a bad case or option, 1 when no scheduler
+    answers or the folder is in use, 130 when interrupted (the same command resumes)."""
+    import signal
+
+    from model.cases import load_case
+    from model.estimation import STATEMENT_SEEDS, SearchSettings, calibrate_case
+    from model.experiments import SweepUnavailable
+
+    case = load_case(args.params)
+    if args.out is None:
+        raise ParamsError(f"{args.params}: a case is estimated into a results folder: give --out FOLDER")
+    if args.odd:
+        raise ParamsError("calibrate: --odd writes the stylised-facts table of a parameter file, not a case's results")
+    seeds = args.seeds or STATEMENT_SEEDS
+    if seeds < STATEMENT_SEEDS:
+        print(f"note: {seeds} seeds at the estimate make a quick look, not a statement (that takes {STATEMENT_SEEDS})",
+              file=sys.stderr)
+    search = SearchSettings(points=args.points, seeds=args.search_seeds, users=args.search_users)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        results = calibrate_case(case, args.out, search, seeds=seeds, users=args.users,
+                                 progress=not args.no_progress and sys.stderr.isatty(), scheduler=args.scheduler,
+                                 workers=args.workers, serial=args.serial, connect_timeout=args.connect_timeout)
+    except SweepUnavailable as error:
+        print(error, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: the runs so far are on disk; run the same command to resume", file=sys.stderr)
+        return 130
+    print(estimation_text(results))
+    print(f"written: {args.out / 'calibration.json'}")
+    return 0
+
+
+def estimation_text(results: dict) -> str:
+    """calibration.json in a few lines: the estimate, each moment's share in range, the regimes."""
+    lines = [f"{results['case']}: estimate " + ", ".join(
+        f"{key} = {value:.4g} [{low:.4g}, {high:.4g}]" for (key, value), (low, high) in
+        zip(results["estimate"].items(), results["ranges"].values()))
+        + f" ({results['accepted_points']} of {results['search']['points_finished']} points accepted)",
+        f"at the estimate, {results['statement']['seeds']} seeds x {results['statement']['users']:,} users:"]
+    for moment in results["moments"]:
+        share, (low, high) = moment["share_in_range"], moment["interval"]
+        told = "no run in its regime" if share is None else f"{share:.0%} of {moment['runs']} runs in range (95% {low:.0%} to {high:.0%})"
+        lines.append(f"  {moment['name']} ({'held out' if moment['held_out'] else 'fitted'}, {moment['regime']}, "
+                     f"target {moment['target']}): {told}")
+    lines.append("  regimes: " + "; ".join(f"{r['regime']} {r['runs']}" for r in results["regimes"] if r["runs"]))
+    return "\n".join(lines)
 
 
 def replace_section(path: Path, name: str, content: str) -> None:

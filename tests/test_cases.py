@@ -171,3 +171,92 @@ def test_impressions_and_price_per_impression_are_read_from_revenue_and_price():
     assert ad_volume_and_price(leader.iloc[:20])["impressions_growth_last_year"] is None  # under two years
     silent = leader.assign(ad_revenue=0.0)
     assert ad_volume_and_price(silent) == {"impressions_growth_last_year": None, "price_per_impression_growth_last_year": None}
+
+
+# -- estimation (model.estimation, `python -m model calibrate CASE`) ----------------------------------
+TINY_CASE = '''name = "tiny"
+market = "A tiny market, to test the machinery."
+start_year = 2004
+[[case.free]]
+key = "network.effect"
+low = 0.5
+high = 4.0
+[[case.moments]]
+name = "leader_share_at_end"
+low = 0.5
+regime = "any"
+source = "made up"
+[[case.moments]]
+name = "final_hhi"
+low = 0.3
+held_out = true
+source = "made up"
+'''
+
+
+@pytest.fixture(scope="module")
+def tiny_estimate(tmp_path_factory):
+    """A whole estimation, serially: 4 points x 2 seeds of 150 users, then 3 seeds at the estimate (24 months)."""
+    from model.cli import main
+
+    folder = tmp_path_factory.mktemp("estimate")
+    path = folder / "tiny.toml"
+    path.write_text(f'extends = "{ROOT / "params" / "baseline.toml"}"\n[simulation]\nsteps = 24\n[users]\ncount = 120\n'
+                    f'[case]\n{TINY_CASE}', encoding="utf-8")
+    out = folder / "out"
+    code = main(["calibrate", str(path), "--out", str(out), "--points", "4", "--search-seeds", "2",
+                 "--search-users", "150", "--seeds", "3", "--serial", "--no-progress"])
+    return code, out, load_case(path)
+
+
+def test_calibrate_estimates_a_case_and_writes_its_results(tiny_estimate, capsys):
+    import json
+
+    code, out, case = tiny_estimate
+    assert code == 0
+    results = json.loads((out / "calibration.json").read_text())
+    assert results["case"] == "tiny" and results["search"]["points_finished"] == 4
+    estimate = results["estimate"]["network.effect"]
+    low, high = results["ranges"]["network.effect"]
+    assert 0.5 <= low <= estimate <= high <= 4.0 and 1 <= results["accepted_points"] <= 4
+    assert results["statement"] == {"seeds": 3, "users": 120, "enough": False}
+    fitted, held = results["moments"]
+    assert (fitted["name"], fitted["held_out"], held["name"], held["held_out"]) == ("leader_share_at_end", False, "final_hhi", True)
+    assert fitted["runs"] == 3 and 0 <= fitted["in_range"] <= 3 and len(fitted["quartiles"]) == 3
+    assert sum(r["runs"] for r in results["regimes"]) == 3
+
+
+def test_the_estimate_is_the_point_whose_weakest_fitted_moment_scores_best(tiny_estimate):
+    from model.estimation import choose, finished_runs, point_scores
+
+    _, out, case = tiny_estimate
+    scores = point_scores(case, finished_runs(out / "search"))
+    assert len(scores) == 4 and (scores["weakest_moment"] == "leader_share_at_end").all()  # the only fitted moment
+    table = moment_table(case, finished_runs(out / "search").query("point == 0")).set_index("moment")
+    assert scores.loc[0, "score"] == pytest.approx(table.loc["leader_share_at_end", "share_low"])
+    estimate, accepted = choose(case, scores)
+    best = scores.loc[scores["score"].idxmax()]
+    assert estimate["network.effect"] == best["network.effect"] and best["point"] in set(accepted["point"])
+    assert (accepted["weakest_upper"] >= best["weakest_share"]).all()  # not told apart from the best by these seeds
+    rejected = scores[~scores["point"].isin(accepted["point"])]
+    assert (rejected["weakest_upper"] < best["weakest_share"]).all()
+
+
+def test_the_statement_runs_at_the_estimate(tiny_estimate):
+    from model.estimation import finished_runs
+
+    import json
+
+    _, out, _ = tiny_estimate
+    estimate = json.loads((out / "calibration.json").read_text())["estimate"]["network.effect"]
+    statement = finished_runs(out / "statement")
+    assert len(statement) == 3 and (statement["network.effect"] == estimate).all()
+    assert sorted(statement["seed"]) == sorted(set(statement["seed"]))  # three different seeds
+
+
+def test_calibrate_a_case_needs_an_out_folder(tmp_path, capsys):
+    from model.cli import main
+
+    path = write_case(tmp_path, VALID)
+    assert main(["calibrate", str(path)]) == 2
+    assert "a case is estimated into a results folder: give --out FOLDER" in capsys.readouterr().err

@@ -1,0 +1,180 @@
+"""Estimating a case's free parameters against its moments (issue 18, DESIGN §6).
+
+    python -m model calibrate params/cases/search.toml --out results/search            # 100 seeds at the estimate
+    python -m model calibrate params/cases/search.toml --points 8 --search-seeds 4 --seeds 20 --out /tmp/quick
+
+1. **Search.** A Latin hypercube of ``points`` points over the free parameters' bounds, each run with
+   the same ``search_seeds`` seeds (common random numbers: points differ by their parameters, not
+   by luck) at ``search_users`` users: a sweep on the project's runner (``OUT/search``: a local Dask
+   cluster, a scheduler, or serially; resumable like any sweep, with a progress bar). The story must
+   not depend on the population size (DESIGN §5), so the search may use a small one.
+2. **Score.** For each point and fitted moment, the share of its seeds in range among the seeds in
+   the moment's regime (:func:`model.cases.moment_table`). A point's score is the smallest, over the
+   fitted moments, of that share's 95 % Wilson lower bound, so a point whose seeds rarely reach the
+   regime, or reach it by one lucky seed, scores low. The **estimate** is the best point (the first
+   of equals); the **accepted** points are those whose weakest moment's Wilson upper bound reaches
+   the estimate's share on that moment: points the search's seeds cannot tell from the estimate. Each
+   free parameter's range is its span over the accepted points (an approximate Bayesian computation
+   with a data-driven tolerance).
+3. **Statement.** At the estimate, ``seeds`` seeds (at least 100 for a statement, fewer only for a
+   quick look) at the case's own population (``OUT/statement``, resumable): every moment, fitted and
+   held out, with the share of seeds in range and its interval, the model's quartiles, and how often
+   each regime occurred. Written to ``OUT/calibration.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from model.calibration import regime_frequencies
+from model.cases import MOMENTS, Case, moment_table
+from model.experiments.runner import run_experiment
+from model.experiments.spec import Experiment, Factor, experiment_from_tables
+from model.experiments.store import OK, ResultStore
+
+STATEMENT_SEEDS = 100  # seeds of a statement at the estimate (issue 18); fewer make a quick look only
+RESULTS_FILE = "calibration.json"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """How hard to look: points of the Latin hypercube, seeds per point, users per run, its seed."""
+
+    points: int = 16
+    seeds: int = 8
+    users: int = 1000
+    seed: int = 0
+
+
+def search_experiment(case: Case, settings: SearchSettings) -> Experiment:
+    """The search's experiment: a Latin hypercube over the free parameters, common seeds at every point."""
+    base = case.params.model_copy(update={"users": case.params.users.model_copy(update={"count": settings.users})})
+    factors = tuple(Factor(key=free.key, low=free.low, high=free.high) for free in case.spec.free)
+    drawn = Experiment(path=str(case.path), base=base, factors=factors, design="latin", seed=settings.seed,
+                       samples=settings.points, replicates=settings.seeds, seeds="common",
+                       description=f"calibration search of {case.name}")
+    return experiment_from_tables(drawn.resolved(), case.path)
+
+
+def statement_experiment(case: Case, estimate: dict[str, float], seeds: int, users: int | None = None) -> Experiment:
+    """The statement's experiment: the estimate (one grid point), ``seeds`` seeds, the case's population
+    unless ``users`` says otherwise."""
+    base = case.params.model_copy(update={"users": case.params.users.model_copy(
+        update={"count": users or case.params.users.count})})
+    factors = tuple(Factor(key=key, values=(float(value),)) for key, value in estimate.items())
+    drawn = Experiment(path=str(case.path), base=base, factors=factors, design="grid", replicates=seeds,
+                       seeds="common", description=f"calibration statement of {case.name}")
+    return experiment_from_tables(drawn.resolved(), case.path)
+
+
+def finished_runs(folder: Path) -> pd.DataFrame:
+    """A sweep folder's successful runs, with the free parameters as columns."""
+    runs = ResultStore(folder).runs()
+    return runs[runs["status"] == OK].reset_index(drop=True)
+
+
+def point_scores(case: Case, runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per point of the search: its free parameters, its score (the weakest fitted moment's
+    Wilson lower bound), the weakest moment, its share in range and its Wilson upper bound."""
+    keys = [free.key for free in case.spec.free]
+    fitted = [moment.name for moment in case.spec.moments if not moment.held_out]
+    rows = []
+    for point, point_runs in runs.groupby("point", sort=True):
+        table = moment_table(case, point_runs).set_index("moment").loc[fitted]
+        lower = table["share_low"].fillna(0.0)  # no seed in the moment's regime: nothing in range
+        weakest = lower.idxmin()
+        rows.append({"point": int(point), **{key: float(point_runs[key].iloc[0]) for key in keys},
+                     "score": float(lower.min()), "weakest_moment": weakest,
+                     "weakest_share": float(np.nan_to_num(table.loc[weakest, "share_in_range"])),
+                     "weakest_upper": float(np.nan_to_num(table.loc[weakest, "share_high"]))})
+    return pd.DataFrame(rows)
+
+
+def choose(case: Case, scores: pd.DataFrame) -> tuple[dict[str, float], pd.DataFrame]:
+    """The estimate (the best-scoring point, the first of equals) and the accepted points (those whose
+    weakest moment's Wilson upper bound reaches the estimate's share on its weakest moment)."""
+    keys = [free.key for free in case.spec.free]
+    best = scores.loc[scores["score"].idxmax()]
+    accepted = scores[scores["weakest_upper"] >= best["weakest_share"]]
+    return {key: float(best[key]) for key in keys}, accepted
+
+
+def calibrate_case(case: Case, out: str | Path, search: SearchSettings = SearchSettings(),
+                   seeds: int = STATEMENT_SEEDS, users: int | None = None, progress: bool = True, **where) -> dict:
+    """Search, choose, state (module docstring); write and return ``OUT/calibration.json``'s content.
+    ``where``: run_experiment's options (scheduler, workers, serial, connect_timeout)."""
+    out = Path(out)
+    run_experiment(search_experiment(case, search), out / "search", progress=progress, **where)
+    scores = point_scores(case, finished_runs(out / "search"))
+    if scores.empty:
+        raise RuntimeError(f"{out / 'search'}: no run of the search succeeded (see its runs' 'error' column)")
+    estimate, accepted = choose(case, scores)
+    run_experiment(statement_experiment(case, estimate, seeds, users), out / "statement", progress=progress, **where)
+    statement = finished_runs(out / "statement")
+    results = {
+        "case": case.name,
+        "market": case.spec.market,
+        "file": _relative(case.path),
+        "start_year": case.spec.start_year,
+        "code": _code_version(),
+        "search": {"design": "latin", "points": search.points, "seeds_per_point": search.seeds, "users": search.users,
+                   "seed": search.seed, "points_finished": int(len(scores)),
+                   "score": "the weakest fitted moment's 95% Wilson lower bound of the share of seeds in range"},
+        "estimate": estimate,
+        "ranges": {key: [float(accepted[key].min()), float(accepted[key].max())] for key in estimate},
+        "accepted_points": int(len(accepted)),
+        "statement": {"seeds": int(len(statement)), "users": int(users or case.params.users.count),
+                      "enough": bool(len(statement) >= STATEMENT_SEEDS)},
+        "moments": _moment_records(case, statement),
+        "regimes": _regime_records(statement),
+    }
+    (out / RESULTS_FILE).write_text(json.dumps(results, indent=2, allow_nan=True) + "\n", encoding="utf-8")
+    scores.to_csv(out / "search_scores.csv", index=False)
+    return results
+
+
+def _moment_records(case: Case, runs: pd.DataFrame) -> list[dict]:
+    table = moment_table(case, runs)
+    records = []
+    for moment, row in zip(case.spec.moments, table.itertuples()):
+        records.append({
+            "name": moment.name, "measures": MOMENTS[moment.name][1], "target": moment.target,
+            "low": moment.low, "high": moment.high, "regime": moment.regime, "held_out": moment.held_out,
+            "data": moment.data, "source": moment.source, "runs": int(row.runs), "in_range": int(row.in_range),
+            "share_in_range": _number(row.share_in_range), "interval": [_number(row.share_low), _number(row.share_high)],
+            "quartiles": [_number(row.q25), _number(row.median), _number(row.q75)], "missing": int(row.missing),
+        })
+    return records
+
+
+def _regime_records(runs: pd.DataFrame) -> list[dict]:
+    regimes = regime_frequencies(runs[["regime"]].to_dict("records"))
+    return [{"regime": name, "runs": int(row.runs), "share": _number(row.share), "interval": [_number(row.low), _number(row.high)]}
+            for name, row in regimes.iterrows()]
+
+
+def _number(value) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _code_version() -> str:
+    """The commit the code was at ("unknown" outside a git checkout)."""
+    try:
+        found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return found.stdout.strip() or "unknown"
