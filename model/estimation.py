@@ -9,9 +9,10 @@
    cluster, a scheduler, or serially; resumable like any sweep, with a progress bar). The story must
    not depend on the population size (DESIGN §5), so the search may use a small one.
 2. **Score.** For each point and fitted moment, the share of its seeds in range among the seeds in
-   the moment's regime (:func:`model.cases.moment_table`). A point's score is the smallest, over the
-   fitted moments, of that share's 95 % Wilson lower bound, so a point whose seeds rarely reach the
-   regime, or reach it by one lucky seed, scores low. The **estimate** is the best point (the first
+   the moment's regime (:func:`model.cases.moment_table`); and for each regime a fitted moment names
+   (tipped, contested), the share of the point's seeds in it: the real market was in that regime. A
+   point's score is the smallest of these shares' 95 % Wilson lower bounds, so a point whose seeds
+   rarely reach the regime, or meet a moment by one lucky seed, scores low. The **estimate** is the best point (the first
    of equals); the **accepted** points are those whose weakest moment's Wilson upper bound reaches
    the estimate's share on that moment: points the search's seeds cannot tell from the estimate. Each
    free parameter's range is its span over the accepted points (an approximate Bayesian computation
@@ -24,6 +25,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 from dataclasses import dataclass
@@ -37,6 +39,8 @@ from model.cases import MOMENTS, Case, moment_table
 from model.experiments.runner import run_experiment
 from model.experiments.spec import Experiment, Factor, experiment_from_tables
 from model.experiments.store import OK, ResultStore
+from model.params import params_to_dict
+from model.statistics import wilson_interval
 
 STATEMENT_SEEDS = 100  # seeds of a statement at the estimate (issue 18); fewer make a quick look only
 RESULTS_FILE = "calibration.json"
@@ -51,6 +55,13 @@ class SearchSettings:
     seeds: int = 8
     users: int = 1000
     seed: int = 0
+
+
+def case_fingerprint(case: Case) -> str:
+    """A hash of what a case's results depend on: its [case] table and its resolved parameters (so an
+    edit of the case file, or of a file it extends, shows as results that no longer match)."""
+    content = {"case": case.spec.model_dump(mode="json"), "params": params_to_dict(case.params)}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def search_experiment(case: Case, settings: SearchSettings) -> Experiment:
@@ -81,13 +92,17 @@ def finished_runs(folder: Path) -> pd.DataFrame:
 
 
 def point_scores(case: Case, runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per point of the search: its free parameters, its score (the weakest fitted moment's
-    Wilson lower bound), the weakest moment, its share in range and its Wilson upper bound."""
+    """One row per point of the search: its free parameters, its score (the weakest Wilson lower bound
+    of the fitted moments' shares in range and of their regimes' frequencies), the weakest of them
+    ("regime: tipped" for a regime), its share and its Wilson upper bound."""
     keys = [free.key for free in case.spec.free]
     fitted = [moment.name for moment in case.spec.moments if not moment.held_out]
+    regimes = sorted({moment.regime for moment in case.spec.moments if not moment.held_out} - {"any"})
     rows = []
     for point, point_runs in runs.groupby("point", sort=True):
         table = moment_table(case, point_runs).set_index("moment").loc[fitted]
+        # A moment observed in a regime also asks for that regime: the real market was in it.
+        table = pd.concat([table[["share_in_range", "share_low", "share_high"]], _regime_rows(point_runs, regimes)])
         lower = table["share_low"].fillna(0.0)  # no seed in the moment's regime: nothing in range
         weakest = lower.idxmin()
         rows.append({"point": int(point), **{key: float(point_runs[key].iloc[0]) for key in keys},
@@ -95,6 +110,16 @@ def point_scores(case: Case, runs: pd.DataFrame) -> pd.DataFrame:
                      "weakest_share": float(np.nan_to_num(table.loc[weakest, "share_in_range"])),
                      "weakest_upper": float(np.nan_to_num(table.loc[weakest, "share_high"]))})
     return pd.DataFrame(rows)
+
+
+def _regime_rows(runs: pd.DataFrame, regimes: list[str]) -> pd.DataFrame:
+    """For each regime: the share of the runs in it, with its Wilson interval (rows named "regime: NAME")."""
+    rows = {}
+    for name in regimes:
+        count = int((runs["regime"] == name).sum())
+        low, high = wilson_interval(count, len(runs))
+        rows[f"regime: {name}"] = {"share_in_range": count / len(runs), "share_low": low, "share_high": high}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["share_in_range", "share_low", "share_high"])
 
 
 def choose(case: Case, scores: pd.DataFrame) -> tuple[dict[str, float], pd.DataFrame]:
@@ -122,11 +147,13 @@ def calibrate_case(case: Case, out: str | Path, search: SearchSettings = SearchS
         "case": case.name,
         "market": case.spec.market,
         "file": _relative(case.path),
+        "fingerprint": case_fingerprint(case),
         "start_year": case.spec.start_year,
         "code": _code_version(),
         "search": {"design": "latin", "points": search.points, "seeds_per_point": search.seeds, "users": search.users,
                    "seed": search.seed, "points_finished": int(len(scores)),
-                   "score": "the weakest fitted moment's 95% Wilson lower bound of the share of seeds in range"},
+                   "score": "the weakest 95% Wilson lower bound among the fitted moments' shares of seeds in range "
+                            "and the frequencies of the regimes they name"},
         "estimate": estimate,
         "ranges": {key: [float(accepted[key].min()), float(accepted[key].max())] for key in estimate},
         "accepted_points": int(len(accepted)),
@@ -177,4 +204,6 @@ def _code_version() -> str:
         found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-    return found.stdout.strip() or "unknown"
+    commit = found.stdout.strip() or "unknown"
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True)
+    return commit + (" (with uncommitted changes)" if dirty.stdout.strip() else "")

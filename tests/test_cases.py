@@ -215,7 +215,10 @@ def test_calibrate_estimates_a_case_and_writes_its_results(tiny_estimate, capsys
     code, out, case = tiny_estimate
     assert code == 0
     results = json.loads((out / "calibration.json").read_text())
+    from model.estimation import case_fingerprint
+
     assert results["case"] == "tiny" and results["search"]["points_finished"] == 4
+    assert results["fingerprint"] == case_fingerprint(case)
     estimate = results["estimate"]["network.effect"]
     low, high = results["ranges"]["network.effect"]
     assert 0.5 <= low <= estimate <= high <= 4.0 and 1 <= results["accepted_points"] <= 4
@@ -260,3 +263,40 @@ def test_calibrate_a_case_needs_an_out_folder(tmp_path, capsys):
     path = write_case(tmp_path, VALID)
     assert main(["calibrate", str(path)]) == 2
     assert "a case is estimated into a results folder: give --out FOLDER" in capsys.readouterr().err
+
+
+# -- the committed estimates (docs/calibration/CASE/calibration.json) --------------------------------
+COMMITTED = sorted(path.parent for path in (ROOT / "docs" / "calibration").glob("*/calibration.json"))
+
+
+@pytest.mark.parametrize("folder", COMMITTED, ids=[folder.name for folder in COMMITTED])
+def test_the_committed_results_match_the_committed_case_files(folder):
+    """An edit of a case file (or of a file it extends) after its estimate shows here: re-run the command."""
+    import json
+
+    from model.estimation import case_fingerprint
+
+    results = json.loads((folder / "calibration.json").read_text())
+    case = load_case(ROOT / results["file"])
+    assert results["case"] == case.name == folder.name
+    assert results["fingerprint"] == case_fingerprint(case), f"re-run: python -m model calibrate {results['file']}"
+    assert [(m["name"], m["target"], m["regime"], m["held_out"]) for m in results["moments"]] == \
+        [(m.name, m.target, m.regime, m.held_out) for m in case.spec.moments]
+    assert results["statement"]["seeds"] >= 100  # a statement, not a quick look
+    for moment in results["moments"]:  # the shares are what the counts say
+        if moment["runs"]:
+            assert moment["share_in_range"] == pytest.approx(moment["in_range"] / moment["runs"])
+
+
+def test_a_point_whose_seeds_rarely_reach_the_moments_regime_scores_low(tmp_path):
+    """One lucky tipped seed in range out of eight is not a fit: the regime itself is scored too."""
+    from model.estimation import point_scores
+
+    case = load_case(write_case(tmp_path, VALID))  # leader_share_at_end at least 0.8, among tipped runs
+    rare = pd.DataFrame({"point": 0, "network.effect": 1.0, "regime": ["tipped"] + ["contested"] * 7,
+                         "leader_final_share": [0.9] + [0.5] * 7, "final_hhi": 0.5})
+    common = pd.DataFrame({"point": 1, "network.effect": 3.0, "regime": ["tipped"] * 6 + ["contested"] * 2,
+                           "leader_final_share": [0.9] * 6 + [0.5] * 2, "final_hhi": 0.7})
+    scores = point_scores(case, pd.concat([rare, common], ignore_index=True)).set_index("point")
+    assert scores.loc[0, "weakest_moment"] == "regime: tipped" and scores.loc[0, "weakest_share"] == pytest.approx(1 / 8)
+    assert scores.loc[1, "score"] > scores.loc[0, "score"]  # 6 of 8 tipped, all in range
