@@ -136,12 +136,13 @@ def calibrate_case(case: Case, out: str | Path, search: SearchSettings = SearchS
     """Search, choose, state (module docstring); write and return ``OUT/calibration.json``'s content.
     ``where``: run_experiment's options (scheduler, workers, serial, connect_timeout)."""
     out = Path(out)
-    run_experiment(search_experiment(case, search), out / "search", progress=progress, **where)
+    _completed(run_experiment(search_experiment(case, search), out / "search", progress=progress, **where))
     scores = point_scores(case, finished_runs(out / "search"))
     if scores.empty:
         raise RuntimeError(f"{out / 'search'}: no run of the search succeeded (see its runs' 'error' column)")
     estimate, accepted = choose(case, scores)
-    run_experiment(statement_experiment(case, estimate, seeds, users), out / "statement", progress=progress, **where)
+    _completed(run_experiment(statement_experiment(case, estimate, seeds, users), out / "statement", progress=progress,
+                              **where))
     statement = finished_runs(out / "statement")
     results = {
         "case": case.name,
@@ -165,6 +166,12 @@ def calibrate_case(case: Case, out: str | Path, search: SearchSettings = SearchS
     (out / RESULTS_FILE).write_text(json.dumps(results, indent=2, allow_nan=True) + "\n", encoding="utf-8")
     scores.to_csv(out / "search_scores.csv", index=False)
     return results
+
+
+def _completed(report) -> None:
+    """An interrupted sweep (Ctrl-C, SIGTERM) stops the estimation: what ran is on disk, and the same call resumes."""
+    if report.interrupted:
+        raise KeyboardInterrupt
 
 
 def _moment_records(case: Case, runs: pd.DataFrame) -> list[dict]:

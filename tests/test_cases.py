@@ -1,6 +1,7 @@
 """Case studies (issue 18): each real market in its own file, with its moments, targets and regime."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -300,3 +301,17 @@ def test_a_point_whose_seeds_rarely_reach_the_moments_regime_scores_low(tmp_path
     scores = point_scores(case, pd.concat([rare, common], ignore_index=True)).set_index("point")
     assert scores.loc[0, "weakest_moment"] == "regime: tipped" and scores.loc[0, "weakest_share"] == pytest.approx(1 / 8)
     assert scores.loc[1, "score"] > scores.loc[0, "score"]  # 6 of 8 tipped, all in range
+
+
+def test_an_interrupted_estimation_writes_no_results_and_says_how_to_resume(tmp_path, monkeypatch, capsys):
+    from model.cli import main
+    from model.experiments.runner import SweepReport
+
+    def interrupted(experiment, out, **options):
+        return SweepReport(Path(out), total=8, already_done=0, ran=3, failed=0, interrupted=True)
+
+    monkeypatch.setattr("model.estimation.run_experiment", interrupted)
+    out = tmp_path / "out"
+    assert main(["calibrate", str(write_case(tmp_path, VALID)), "--out", str(out), "--serial", "--no-progress"]) == 130
+    assert "run the same command to resume" in capsys.readouterr().err
+    assert not (out / "calibration.json").exists()
