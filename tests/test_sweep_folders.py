@@ -74,10 +74,17 @@ def empty(part: Path) -> None:
 
 
 def overwrite(part: Path) -> None:
-    """Bytes overwritten in the middle of the file (a data page): the file still opens."""
+    """Bytes overwritten in the middle of a column's data (its largest column chunk): the file still
+    opens. Each byte is flipped, so that it changes whatever it was. (The middle of the file is no
+    place to aim: with many columns it falls in the page index or the footer, not in the data.)"""
+    import pyarrow.parquet as pq
+
+    row_group = pq.ParquetFile(part).metadata.row_group(0)
+    chunk = max((row_group.column(i) for i in range(row_group.num_columns)), key=lambda c: c.total_compressed_size)
+    start = chunk.dictionary_page_offset if chunk.has_dictionary_page else chunk.data_page_offset
+    middle = start + chunk.total_compressed_size // 2
     data = bytearray(part.read_bytes())
-    middle = len(data) // 3
-    data[middle:middle + 16] = bytes(16)
+    data[middle:middle + 8] = bytes(byte ^ 0xFF for byte in data[middle:middle + 8])
     part.write_bytes(bytes(data))
 
 
