@@ -319,11 +319,25 @@ def run_all_cells(page) -> None:
                           .some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))""", timeout=10_000)
             started = True
     assert started, f"Run All Cells started no cell within {SERVER_START} s"
-    page.wait_for_function(
-        f"""() => {{ const texts = [...document.querySelectorAll('{NOTEBOOK} .jp-CodeCell .jp-InputArea-prompt')]
-                       .map(p => p.textContent);
-                    return texts.length > 0 && texts.every(t => /\\[\\d+\\]/.test(t)); }}""",
-        timeout=NOTEBOOK_RUN * 1000)
+    # JupyterLab sometimes runs only the last cells of a Run All that comes while the kernel is still
+    # starting (seen in 2 of 4 runs on a fresh machine): the others keep an empty prompt, nothing is
+    # queued, the kernel is idle. Then run them all once more; a second skip fails the test.
+    for attempt in range(2):
+        outcome = page.wait_for_function(
+            f"""() => {{ const texts = [...document.querySelectorAll('{NOTEBOOK} .jp-CodeCell .jp-InputArea-prompt')]
+                           .map(p => p.textContent);
+                        const indicator = document.querySelector('{PANEL} .jp-Notebook-ExecutionIndicator');
+                        const idle = indicator && indicator.getAttribute('data-status') === 'idle';
+                        if (texts.length > 0 && texts.every(t => /\\[\\d+\\]/.test(t))) return 'done';
+                        if (idle && !texts.some(t => /\\[\\*\\]/.test(t)) && texts.some(t => /\\[\\s*\\]/.test(t))) return 'skipped';
+                        return false; }}""",
+            timeout=NOTEBOOK_RUN * 1000).json_value()
+        if outcome == "done":
+            break
+        assert attempt == 0, "Run All Cells skipped cells twice"
+        page.locator(f"{NOTEBOOK} .jp-Cell .jp-InputArea-prompt").first.click()
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
     wait_for_kernel(page, "idle", NOTEBOOK_RUN)
 
 
