@@ -4,7 +4,7 @@ A case file (``params/cases/NAME.toml``) is a parameter file with one more table
 market it stands for, the calendar year of its first month, the parameters left free for estimation
 (with bounds) and its moments: which figure of a run, its target range, the regime (tipped or
 contested) the real market was in, whether it is held out of the fit, and the data series it comes
-from (``data/``). Facts from different markets are never pooled: each case is judged on its own.
+from (``data/``); and charts: a real series beside the model's band (``model.bands``). Facts from different markets are never pooled: each case is judged on its own.
 
     from model.cases import load_case, moment_table
     case = load_case("params/cases/social_network.toml")
@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from model.bands import SERIES
 from model.data import available_series
 from model.params import ParamsError, load_params
 from model.params.reference import schema_fields
@@ -122,6 +123,25 @@ class Moment(_Strict):
         return f"{self.low:g} to {self.high:g}"
 
 
+class Chart(_Strict):
+    """A real series set beside the model's band on the real calendar (model.bands)."""
+
+    data: str = Field(description="the series in data/")
+    per: str | None = Field(default=None, description="a series of data/ that divides it, period by period")
+    model: str = Field(description="the model's series beside it: one of model.bands.SERIES")
+    regime: Literal["tipped", "contested", "any"] = Field(default="any", description="the runs the band is drawn from")
+    title: str = Field(description="what the chart compares, in a sentence")
+
+    @model_validator(mode="after")
+    def _valid(self):
+        for series in (self.data, self.per):
+            if series is not None and series not in available_series():
+                raise ValueError(f"chart: no series {series!r} in data/ (available: {available_series()})")
+        if self.model not in SERIES:
+            raise ValueError(f"chart: model series {self.model!r} is unknown; known: {sorted(SERIES)}")
+        return self
+
+
 class CaseSpec(_Strict):
     """The ``[case]`` table of a case file."""
 
@@ -130,6 +150,7 @@ class CaseSpec(_Strict):
     start_year: int = Field(ge=1990, le=2100, description="calendar year of the run's first month")
     free: list[FreeParameter] = Field(min_length=1)
     moments: list[Moment] = Field(min_length=2)
+    charts: list[Chart] = Field(default_factory=list, description="real series beside the model's band")
 
     @model_validator(mode="after")
     def _one_held_out_and_one_fitted(self):

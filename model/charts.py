@@ -318,6 +318,37 @@ def run_charts(model_frame: pd.DataFrame, platform_frame: pd.DataFrame, ledger_f
     }
 
 
+def case_chart(case, tables: pd.DataFrame) -> alt.VConcatChart:
+    """A case's real series (points) beside the model's band (median line, interquartile area) on the
+    real calendar, one panel per chart of the case (``tables``: model.estimation.chart_tables)."""
+    from model.bands import SERIES
+
+    panels = []
+    for number, chart in enumerate(case.spec.charts):
+        rows = tables[tables["chart"] == number]
+        band, real = rows[rows["source"] == "model"], rows[rows["source"] == "real"]
+        series = SERIES[chart.model]
+        x = alt.X("time:Q", title="Year", scale=alt.Scale(zero=False, nice=False), axis=alt.Axis(format="d"))
+        y_title = series.unit
+        runs = int(band["runs"].max()) if len(band) else 0
+        regime = "" if chart.regime == "any" else f" {chart.regime}"
+        real_name = chart.data + (f" / {chart.per}" if chart.per else "")
+        area = alt.Chart(inline_data(band[["time", "q25", "q75"]])).mark_area(opacity=0.3, color="#4c78a8").encode(
+            x=x, y=alt.Y("q25:Q", title=y_title), y2="q75:Q")
+        median = alt.Chart(inline_data(band[["time", "median", "period"]])).mark_line(color="#4c78a8").encode(
+            x=x, y="median:Q", tooltip=["period:N", alt.Tooltip("median:Q", format=".3g")])
+        points = alt.Chart(inline_data(real[["time", "value", "period"]])).mark_point(
+            size=60, filled=True, color="#d62728", opacity=1).encode(
+            x=x, y="value:Q", tooltip=["period:N", alt.Tooltip("value:Q", format=".3g")])
+        panels.append(alt.layer(area, median, points).properties(
+            width=WIDTH, height=HEIGHT,
+            title=chart_title(chart.title, (f"Band: the model's median (line) and interquartile range over the{regime} "
+                                            f"runs at the estimate ({runs}); {series.measures}." if runs else
+                                            f"No run at the estimate was{regime or ' finished'}: no band."),
+                              f"Points: data/{real_name}.")))
+    return alt.vconcat(*panels)
+
+
 def save_png(chart: alt.TopLevelMixin, path: str | Path, scale: float = 2) -> Path:
     """Render a chart to PNG without a browser or the internet (vl-convert bundles Vega)."""
     import vl_convert  # imported here: it is large and only needed to write files

@@ -63,11 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--out", type=Path, help="a case: the results folder (required; resumable). Otherwise: also "
                                                      "write the table as Markdown to this file (new, empty, or written by "
                                                      "calibrate: it is replaced; any other is refused)")
-    calibrate.add_argument("--odd", type=Path, help="write the table into this ODD document's calibration section")
+    calibrate.add_argument("--odd", type=Path, help="a case: also write its results' tables into this ODD document "
+                                                     "(between <!-- calibration:NAME:start --> and <!-- calibration:NAME:end -->)")
     calibrate.add_argument("--points", type=_at_least(2), default=16, help="a case: points of the search (default 16)")
     calibrate.add_argument("--search-seeds", type=_at_least(1), default=8, help="a case: seeds per search point (default 8)")
     calibrate.add_argument("--search-users", type=_at_least(10), default=1000, help="a case: users per search run (default 1000)")
     calibrate.add_argument("--users", type=_at_least(10), help="a case: users per statement run (default: the case's)")
+    calibrate.add_argument("--search-seed", type=int, default=0, help="a case: seed of the search's Latin hypercube (default 0)")
     _add_runner_options(calibrate)
     calibrate.add_argument("--no-progress", action="store_true", help="no progress bar")
     compare = commands.add_parser("compare", help="run scenarios over the same seeds and compare key outcomes (95%% intervals)")
@@ -385,7 +387,8 @@ def _calibrate(args) -> int:
     if args.out:
         check_calibration_file(args.out)
     if args.odd:
-        _document_with_section(args.odd, "calibration")
+        raise ParamsError(f"calibrate: --odd writes a case's results (params/cases/); the stylised facts of "
+                          f"{args.params} go to the terminal, or to a file with --out FILE")
     try:
         table, regimes = calibrate(params, args.seeds, args.processes, progress=sys.stderr.isatty())
     except KeyboardInterrupt:
@@ -395,8 +398,6 @@ def _calibrate(args) -> int:
     print(markdown)
     if args.out:
         write_calibration(args.out, markdown)
-    if args.odd:
-        replace_section(args.odd, "calibration", markdown)
     return 0
 
 
@@ -416,19 +417,19 @@ def _estimate(args) -> int:
     import signal
 
     from model.cases import load_case
-    from model.estimation import STATEMENT_SEEDS, SearchSettings, calibrate_case
+    from model.estimation import STATEMENT_SEEDS, SearchSettings, calibrate_case, results_markdown
     from model.experiments import SweepUnavailable
 
     case = load_case(args.params)
     if args.out is None:
         raise ParamsError(f"{args.params}: a case is estimated into a results folder: give --out FOLDER")
     if args.odd:
-        raise ParamsError("calibrate: --odd writes the stylised-facts table of a parameter file, not a case's results")
+        _document_with_section(args.odd, f"calibration:{case.name}")
     seeds = args.seeds or STATEMENT_SEEDS
     if seeds < STATEMENT_SEEDS:
         print(f"note: {seeds} seeds at the estimate make a quick look, not a statement (that takes {STATEMENT_SEEDS})",
               file=sys.stderr)
-    search = SearchSettings(points=args.points, seeds=args.search_seeds, users=args.search_users)
+    search = SearchSettings(points=args.points, seeds=args.search_seeds, users=args.search_users, seed=args.search_seed)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         results = calibrate_case(case, args.out, search, seeds=seeds, users=args.users,
@@ -440,25 +441,13 @@ def _estimate(args) -> int:
     except KeyboardInterrupt:
         print("interrupted: the runs so far are on disk; run the same command to resume", file=sys.stderr)
         return 130
-    print(estimation_text(results))
+    markdown = results_markdown(results)
+    print(markdown)
     print(f"written: {args.out / 'calibration.json'}")
+    if args.odd:
+        replace_section(args.odd, f"calibration:{case.name}", markdown)
+        print(f"written: {args.odd} (calibration:{case.name})")
     return 0
-
-
-def estimation_text(results: dict) -> str:
-    """calibration.json in a few lines: the estimate, each moment's share in range, the regimes."""
-    lines = [f"{results['case']}: estimate " + ", ".join(
-        f"{key} = {value:.4g} [{low:.4g}, {high:.4g}]" for (key, value), (low, high) in
-        zip(results["estimate"].items(), results["ranges"].values()))
-        + f" ({results['accepted_points']} of {results['search']['points_finished']} points accepted)",
-        f"at the estimate, {results['statement']['seeds']} seeds x {results['statement']['users']:,} users:"]
-    for moment in results["moments"]:
-        share, (low, high) = moment["share_in_range"], moment["interval"]
-        told = "no run in its regime" if share is None else f"{share:.0%} of {moment['runs']} runs in range (95% {low:.0%} to {high:.0%})"
-        lines.append(f"  {moment['name']} ({'held out' if moment['held_out'] else 'fitted'}, {moment['regime']}, "
-                     f"target {moment['target']}): {told}")
-    lines.append("  regimes: " + "; ".join(f"{r['regime']} {r['runs']}" for r in results["regimes"] if r["runs"]))
-    return "\n".join(lines)
 
 
 def replace_section(path: Path, name: str, content: str) -> None:
@@ -467,7 +456,9 @@ def replace_section(path: Path, name: str, content: str) -> None:
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     head, rest = text.split(start, 1)
     _, tail = rest.split(end, 1)
-    path.write_text(f"{head}{start}\n{content}{end}{tail}", encoding="utf-8")
+    written = path.with_name(f".{path.name}.partial")  # replaced whole, never half-written
+    written.write_text(f"{head}{start}\n{content}{end}{tail}", encoding="utf-8")
+    written.replace(path)
 
 
 def _document_with_section(path: Path, name: str) -> str:

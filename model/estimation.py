@@ -16,11 +16,16 @@
    of equals); the **accepted** points are those whose weakest moment's Wilson upper bound reaches
    the estimate's share on that moment: points the search's seeds cannot tell from the estimate. Each
    free parameter's range is its span over the accepted points (an approximate Bayesian computation
-   with a data-driven tolerance).
+   with a data-driven tolerance). A parameter is **identified** when its accepted points span at
+   most half of its bounds and the best point scored above zero: otherwise the moments did not tell
+   its values apart, and its estimate is no more than one point of the search.
 3. **Statement.** At the estimate, ``seeds`` seeds (at least 100 for a statement, fewer only for a
    quick look) at the case's own population (``OUT/statement``, resumable): every moment, fitted and
    held out, with the share of seeds in range and its interval, the model's quartiles, and how often
-   each regime occurred. Written to ``OUT/calibration.json``.
+   each regime occurred. Written to ``OUT/calibration.json``; :func:`results_markdown` reads it as the
+   tables of ``docs/ODD.md`` section 7 (``--odd``). A case **meets the bar** of issue 18 when each
+   fitted moment is in range in at least 60 % of the seeds of its regime, and each regime a fitted
+   moment names occurs in at least 60 % of the seeds (:func:`meets_bar`).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from model.bands import SERIES, band_frequency, model_band, real_points
 from model.calibration import regime_frequencies
 from model.cases import MOMENTS, Case, moment_table
 from model.experiments.runner import run_experiment
@@ -43,6 +49,8 @@ from model.params import params_to_dict
 from model.statistics import wilson_interval
 
 STATEMENT_SEEDS = 100  # seeds of a statement at the estimate (issue 18); fewer make a quick look only
+BAR = 0.6  # a fitted moment meets the bar when in range in at least this share of its regime's seeds (issue 18)
+IDENTIFIED_SPAN = 0.5  # identified: the accepted points span at most this share of the parameter's bounds
 RESULTS_FILE = "calibration.json"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,7 +89,8 @@ def statement_experiment(case: Case, estimate: dict[str, float], seeds: int, use
         update={"count": users or case.params.users.count})})
     factors = tuple(Factor(key=key, values=(float(value),)) for key, value in estimate.items())
     drawn = Experiment(path=str(case.path), base=base, factors=factors, design="grid", replicates=seeds,
-                       seeds="common", description=f"calibration statement of {case.name}")
+                       seeds="common", keep_model_frame=bool(case.spec.charts),  # the charts' bands need every month
+                       description=f"calibration statement of {case.name}")
     return experiment_from_tables(drawn.resolved(), case.path)
 
 
@@ -141,6 +150,8 @@ def calibrate_case(case: Case, out: str | Path, search: SearchSettings = SearchS
     if scores.empty:
         raise RuntimeError(f"{out / 'search'}: no run of the search succeeded (see its runs' 'error' column)")
     estimate, accepted = choose(case, scores)
+    ranges = {key: [float(accepted[key].min()), float(accepted[key].max())] for key in estimate}
+    best_score = float(scores["score"].max())
     _completed(run_experiment(statement_experiment(case, estimate, seeds, users), out / "statement", progress=progress,
                               **where))
     statement = finished_runs(out / "statement")
@@ -156,7 +167,10 @@ def calibrate_case(case: Case, out: str | Path, search: SearchSettings = SearchS
                    "score": "the weakest 95% Wilson lower bound among the fitted moments' shares of seeds in range "
                             "and the frequencies of the regimes they name"},
         "estimate": estimate,
-        "ranges": {key: [float(accepted[key].min()), float(accepted[key].max())] for key in estimate},
+        "ranges": ranges,
+        "bounds": {free.key: [free.low, free.high] for free in case.spec.free},
+        "identified": identified(case, ranges, best_score),
+        "best_score": best_score,
         "accepted_points": int(len(accepted)),
         "statement": {"seeds": int(len(statement)), "users": int(users or case.params.users.count),
                       "enough": bool(len(statement) >= STATEMENT_SEEDS)},
@@ -165,7 +179,84 @@ def calibrate_case(case: Case, out: str | Path, search: SearchSettings = SearchS
     }
     (out / RESULTS_FILE).write_text(json.dumps(results, indent=2, allow_nan=True) + "\n", encoding="utf-8")
     scores.to_csv(out / "search_scores.csv", index=False)
+    if case.spec.charts:
+        write_charts(case, statement, ResultStore(out / "statement").steps(), out)
     return results
+
+
+def chart_tables(case: Case, statement: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
+    """For each chart of the case: the model's band (source "model": median and quartiles over the
+    runs of the chart's regime, per period) and the real series (source "real"), in one frame."""
+    last_step = case.params.simulation.steps
+    parts = []
+    for number, chart in enumerate(case.spec.charts):
+        real = real_points(chart.data, chart.per, case.spec.start_year, last_step)
+        runs = statement if chart.regime == "any" else statement[statement["regime"] == chart.regime]
+        chosen = steps[steps["run_id"].isin(runs["run_id"])].rename(columns={"run_id": "run"})
+        frequency = band_frequency(list(real["period"]))
+        band = (model_band(SERIES[chart.model], chosen, case.spec.start_year, frequency) if len(chosen)
+                else pd.DataFrame(columns=["period", "time", "q25", "median", "q75", "runs"]))
+        parts += [band.assign(source="model"), real.assign(source="real")]
+        for part in parts[-2:]:
+            part.insert(0, "chart", number)
+    return pd.concat(parts, ignore_index=True)[["chart", "source", "period", "time", "value", "median", "q25", "q75", "runs"]]
+
+
+def write_charts(case: Case, statement: pd.DataFrame, steps: pd.DataFrame, out: Path) -> None:
+    """``OUT/series.csv`` (:func:`chart_tables`) and ``OUT/chart.png``: each real series beside the model's band."""
+    from model.charts import case_chart, save_png
+
+    tables = chart_tables(case, statement, steps)
+    tables.to_csv(out / "series.csv", index=False)
+    save_png(case_chart(case, tables), out / "chart.png")
+
+
+def identified(case: Case, ranges: dict[str, list[float]], best_score: float) -> dict[str, bool]:
+    """For each free parameter, whether the search told its values apart (module docstring, step 2)."""
+    return {free.key: bool(best_score > 0 and ranges[free.key][1] - ranges[free.key][0]
+                           <= IDENTIFIED_SPAN * (free.high - free.low)) for free in case.spec.free}
+
+
+def meets_bar(results: dict) -> bool:
+    """Whether every fitted moment is in range in at least ``BAR`` of the seeds of its regime, and each
+    regime a fitted moment names occurs in at least ``BAR`` of the seeds: the real market was in it, so
+    it counts as a moment, as in the search's score (a market that tips in one seed of five does not
+    stand for a tipped one, however well those few seeds fit)."""
+    fitted = [moment for moment in results["moments"] if not moment["held_out"]]
+    shares = {regime["regime"]: regime["share"] for regime in results["regimes"]}
+    regimes = {moment["regime"] for moment in fitted} - {"any"}
+    return (all(moment["share_in_range"] is not None and moment["share_in_range"] >= BAR for moment in fitted)
+            and all((shares.get(regime) or 0.0) >= BAR for regime in regimes))
+
+
+def results_markdown(results: dict) -> str:
+    """``calibration.json`` as Markdown: the free parameters, every moment at the estimate, the regimes
+    and whether the case meets the bar. The tables of ``docs/ODD.md`` section 7, one per case."""
+    search, statement = results["search"], results["statement"]
+    lines = [f"**{results['case']}** (`{results['file']}`, code {results['code']}): search of "
+             f"{search['points_finished']} points x {search['seeds_per_point']} seeds x {search['users']:,} users "
+             f"(seed {search['seed']}), {results['accepted_points']} accepted; statement at the estimate over "
+             f"{statement['seeds']} seeds x {statement['users']:,} users.", "",
+             "| free parameter | bounds | estimate | accepted range | identified |", "| --- | --- | --- | --- | --- |"]
+    for key, value in results["estimate"].items():
+        (low, high), (bound_low, bound_high) = results["ranges"][key], results["bounds"][key]
+        lines.append(f"| `{key}` | {bound_low:.3g} to {bound_high:.3g} | {value:.3g} | {low:.3g} to {high:.3g} | "
+                     f"{'yes' if results['identified'][key] else 'no'} |")
+    lines += ["", "| moment | fitted or held out | target | regime | runs in the regime | in range (95 % interval) "
+                  "| model's quartiles |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    for moment in results["moments"]:
+        share, (low, high) = moment["share_in_range"], moment["interval"]
+        in_range = "no run" if share is None else f"{share:.0%} ({low:.0%} to {high:.0%})"
+        quartiles = " / ".join("-" if q is None else f"{q:.3g}" for q in moment["quartiles"])
+        lines.append(f"| {moment['name']} | {'held out' if moment['held_out'] else 'fitted'} | {moment['target']} | "
+                     f"{moment['regime']} | {moment['runs']} | {in_range} | {quartiles} |")
+    regimes = "; ".join(f"{r['regime']} {r['runs']} ({r['share']:.0%}, {r['interval'][0]:.0%} to {r['interval'][1]:.0%})"
+                        for r in results["regimes"] if r["runs"])
+    lines += ["", f"Regimes over {statement['seeds']} runs: {regimes}. "
+                  f"Meets the bar (every fitted moment in range in at least {BAR:.0%} of its regime's seeds, and "
+                  f"that regime in at least {BAR:.0%} of all seeds): "
+                  f"{'yes' if meets_bar(results) else 'no'}."]
+    return "\n".join(lines) + "\n"
 
 
 def _completed(report) -> None:

@@ -335,7 +335,9 @@ def calibration(leader: pd.DataFrame, transitions: dict) -> dict:
     }
 
 
-# DESIGN §6: each stylised fact, the summary figure that measures it, and its target range.
+# The stylised facts of DESIGN §6 as the essays and the first calibration stated them: the summary
+# figure that measures each, and its range. A scenario is set beside them by `python -m model calibrate
+# FILE` and notebook 01; the model is estimated per real market instead (model.cases, docs/ODD.md §7).
 CALIBRATION_TARGETS = {
     "burn_multiple_last_growth_year": ("Leader's spend per dollar of revenue while growing (OpenAI H1 2025: 1.6)", 1.2, 2.5),
     "years_to_first_profitable_year": ("Years from founding to the leader's first profitable year (Amazon 9 ... Uber 14)", 7, 15),
@@ -347,7 +349,7 @@ CALIBRATION_TARGETS = {
 
 
 def calibration_table(summaries: list[dict]) -> pd.DataFrame:
-    """Median and range over runs of each stylised fact, beside its target range (for docs/ODD.md)."""
+    """Median and range over runs of each stylised fact, beside its range (``calibrate FILE``)."""
     rows = []
     for key, (fact, low, high) in CALIBRATION_TARGETS.items():
         values = pd.Series(

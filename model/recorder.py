@@ -73,6 +73,7 @@ class Recorder:
             "leader_id": leader,
             "leader_share": float(shares[leader]) if leader >= 0 else 0.0,
             "leader_captive_share": float(self.measures["captive_share"][leader]) if leader >= 0 else np.nan,
+            "platform_users": int(on_platforms),
             # what users on a platform face; nobody on any platform faces nothing
             "mean_ad_load": float(np.average([p.ad_load for p in platforms], weights=counts)) if on_platforms else np.nan,
             "mean_quality": float(np.average([p.quality for p in platforms], weights=counts)) if on_platforms else np.nan,
@@ -82,6 +83,9 @@ class Recorder:
             "mean_ad_price": float(1000.0 * ads["spend"].sum() / impressions) if impressions else np.nan,
             "platform_revenue": float(sum(p.revenue for p in platforms)),
             "platform_profit": float(sum(p.profit for p in platforms)),
+            # the leader's own accounts, set beside a real market's leader (model.cases.SERIES)
+            "leader_revenue": platforms[leader].revenue if leader >= 0 else 0.0,
+            "leader_profit": platforms[leader].profit if leader >= 0 else 0.0,
             "funding_raised": float(sum(p.funding_raised for p in platforms)),
             "public_cost": government.net_cost,
             "public_disbursed": government.disbursed,

@@ -177,7 +177,11 @@ def test_impressions_and_price_per_impression_are_read_from_revenue_and_price():
 # -- estimation (model.estimation, `python -m model calibrate CASE`) ----------------------------------
 TINY_CASE = '''name = "tiny"
 market = "A tiny market, to test the machinery."
-start_year = 2004
+start_year = 2008
+[[case.charts]]
+data = "search_share_us_google"
+model = "leader_share"
+title = "Google's share beside the leader's"
 [[case.free]]
 key = "network.effect"
 low = 0.5
@@ -228,6 +232,38 @@ def test_calibrate_estimates_a_case_and_writes_its_results(tiny_estimate, capsys
     assert (fitted["name"], fitted["held_out"], held["name"], held["held_out"]) == ("leader_share_at_end", False, "final_hhi", True)
     assert fitted["runs"] == 3 and 0 <= fitted["in_range"] <= 3 and len(fitted["quartiles"]) == 3
     assert sum(r["runs"] for r in results["regimes"]) == 3
+
+
+def test_calibrate_sets_each_real_series_beside_the_models_band_on_the_real_calendar(tiny_estimate):
+    """2008-2009 (24 months): a band for each year over the 3 runs at the estimate, Google's 2009 share beside it."""
+    _, out, _ = tiny_estimate
+    series = pd.read_csv(out / "series.csv", dtype={"period": str})
+    band, real = series[series["source"] == "model"], series[series["source"] == "real"]
+    assert list(band["period"]) == ["2008", "2009"] and (band["runs"] == 3).all()
+    assert (band["q25"] <= band["median"]).all() and (band["median"] <= band["q75"]).all()
+    assert list(real["period"]) == ["2009"] and real["value"].iloc[0] == pytest.approx(0.80)
+    assert (out / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_results_say_which_free_parameters_the_search_told_apart(tiny_estimate):
+    import json
+
+    from model.estimation import IDENTIFIED_SPAN
+
+    _, out, _ = tiny_estimate
+    results = json.loads((out / "calibration.json").read_text())
+    (low, high), (bound_low, bound_high) = results["ranges"]["network.effect"], results["bounds"]["network.effect"]
+    told_apart = results["best_score"] > 0 and high - low <= IDENTIFIED_SPAN * (bound_high - bound_low)
+    assert results["identified"] == {"network.effect": told_apart}
+
+
+def test_a_parameter_every_point_fits_equally_is_not_identified(tmp_path):
+    from model.estimation import identified
+
+    case = load_case(write_case(tmp_path, VALID))  # network.effect in [1, 4]
+    assert identified(case, {"network.effect": [2.0, 3.0]}, best_score=0.4) == {"network.effect": True}
+    assert identified(case, {"network.effect": [1.2, 3.9]}, best_score=0.4) == {"network.effect": False}  # spans 90 %
+    assert identified(case, {"network.effect": [2.0, 2.0]}, best_score=0.0) == {"network.effect": False}  # nothing fit
 
 
 def test_the_estimate_is_the_point_whose_weakest_fitted_moment_scores_best(tiny_estimate):
@@ -287,6 +323,65 @@ def test_the_committed_results_match_the_committed_case_files(folder):
     for moment in results["moments"]:  # the shares are what the counts say
         if moment["runs"]:
             assert moment["share_in_range"] == pytest.approx(moment["in_range"] / moment["runs"])
+
+
+# Issue 18's bar, at the committed estimates: what each case still misses (docs/ODD.md, section 7.2).
+BELOW_THE_BAR = {
+    "search": "the leader's final share is in 0.85-0.95 in 53 % of the tipped seeds (43-62 %): above 0.95 in a quarter",
+    "social_network": "the market tips in 19 of 100 seeds; among them revenue per user rises x4-x12 in 63 % (41-81 %)",
+    "ride_hailing": "losses before the first profit are 0.5-1.5 years of peak revenue in 0 of 35 contested seeds (median 6.6)",
+    "ai_buildout": "the burn multiple of the last growth year is in 1.2-2.5 in 57 % of the seeds (47-66 %)",
+}
+
+
+@pytest.mark.parametrize("folder", [pytest.param(folder, id=folder.name, marks=pytest.mark.xfail(
+    strict=True, reason=BELOW_THE_BAR[folder.name])) if folder.name in BELOW_THE_BAR else
+    pytest.param(folder, id=folder.name) for folder in COMMITTED])
+def test_every_fitted_moment_is_in_range_in_most_seeds_of_its_regime(folder):
+    """Issue 18: at the estimate, over at least 100 seeds, each fitted moment is in range in at least
+    60 % of the seeds of its regime, and that regime occurs in at least 60 % of the seeds
+    (model.estimation.meets_bar). A case that meets it here fails loudly until BELOW_THE_BAR forgets it."""
+    import json
+
+    from model.estimation import BAR, meets_bar
+
+    results = json.loads((folder / "calibration.json").read_text())
+    assert results["statement"]["seeds"] >= 100
+    assert meets_bar(results), ([(m["name"], m["share_in_range"]) for m in results["moments"] if not m["held_out"]
+                                 and (m["share_in_range"] or 0) < BAR], results["regimes"])
+
+
+def test_a_case_meets_the_bar_only_with_its_moments_in_range_in_a_regime_that_is_common():
+    from model.estimation import meets_bar
+
+    def results(share_in_range, tipped_share, regime="tipped"):
+        return {"moments": [{"held_out": False, "regime": regime, "share_in_range": share_in_range},
+                            {"held_out": True, "regime": regime, "share_in_range": 0.0}],  # held out: not judged
+                "regimes": [{"regime": "tipped", "share": tipped_share}, {"regime": "contested", "share": 1 - tipped_share}]}
+
+    assert meets_bar(results(0.6, 0.6))
+    assert not meets_bar(results(0.59, 0.9))  # the moment misses
+    assert not meets_bar(results(0.9, 0.19))  # the regime the real market was in is rare
+    assert meets_bar(results(0.9, 0.19, regime="any"))  # a moment that names no regime asks for none
+    assert not meets_bar(results(None, 0.0))  # no run in its regime
+
+
+@pytest.mark.parametrize("folder", COMMITTED, ids=[folder.name for folder in COMMITTED])
+def test_each_committed_chart_sets_the_real_series_as_it_is_in_data_beside_a_band(folder):
+    import json
+
+    from model.bands import real_points
+
+    results = json.loads((folder / "calibration.json").read_text())
+    case = load_case(ROOT / results["file"])
+    series = pd.read_csv(folder / "series.csv", dtype={"period": str})
+    assert (folder / "chart.png").is_file() and len(case.spec.charts) >= 1
+    for number, chart in enumerate(case.spec.charts):
+        rows = series[series["chart"] == number]
+        real = real_points(chart.data, chart.per, case.spec.start_year, case.params.simulation.steps)
+        assert rows.loc[rows["source"] == "real", "value"].tolist() == pytest.approx(real["value"].tolist())
+        band = rows[rows["source"] == "model"]
+        assert len(band) and (band["runs"] >= 1).all() and band["time"].is_monotonic_increasing
 
 
 def test_a_point_whose_seeds_rarely_reach_the_moments_regime_scores_low(tmp_path):

@@ -194,6 +194,9 @@ def inputs(tmp_path, monkeypatch):
         raise AssertionError("runs started")
 
     monkeypatch.setattr("model.compare.compare", run_nothing)
+    # model.estimation holds its own name for run_experiment: patched first, so that importing it here
+    # binds the real one, which the patch's undo then puts back
+    monkeypatch.setattr("model.estimation.run_experiment", run_nothing)
     monkeypatch.setattr("model.experiments.runner.run_experiment", run_nothing)
     monkeypatch.setattr("model.calibration.calibrate", run_nothing)
     (tmp_path / "folder.toml").mkdir()
@@ -229,8 +232,11 @@ BAD_INPUTS = {
     "calibrate, no such file": (["calibrate", "T/gone.toml"], "T/gone.toml: no such parameter file"),
     "calibrate, --out a folder": (["calibrate", "BASELINE", "--out", "T/folder.toml"], "is a folder"),
     "calibrate, --out a user's file": (["calibrate", "BASELINE", "--out", "T/notes.md"], "was not written by calibrate"),
-    "calibrate, --odd missing": (["calibrate", "BASELINE", "--odd", "T/gone.md"], "T/gone.md: cannot read it"),
-    "calibrate, --odd without the section": (["calibrate", "BASELINE", "--odd", "T/notes.md"], "no '<!-- calibration:start -->'"),
+    "calibrate, --odd for a parameter file": (["calibrate", "BASELINE", "--odd", "T/notes.md"],
+                                              "--odd writes a case's results (params/cases/)"),
+    "calibrate a case, --odd missing": (["calibrate", "CASE", "--out", "T/e", "--odd", "T/gone.md"], "T/gone.md: cannot read it"),
+    "calibrate a case, --odd without its section": (["calibrate", "CASE", "--out", "T/e", "--odd", "T/notes.md"],
+                                                    "no '<!-- calibration:search:start -->'"),
     "compare, one file twice": (["compare", "BASELINE", "BASELINE", "--out", "T/c"], "is given twice"),
     "compare, no processes": (["compare", "BASELINE", "T/ad_cap.toml", "--processes", "0"], "must be at least 1, got 0"),
     "compare, no seeds": (["compare", "BASELINE", "T/ad_cap.toml", "--seeds", "0", "--out", "T/c"], "at least 2 seeds"),
@@ -254,7 +260,8 @@ BAD_INPUTS = {
 def test_bad_input_to_any_command_is_one_clear_error_with_exit_code_2(inputs, capsys, fake_model, args, message):
     (inputs / "ad_cap.toml").write_text('extends = "%s"\n' % BASELINE)
     before = sorted(inputs.rglob("*"))
-    args = [str(BASELINE) if arg == "BASELINE" else arg.replace("T/", f"{inputs}/") for arg in args]
+    named = {"BASELINE": str(BASELINE), "CASE": str(ROOT / "params" / "cases" / "search.toml")}
+    args = [named.get(arg, arg.replace("T/", f"{inputs}/")) for arg in args]
     assert main(args) == 2
     err = capsys.readouterr().err
     assert message.replace("T/", f"{inputs}/") in err and "Traceback" not in err

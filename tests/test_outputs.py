@@ -18,9 +18,9 @@ def economy():
 
 
 def test_model_and_platform_frames_have_the_documented_columns(economy):
-    model_columns = ("step adopted_users active_platforms hhi leader_id leader_share mean_ad_load mean_quality "
-                     "consumer_surplus advertiser_spend advertiser_surplus mean_ad_price platform_revenue "
-                     "platform_profit funding_raised public_cost phase").split()
+    model_columns = ("step adopted_users active_platforms hhi leader_id leader_share platform_users mean_ad_load "
+                     "mean_quality consumer_surplus advertiser_spend advertiser_surplus mean_ad_price platform_revenue "
+                     "platform_profit leader_revenue leader_profit funding_raised public_cost phase").split()
     platform_columns = ("step platform_id users share quality ad_load user_price ad_price revenue costs profit "
                         "cash valuation status").split()
     assert set(model_columns) <= set(economy.model_frame().columns)

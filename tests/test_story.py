@@ -115,35 +115,6 @@ def test_sentiment_does_not_rest_on_its_bounds(baseline_runs):
         assert np.median([b[name] for b in bounds]) < 0.10, (name, [b[name] for b in bounds])
 
 
-KNOWN_MISSES = {
-    "burn_multiple_last_growth_year": (
-        "lock-in, now read from users' behaviour, comes while the leader still earns little (advertising is "
-        "still moving online), so its last growth year spends about 7 dollars a dollar of revenue (median, "
-        "seeds 0-19); the window moves with the estimation per case of issue 18 (docs/ODD.md, section 7)"
-    ),
-    "leader_share_at_end": (
-        "the ad-funded baseline tips in none of 20 seeds (95% interval 0% to 16%) since funding follows "
-        "prospects without a cliff (rivals far behind the leader still raise part of a round), so the median "
-        "leader's share is 0.41 (0.29 to 0.68), under the 0.6 target; a median of a bimodal outcome is "
-        "replaced by estimation per case in issue 18 (docs/ODD.md, section 7)"
-    ),
-}
-
-
-@pytest.mark.parametrize(
-    "fact",
-    [
-        pytest.param(key, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[key])) if key in KNOWN_MISSES else key
-        for key in metrics.CALIBRATION_TARGETS
-    ],
-)
-def test_baseline_stays_in_the_calibration_range(baseline_runs, fact):
-    """DESIGN §6: the median over 20 seeds of each stylised fact lies in its target range."""
-    table = metrics.calibration_table([economy.summary() for economy in baseline_runs]).set_index("key")
-    row = table.loc[fact]
-    assert row["in_range"], f"{row['fact']}: median {row['median']:.2f}, target {row['target']}"
-
-
 def _stages_of_seed(seed: int) -> tuple[int, list[str], str]:
     economy = run(scenario(simulation__seed=seed))
     stages = doctorow_stages(economy)
