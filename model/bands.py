@@ -36,6 +36,7 @@ class Series:
     measures: str
     unit: str
     value: Callable[[pd.DataFrame], float]
+    symlog: bool = False  # drawn on a symmetric log scale: per dollar of a revenue that may be near nothing
 
 
 SERIES: dict[str, Series] = {
@@ -46,10 +47,10 @@ SERIES: dict[str, Series] = {
         lambda months: _ratio(months["platform_revenue"].sum(), months["platform_users"].mean())),
     "leader_operating_margin": Series(
         "the leader's profit per dollar of its revenue in the period", "$ per $ of revenue",
-        lambda months: _ratio(months["leader_profit"].sum(), months["leader_revenue"].sum())),
+        lambda months: _ratio(months["leader_profit"].sum(), months["leader_revenue"].sum()), symlog=True),
     "leader_loss_per_revenue": Series(
         "the leader's losses per dollar of its revenue in the period", "$ per $ of revenue",
-        lambda months: _ratio(-months["leader_profit"].sum(), months["leader_revenue"].sum())),
+        lambda months: _ratio(-months["leader_profit"].sum(), months["leader_revenue"].sum()), symlog=True),
 }
 
 _PERIOD = re.compile(r"^(\d{4})(?:(Q)([1-4])|(H)([12]))?$")

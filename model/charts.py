@@ -318,6 +318,9 @@ def run_charts(model_frame: pd.DataFrame, platform_frame: pd.DataFrame, ledger_f
     }
 
 
+SYMLOG_TICKS = [sign * value for value in (1000, 300, 100, 30, 10, 3, 1) for sign in (-1, 1)] + [0]
+
+
 def case_chart(case, tables: pd.DataFrame) -> alt.VConcatChart:
     """A case's real series (points) beside the model's band (median line, interquartile area) on the
     real calendar, one panel per chart of the case (``tables``: model.estimation.chart_tables)."""
@@ -329,12 +332,14 @@ def case_chart(case, tables: pd.DataFrame) -> alt.VConcatChart:
         band, real = rows[rows["source"] == "model"], rows[rows["source"] == "real"]
         series = SERIES[chart.model]
         x = alt.X("time:Q", title="Year", scale=alt.Scale(zero=False, nice=False), axis=alt.Axis(format="d"))
-        y_title = series.unit
+        y_title = series.unit + (" (symmetric log scale)" if series.symlog else "")
+        y_scale = alt.Scale(type="symlog") if series.symlog else alt.Undefined
+        y_axis = alt.Axis(values=SYMLOG_TICKS, format=",~r") if series.symlog else alt.Undefined
         runs = int(band["runs"].max()) if len(band) else 0
         regime = "" if chart.regime == "any" else f" {chart.regime}"
         real_name = chart.data + (f" / {chart.per}" if chart.per else "")
         area = alt.Chart(inline_data(band[["time", "q25", "q75"]])).mark_area(opacity=0.3, color="#4c78a8").encode(
-            x=x, y=alt.Y("q25:Q", title=y_title), y2="q75:Q")
+            x=x, y=alt.Y("q25:Q", title=y_title, scale=y_scale, axis=y_axis), y2="q75:Q")
         median = alt.Chart(inline_data(band[["time", "median", "period"]])).mark_line(color="#4c78a8").encode(
             x=x, y="median:Q", tooltip=["period:N", alt.Tooltip("median:Q", format=".3g")])
         points = alt.Chart(inline_data(real[["time", "value", "period"]])).mark_point(
