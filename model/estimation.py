@@ -297,11 +297,14 @@ def _relative(path: Path) -> str:
 
 
 def _code_version() -> str:
-    """The commit the code was at ("unknown" outside a git checkout)."""
+    """The commit the code was at ("unknown" outside a git checkout), flagged when what the results
+    depend on (the package, the parameter files, the data) has uncommitted changes; documents do not
+    count (``--odd`` itself rewrites one)."""
     try:
         found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     commit = found.stdout.strip() or "unknown"
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "model", "params", "data"],
+                           cwd=ROOT, capture_output=True, text=True)
     return commit + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
