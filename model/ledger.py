@@ -68,6 +68,16 @@ class Ledger:
     def balance(self, account: str) -> float:
         return self._balances.get(account, 0.0)
 
+    def repay_loan(self, step: int, borrower: str, lender: str, owed: float, rate: float, surplus: float) -> tuple[float, float]:
+        """A loan accrues interest at ``rate`` for the month and is repaid out of the borrower's
+        ``surplus`` (its profit or margin), within its cash. Returns what is still owed, and the repayment."""
+        owed *= 1.0 + rate
+        repayment = min(owed, max(surplus, 0.0), max(self.balance(borrower), 0.0))
+        if repayment > 0:
+            self.transfer(step, borrower, lender, repayment, "loan_repayment")
+            owed -= repayment
+        return owed, repayment
+
     def balances(self) -> dict[str, float]:
         return dict(self._balances)
 

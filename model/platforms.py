@@ -392,11 +392,8 @@ class Platform(mesa.Agent):
         """A rescue loan accrues interest at ``rate`` a month and is repaid out of profit. Returns the repayment."""
         if self.public_loan <= 0:
             return 0.0
-        self.public_loan *= 1.0 + rate
-        repayment = min(self.public_loan, max(self.profit, 0.0), max(self.cash, 0.0))
-        if repayment > 0:
-            self.model.ledger.transfer(self.model.month, self.account, government, repayment, "loan_repayment")
-            self.public_loan -= repayment
+        self.public_loan, repayment = self.model.ledger.repay_loan(self.model.month, self.account, government,
+                                                                   self.public_loan, rate, self.profit)
         return repayment
 
     def take_rescue(self, government: str, amount: float, form: str, pre_money_valuation: float | None = None) -> None:

@@ -139,12 +139,9 @@ class Supplier(mesa.Agent):
         """A rescue loan accrues interest at ``rate`` a month and is repaid out of its margin. Returns the repayment."""
         if self.public_loan <= 0:
             return 0.0
-        self.public_loan *= 1.0 + rate
-        repayment = min(self.public_loan, max(self.margin, 0.0), max(self.cash, 0.0))
-        if repayment > 0:
-            self.model.ledger.transfer(self.model.month, self.account, government, repayment, "loan_repayment")
-            self.public_loan -= repayment
-            self.repaid_to_state += repayment
+        self.public_loan, repayment = self.model.ledger.repay_loan(self.model.month, self.account, government,
+                                                                   self.public_loan, rate, self.margin)
+        self.repaid_to_state += repayment
         return repayment
 
     def write_off(self, client: int, stake: float, commitment: float) -> float:

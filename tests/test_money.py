@@ -262,3 +262,13 @@ def test_books_name_the_account_a_faulty_flow_wrongs(monkeypatch, agent, method,
     economy = run_with_fault(monkeypatch, agent, method, fault)
     with pytest.raises(AssertionError, match=account):
         check_books(economy)
+
+
+def test_a_loan_accrues_interest_and_is_repaid_out_of_surplus_within_cash():
+    ledger = Ledger()
+    ledger.transfer(0, "outside", "platform:0", 50.0, "equity")
+    assert ledger.repay_loan(1, "platform:0", "government", 100.0, 0.01, surplus=30.0) == (pytest.approx(71.0), 30.0)
+    assert ledger.repay_loan(2, "platform:0", "government", 100.0, 0.0, surplus=80.0) == (80.0, 20.0)  # cash left: 20
+    assert ledger.repay_loan(3, "platform:0", "government", 100.0, 0.02, surplus=-5.0) == (pytest.approx(102.0), 0.0)
+    assert ledger.balance("government") == 50.0 and ledger.balance("platform:0") == 0.0
+    assert list(ledger.frame()["kind"]) == ["equity", "loan_repayment", "loan_repayment"]
