@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.cases import MOMENTS, CaseError, available_cases, load_case, moment_table, moment_value
+from model.cases import MOMENTS, CaseError, available_cases, load_case, moment_column, moment_table, moment_value
 from model.data import read_series
 from model.metrics import ad_volume_and_price
 from model.params import ParamsError
@@ -132,11 +132,18 @@ def test_every_moment_reads_a_figure_the_run_summary_has():
     from model.economy import PlatformEconomy
     from tests.conftest import scenario
 
+    from model.experiments.runner import summary_outputs
+
     economy = PlatformEconomy(scenario(users__count=300, simulation__steps=60)).run()
     run = economy.summary()
+    columns = summary_outputs(run)
     for name in MOMENTS:
-        value = moment_value(run, name)
-        assert isinstance(value, float), name  # a number, or NaN where the run has none
+        where = run
+        for part in MOMENTS[name][0].split("."):  # every key on the path is in the summary (its value may be None)
+            assert isinstance(where, dict) and part in where, (name, part)
+            where = where[part]
+        assert isinstance(moment_value(run, name), float), name  # a number, or NaN where the run has none
+        assert moment_column(name) in columns, name  # and a sweep's runs have it as a column
 
 
 def test_a_moment_the_run_lacks_is_nan_and_never_in_range(tmp_path):
