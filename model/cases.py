@@ -53,6 +53,8 @@ MOMENTS: dict[str, tuple[str, str]] = {
                                        "years from the start to the leader's first profitable calendar year"),
     "cumulative_losses_in_years_of_peak_revenue": ("calibration.cumulative_losses_in_years_of_peak_revenue",
                                                    "leader's losses before its first profitable year, in years of its peak revenue"),
+    "years_to_half_final_users": ("calibration.years_to_half_final_users",
+                                  "years from the start until the leader first holds half of its final users"),
 }
 REGIME_CHOICES = ("tipped", "contested", "any")
 

@@ -322,6 +322,8 @@ def calibration(leader: pd.DataFrame, transitions: dict) -> dict:
     arpu = leader["revenue_per_user"].rolling(12, min_periods=1).mean()
     arpu_growth_end = arpu.loc[growth_end] if growth_end in arpu.index else np.nan
     extraction_peak = arpu.loc[growth_end:].max()
+    final_users = float(leader["users"].iloc[-1])
+    half_reached = leader.index[leader["users"] >= final_users / 2.0] if final_users > 0 else []
     return {
         "burn_multiple_last_growth_year": float(costs / revenue) if revenue > 0 else None,
         "years_to_first_profitable_year": first_profit_year,
@@ -332,6 +334,8 @@ def calibration(leader: pd.DataFrame, transitions: dict) -> dict:
         "revenue_per_user_rise": (
             float(extraction_peak / arpu_growth_end) if arpu_growth_end and arpu_growth_end > 0 else None
         ),
+        # How fast the leader grew: the first month it held half of its final users, in years.
+        "years_to_half_final_users": float(half_reached[0] / 12.0) if len(half_reached) else None,
     }
 
 

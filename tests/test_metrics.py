@@ -246,3 +246,16 @@ def test_natural_limits_are_not_bounds_of_the_file():
     bounds = metrics.binding_bounds(model, platforms, params)
     assert bounds["platforms.max_ad_load"] is None and bounds["regulation.ad_load_cap"] is None
     assert all(bound != 0.0 for _, bound in metrics.lever_bounds(params).values())
+
+
+def test_the_leader_reaches_half_its_final_users_in_the_first_month_it_holds_them():
+    # 1,000 users by month 60 (linearly), kept: half of them first in month 30, year 2.5.
+    model, platforms = market(saturating(until=60), revenue_per_user=1.0, profit=5.0, costs=1.0)
+    leader = metrics.leader_series(platforms)
+    figures = metrics.calibration(leader, metrics.phase_transitions(model, platforms))
+    assert figures["years_to_half_final_users"] == pytest.approx(30 / 12)
+    shrinking = saturating(until=60)
+    shrinking[100:] = 400.0  # ends with 400: half of it (200) first held in month 12
+    model, platforms = market(shrinking, revenue_per_user=1.0, profit=5.0, costs=1.0)
+    leader = metrics.leader_series(platforms)
+    assert metrics.calibration(leader, metrics.phase_transitions(model, platforms))["years_to_half_final_users"] == pytest.approx(1.0)

@@ -60,7 +60,7 @@ MODEL_OUTPUTS = (
     "public_revenue", "acquisitions", "blocked_mergers", "entries", "pioneer_share_of_payouts", "total_payouts",
     "calibration_burn_multiple_last_growth_year", "calibration_years_to_first_profitable_year",
     "calibration_cumulative_losses_in_years_of_peak_revenue", "calibration_leader_share_at_end",
-    "calibration_revenue_per_user_rise",
+    "calibration_revenue_per_user_rise", "calibration_years_to_half_final_users",
 )
 SEED_KEY = "simulation.seed"  # set by the design for every run (designs.run_seed), never by [set] or [vary]
 MAX_AXIS_VALUES = 1_000_000  # values of one grid range { low, high, num }: more is surely a typo
