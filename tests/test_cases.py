@@ -334,7 +334,6 @@ def test_the_committed_results_match_the_committed_case_files(folder):
 
 # Issue 18's bar, at the committed estimates: what each case still misses (docs/ODD.md, section 7.2).
 BELOW_THE_BAR = {
-    "social_network": "the market tips in 7 of 100 seeds at the estimate (Meta's was tipped); those 7 fit all three moments",
     "search": "the leader's final share is in 0.85-0.95 in 53 % of the seeds (43-62 %): above 0.95 in a quarter of them",
     "ride_hailing": "losses before the first profit are 0.5-1.5 years of peak revenue in 0 of 35 contested seeds (median 6.6)",
     "ai_buildout": "the burn multiple of the last growth year is in 1.2-2.5 in 57 % of the seeds (47-66 %)",
