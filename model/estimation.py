@@ -67,8 +67,14 @@ class SearchSettings:
 
 def case_fingerprint(case: Case) -> str:
     """A hash of what a case's results depend on: its [case] table and its resolved parameters (so an
-    edit of the case file, or of a file it extends, shows as results that no longer match)."""
-    content = {"case": case.spec.model_dump(mode="json"), "params": params_to_dict(case.params)}
+    edit of the case file, or of a file it extends, shows as results that no longer match). The free
+    parameters' own values in the files are left out: every run draws them, so no result depends on them
+    (the baseline may take a case's estimate without making that case's results stale)."""
+    params = params_to_dict(case.params)
+    for free in case.spec.free:
+        table, key = free.key.split(".")
+        params[table].pop(key)
+    content = {"case": case.spec.model_dump(mode="json"), "params": params}
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -313,6 +313,15 @@ def test_calibrate_a_case_needs_an_out_folder(tmp_path, capsys):
 COMMITTED = sorted(path.parent for path in (ROOT / "docs" / "calibration").glob("*/calibration.json"))
 
 
+def test_a_free_parameters_value_in_the_files_does_not_make_results_stale(tmp_path):
+    """Every run draws the free parameters, so the baseline may take a case's estimate; any other value counts."""
+    from model.estimation import case_fingerprint
+
+    original = case_fingerprint(load_case(write_case(tmp_path, VALID)))
+    assert case_fingerprint(load_case(write_case(tmp_path, VALID, "[network]\neffect = 3.3"))) == original
+    assert case_fingerprint(load_case(write_case(tmp_path, VALID, "[users]\nplatform_affinity = 0.5"))) != original
+
+
 @pytest.mark.parametrize("folder", COMMITTED, ids=[folder.name for folder in COMMITTED])
 def test_the_committed_results_match_the_committed_case_files(folder):
     """An edit of a case file (or of a file it extends) after its estimate shows here: re-run the command."""
