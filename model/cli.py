@@ -26,6 +26,9 @@ from model.params.reference import commented_toml, reference_markdown
 TOML_HEADER = """Baseline scenario: an ad-funded platform market (users pay nothing; advertisers pay and get
 attached to the platforms they use) with strong network effects, switching costs that grow
 with tenure, venture funding and no public bailouts. The paid variant: scenarios/paid.toml.
+Five values are the social-network case's estimate (docs/calibration/social_network, fitted to
+Meta): network.effect, users.platform_affinity, users.adoption_imitation, switching.cost_per_month
+and funding.winner_take_all.
 Every parameter is listed with its meaning and unit; `python -m model params` adds the allowed
 ranges. Money is in dollars; amounts per potential user scale with users.count. Written by
 `python -m model params --toml`."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,9 @@ from model import load_params
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "params" / "baseline.toml"
+# The market of the crunches, rescues and circular deals: investors fund every platform (the baseline's
+# leader, in the social network's estimate, lives on its seed round).
+SUBSIDY_WAR = ROOT / "params" / "scenarios" / "subsidy_war.toml"
 NETWORK_ONLY = ROOT / "params" / "classroom" / "network_only.toml"
 
 
@@ -22,6 +26,13 @@ def scenario(base: Path = BASELINE, **overrides):
     ``scenario(users__count=500)`` is ``load_params(base, {"users.count": 500})``.
     """
     return load_params(base, {key.replace("__", "."): value for key, value in overrides.items()})
+
+
+def sign_test(fewer: int, more: int) -> float:
+    """One-sided p-value of ``fewer`` seeds going one way and ``more`` the other if each seed were
+    as likely to go either way (tied seeds dropped)."""
+    seeds = fewer + more
+    return sum(math.comb(seeds, k) for k in range(fewer, seeds + 1)) / 2**seeds
 
 
 def run(params) -> PlatformEconomy:

@@ -193,9 +193,9 @@ def test_the_app_runs_offline_under_solara_run(browser, calls_home):
             page.goto(url)
             wait_for_month(page, 0)
             page.locator(CHARTS).nth(3).wait_for(timeout=CHART_DRAW * 1000)  # four charts waiting for month 1
-            assert nudge_slider(page, "Network effect J") == "2.6"
+            assert nudge_slider(page, "Network effect J") == "3.2"
             press(page, "Reset")
-            page.wait_for_function("() => document.querySelector('.app-status')?.innerText.includes('Network effect J 2.6')",
+            page.wait_for_function("() => document.querySelector('.app-status')?.innerText.includes('Network effect J 3.2')",
                                    timeout=CHART_DRAW * 1000)
             step_play_and_pause(page)
             assert page.locator(CHARTS).count() == 5  # shares, sides, ad load, quality, money

@@ -1,13 +1,16 @@
-"""Privatise profits, socialise losses: rescues, failures and investors' moral hazard."""
+"""Privatise profits, socialise losses: rescues, failures and investors' moral hazard.
 
-import math
+Rescues belong to a subsidy war (scenarios/subsidy_war.toml, which no_bailout.toml and bailout.toml
+extend): platforms that burn their investors' money run out of it. In the baseline's social network the
+investors bet on the leader, which lives on its seed round, so no systemic platform runs out of money."""
+
 
 import pytest
 
 from model import metrics
 from model.economy import PlatformEconomy
 from model.statistics import bootstrap_mean_interval
-from tests.conftest import replicated_runs, run, scenario
+from tests.conftest import SUBSIDY_WAR, replicated_runs, run, scenario, sign_test
 
 SEEDS = range(6)
 # The crunch with and without rescues is compared seed by seed. The runs of a seed are identical
@@ -17,17 +20,10 @@ PAIRED_SEEDS = range(32)
 LEVEL = 0.035  # a one-sided sign test at the level of 7 seeds of 8 (tests/test_cycle.py)
 
 
-def sign_test(fewer: int, more: int) -> float:
-    """One-sided p-value of ``fewer`` seeds going one way and ``more`` the other if each seed were
-    as likely to go either way (tied seeds dropped)."""
-    seeds = fewer + more
-    return sum(math.comb(seeds, k) for k in range(fewer, seeds + 1)) / 2**seeds
-
-
 def scarce_capital(**overrides):
     """Too little venture capital for the burn: platforms run out of money before they turn a profit."""
     return scenario(
-        users__count=2000, simulation__steps=180, investors__capital_per_user=25.0, **overrides
+        SUBSIDY_WAR, users__count=2000, simulation__steps=180, investors__capital_per_user=25.0, **overrides
     )
 
 
@@ -98,7 +94,7 @@ def test_payouts_to_private_holders_after_a_rescue_are_reported_beside_the_publi
 
 def guaranteed_economy():
     """Thirty months into a run with lenders, whose state rescues by guarantee; its leader and a guarantee of $1,000."""
-    economy = PlatformEconomy(scenario(users__count=2000, simulation__seed=1, lending__enabled=True,
+    economy = PlatformEconomy(scenario(SUBSIDY_WAR, users__count=2000, simulation__seed=1, lending__enabled=True,
                                        bailout__enabled=True, bailout__form="guarantee")).run(30)
     leader = max(economy.active_platforms, key=lambda p: p.users)
     assert economy.distress.rescue(leader, 1000.0)
@@ -184,7 +180,7 @@ def test_belief_in_bailouts_makes_investors_fund_the_leader_longer_larger_and_de
 
     def leaders(belief):
         return [metrics.leader_series(economy.platform_frame()) for economy in replicated_runs(
-            tuple(range(8)), 2000, simulation__steps=150, investors__patience_mean=48.0, investors__bailout_belief=belief,
+            tuple(range(8)), 2000, SUBSIDY_WAR, simulation__steps=150, investors__patience_mean=48.0, investors__bailout_belief=belief,
             entry__entrants=0)]
 
     doubting, believing = leaders(0.0), leaders(1.0)
@@ -200,7 +196,7 @@ def test_belief_in_bailouts_makes_investors_fund_the_leader_longer_larger_and_de
 
 
 def test_users_of_a_failed_platform_must_choose_again_next_month():
-    economy = run(scenario(users__count=2000, simulation__steps=40, simulation__seed=1))
+    economy = run(scenario(SUBSIDY_WAR, users__count=2000, simulation__steps=40, simulation__seed=1))
     platform = max(economy.active_platforms, key=lambda p: p.users)
     stranded = economy.users.platform == platform.platform_id
     assert stranded.sum() > 0

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from model.economy import PlatformEconomy
 from model.ledger import ADVERTISERS, GOVERNMENT, HOUSEHOLDS, OUTSIDE, Ledger
 from tests.books import check_books
-from tests.conftest import run, scenario
+from tests.conftest import SUBSIDY_WAR, run, scenario
 
 
 def test_ledger_rejects_negative_or_non_finite_amounts():
@@ -157,7 +157,8 @@ FAULT_SCENARIO = dict(
     cooperative__public_funding_per_user=5.0, cooperative__entry_month=1, simulation__steps=36, simulation__seed=2,
     platforms__market="paid",
 )  # a small run with every flow the faults touch: dividends to funds and founders, a tax, interest, compute, ads,
-# prices (a seed whose first platform pays dividends within three years; run_with_fault checks that it still does)
+# prices (a seed whose first platform pays dividends within three years in the subsidy war, where every platform raises
+# rounds; run_with_fault checks that it still does)
 FAULT = 0.001  # each fault books 0.1 % of a flow that no agent records
 
 
@@ -167,7 +168,7 @@ def run_with_fault(monkeypatch, agent, method, fault):
     The fault is patched on the agent's class, so every instance has it. Returns the finished run,
     after checking that the fault did book money (else the scenario no longer tests it).
     """
-    economy = PlatformEconomy(scenario(**FAULT_SCENARIO))
+    economy = PlatformEconomy(scenario(SUBSIDY_WAR, **FAULT_SCENARIO))
     owner = type(agent(economy))
     original = getattr(owner, method)
     booked = []
@@ -254,7 +255,7 @@ FAULTS = {
 
 
 def test_the_fault_scenario_books_balance_without_a_fault():
-    check_books(run(scenario(**FAULT_SCENARIO)))
+    check_books(run(scenario(SUBSIDY_WAR, **FAULT_SCENARIO)))
 
 
 @pytest.mark.parametrize("agent, method, fault, account", FAULTS.values(), ids=FAULTS.keys())

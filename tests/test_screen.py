@@ -275,6 +275,9 @@ HOMES = {
     # Credit tightens after a default: in a screen of its own, where the other lending knobs do not move the defaults.
     **dict.fromkeys(("lending.tightening", "lending.recovery_months"), "defaults"),
     "lending.capital_per_user": "lenders_short",  # where credit lines bind, the lenders' capital does not
+    # Rounds are raised where investors fund every platform; the baseline's leader lives on its seed round.
+    "funding.runway_trigger_months": "subsidy_war",
+    "acquisitions.rising_growth": "acquisitions_war",  # see its STRESS
     # A client fails with its supplier's money in it; a supplier short of capital fails, and its clients' contracts.
     **dict.fromkeys(("suppliers.count", "suppliers.contagion_penalty"), "contagion"),
 }
@@ -282,7 +285,7 @@ HOMES = {
 # rival's promise between the threshold's) that the other knobs' moves along a shared trajectory shift away.
 ALONE = ("funding.runway_trigger_months", "funding.min_share_of_leader")
 VARIANTS = {"bounds": "baseline", "patience": "baseline", "defaults": "leverage", "lenders_short": "leverage",
-            "contagion": "ai_circular_finance"}  # home -> the shipped scenario it stresses
+            "contagion": "ai_circular_finance", "acquisitions_war": "subsidy_war"}  # home -> the shipped scenario it stresses
 # Losers burn out and default (a fixed cost of $0.2 per potential user a month, not $0.02) while the leader still
 # borrows, on a credit line that binds: what a default's tightening, and the recovery after it, take away shows.
 DEFAULTING = {"platforms.fixed_cost": 0.2, "lending.leverage_cap": 0.1}
@@ -299,6 +302,10 @@ STRESS: dict[str, dict] = {
     # winner (winner_take_all 1) price a rival's users below the leader's. A rising rival's users double in the
     # market's twelve months (nine years fast-forwarded; at 0.2 every rival with users is rising).
     "killer_acquisitions": {"funding.winner_take_all": 1.0, "acquisitions.rising_growth": 1.0},
+    # The same, in the subsidy war: rivals rise at rates the threshold tells apart only where they live on. In the
+    # baseline's market, which tips within months of the tiny run, the leader bought rivals in 2 of the 3 seeds,
+    # but the same ones at rising_growth 0.05, 0.5, 1 or 3 (measured 2026-12-02).
+    "acquisitions_war": {"acquisitions.enabled": True, "funding.winner_take_all": 1.0, "acquisitions.rising_growth": 1.0},
     # A deeper crunch ($1.5 per potential user of venture capital, not $4.4): systemic platforms run out of money and
     # are rescued, some $1.4 per potential user in all; the cap where it cuts the rescues short.
     "bailout": {"investors.capital_per_user": 1.5, "bailout.cap_per_user": 1.5},

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from model import metrics
-from tests.conftest import run, scenario
+from tests.conftest import SUBSIDY_WAR, replicated_runs, run, scenario
 
 SEEDS = range(20)
 
@@ -68,11 +68,27 @@ def paid_per_dollar(holdings) -> float:
     return holdings["paid_out"].sum() / invested if invested else float("nan")
 
 
-def test_the_leaders_pioneers_are_paid_more_per_dollar_than_its_later_investors_in_at_least_16_of_20_seeds(baseline_runs):
-    """The rent goes to the pioneer shareholders: rounds are priced on market share, so the winner's
-    early investors bought its shares cheaper than those who came after (DESIGN §2)."""
-    better = []
+def test_the_leaders_payouts_go_to_its_pioneers(baseline_runs):
+    """The rent goes to the pioneer shareholders (DESIGN §2): in the baseline (the social network's
+    estimate) investors bet on the leader, which lives on the money of its first rounds, so its founders
+    and pioneers take at least 90 % of what it pays out in at least 16 of 20 seeds. Measured on
+    2026-12-02: the leader raised no round after its seed in seeds 0-2 (at 10,000 users), and its seed
+    investors' money came back 21-26 times."""
+    shares = []
     for economy in baseline_runs:
+        holdings = economy.investor_frame()
+        holdings = holdings[holdings["platform_id"] == economy.summary()["leader_id"]]
+        paid = holdings["paid_out"].sum()
+        shares.append(holdings.loc[holdings["founders"] | holdings["pioneer"], "paid_out"].sum() / paid if paid else 0.0)
+    assert sum(share >= 0.9 for share in shares) >= 16, shares
+
+
+def test_in_a_subsidy_war_the_leaders_pioneers_are_paid_more_per_dollar_than_its_later_investors_in_at_least_16_of_20_seeds():
+    """Where investors fund every platform (scenarios/subsidy_war.toml), the winner raises rounds as it
+    grows; they are priced on market share, so its early investors bought its shares cheaper than those
+    who came after (DESIGN §2)."""
+    better = []
+    for economy in replicated_runs(tuple(SEEDS), 2000, SUBSIDY_WAR):
         holdings = economy.investor_frame()
         holdings = holdings[~holdings["founders"] & (holdings["platform_id"] == economy.summary()["leader_id"])]
         pioneers, later = holdings[holdings["pioneer"]], holdings[~holdings["pioneer"]]
@@ -89,9 +105,10 @@ def test_the_leader_lives_on_advertising_over_its_last_five_years(baseline_runs)
 
 def test_advertisers_surplus_per_dollar_falls_at_least_a_quarter_from_its_peak(baseline_runs):
     """Doctorow's third stage on the ad side: once advertisers are locked in, each dollar buys them
-    less (median over seeds of the fall from the peak to the last year). Measured on 2026-12-01: a
-    median of 35% over seeds 0-39, at least 25% in 36 of 40; with constant online budgets it was 15%
-    (docs/ODD.md, section 6.6)."""
+    less (median over seeds of the fall from the peak to the last year). Measured on 2026-12-02, since
+    the baseline took the social network's estimate: a median of 41% over seeds 0-39, at least 25% in
+    40 of 40 (on 2026-12-01, in the market now scenarios/subsidy_war.toml: 35%, and 36 of 40; with
+    constant online budgets there it was 15%: docs/ODD.md, section 6.6)."""
     falls = [economy.summary()["advertisers"]["surplus_per_dollar_fall"] for economy in baseline_runs]
     assert np.median([np.nan if f is None else f for f in falls]) >= 0.25, falls
 

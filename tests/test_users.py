@@ -97,8 +97,13 @@ def test_word_of_mouth_comes_from_users_on_a_platform():
 
 # -- captive users -----------------------------------------------------------------------------
 def captive_share_of_platform_0(switching_cost=0.06, interoperability=0.0, rival_quality=2.0, outside=2.0):
-    """Platform 0's captive share, every user on it with 30 months of tenure, rivals offering ``rival_quality``."""
-    params = scenario(users__count=5000, switching__cost_per_month=switching_cost,
+    """Platform 0's captive share, every user on it with 30 months of tenure, rivals offering ``rival_quality``.
+
+    Its network pull is fixed (J = 2.5, affinity 0.75) so that the switching cost and interoperability can
+    show: with the baseline's stronger network (J = 3.09) 91 % of its users are captive with no switching
+    cost at all."""
+    params = scenario(users__count=5000, switching__cost_per_month=switching_cost, network__effect=2.5,
+                      users__platform_affinity=0.75,
                       regulation__interoperability=interoperability, users__outside_utility=outside)
     population = UserPopulation(params, np.random.default_rng(1))
     population.adopted[:] = True

@@ -59,7 +59,7 @@ class Users(Table):
         2.0, "utility", 'Utility of using no platform (life without it: other media, phone, forums); "none" removes the outside option.'
     )
     adoption_innovation: float = knob(0.0025, "1/month", "Bass innovation coefficient p: chance a month that a potential user looks at the market unprompted.", ge=0, le=1)
-    adoption_imitation: float = knob(0.035, "1/month", "Bass imitation coefficient q: chance a month of looking, per share of the population on a platform (word of mouth).", ge=0, le=1)
+    adoption_imitation: float = knob(0.0109, "1/month", "Bass imitation coefficient q: chance a month of looking, per share of the population on a platform (word of mouth).", ge=0, le=1)
     quality_taste_mean: float = knob(
         1.0, "utility/quality", "Mean taste for quality theta (lognormal across users).", ge=0, le=MAX_UTILITY
     )
@@ -75,7 +75,7 @@ class Users(Table):
     )
     price_sensitivity_cv: float = knob(0.3, "-", "Coefficient of variation of price sensitivity.", ge=0, le=5)
     platform_affinity: float = knob(
-        0.75, "utility", "Standard deviation of each user's lasting taste for each platform (horizontal differentiation).", ge=0, le=MAX_UTILITY
+        0.644, "utility", "Standard deviation of each user's lasting taste for each platform (horizontal differentiation).", ge=0, le=MAX_UTILITY
     )
     engagement: float = knob(
         1000.0, "impressions/month", "Ad impressions a user sees per month at an ad load of 1.", ge=0, le=1_000_000
@@ -84,7 +84,7 @@ class Users(Table):
 
 class Network(Table):
     effect: float = knob(
-        2.5, "utility", "Network-effect strength J: utility of a platform holding every platform user.", ge=0, le=100
+        3.09, "utility", "Network-effect strength J: utility of a platform holding every platform user.", ge=0, le=100
     )
     social_weight: float = knob(
         0.0, "-", "Weight w of a user's own contacts in its network term: J ((1 - w) global share + w contacts' share); "
@@ -109,7 +109,7 @@ class Switching(Table):
         1.0, "utility", "Switching cost c0 paid to leave a platform, whatever the tenure.", ge=0, le=MAX_UTILITY
     )
     cost_per_month: float = knob(
-        0.06, "utility/month", "Switching cost c1 added per month of tenure (data, contacts, content).", ge=0, le=MAX_UTILITY
+        0.083, "utility/month", "Switching cost c1 added per month of tenure (data, contacts, content).", ge=0, le=MAX_UTILITY
     )
     tenure_cap: int = knob(60, "months", "Tenure T beyond which the switching cost stops growing.", ge=0, le=6000)
 
@@ -285,7 +285,7 @@ class Funding(Table):
         0.25, "-", "Investors fund a platform's rounds in full from this fraction of the leader's users, in proportion below it.", ge=0, le=1
     )
     winner_take_all: float = knob(
-        0.0, "-", "Investors' bet on the leader: a rival's user is worth (its users / the leader's) to this power of a leader's user (0: all alike).", ge=0, le=10
+        1.72, "-", "Investors' bet on the leader: a rival's user is worth (its users / the leader's) to this power of a leader's user (0: all alike).", ge=0, le=10
     )
     judgement_users: float = knob(
         0.02, "share of potential users", "Users investors add to every platform before comparing it with the leader (early noise).", ge=0, le=1
