@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from model.params.schema import Params
 
@@ -196,7 +197,7 @@ def _joint_newton(log_price, moving, *, committed_spend, values, budgets, pull, 
     It solves g(x) = x - log max(1000 S(x) / inventory, floor) = 0, where a platform's spend S
     depends on every price through advertisers' budget shares. A step is halved until it brings the
     largest |g| down; if none does, the caller's best-response sweeps take over from here.
-    Platforms without inventory sit at the floor.
+    Platforms without inventory sit at the floor. One market (no leading axes): :func:`_newton`.
     """
     x = log_price.copy()
     priced = has_inventory(inventory[moving])
@@ -204,50 +205,82 @@ def _joint_newton(log_price, moving, *, committed_spend, values, budgets, pull, 
     solving = moving[priced]
     if solving.size == 0:
         return x, True
-    per_price = 1000.0 / inventory[solving]
+    as_floats = (np.array(array, dtype=float) for array in (values, budgets, pull, effect, inventory, committed_spend))
+    converged = _newton(x, solving.astype(np.int64), *as_floats, float(sensitivity), float(other_media), float(floor))
+    return x, converged
 
-    def excess(x):
-        price = np.exp(x)
-        returns = values[:, None] * effect[None, :] / price[None, :]  # advertisers x platforms
-        positive = returns > 1.0
-        net = np.where(positive, returns - 1.0, 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            weights = pull * (net if sensitivity == 1.0 else net**sensitivity)
-            # d weight / d log price; d net / d log price = -returns where net > 0
-            slope = np.where(positive, -pull * sensitivity * (1.0 if sensitivity == 1.0 else net ** (sensitivity - 1.0)) * returns, 0.0)
-        total = weights.sum(axis=1) + other_media
-        inverse = np.where(total > 0, 1.0 / np.where(total > 0, total, 1.0), 0.0)
-        share = weights * inverse[:, None]
-        spend = budgets @ share + committed_spend
-        # d spend_j / d x_k = sum_a budget_a slope_ak (1[j = k] - share_aj) / total_a
-        spend_slope = (budgets * inverse)[:, None] * slope
-        spend_jacobian = np.diag(spend_slope.sum(axis=0)) - share.T @ spend_slope
-        spend, spend_jacobian = spend[solving], spend_jacobian[np.ix_(solving, solving)]
-        unfloored = spend * per_price > floor
-        g = x[solving] - np.log(np.maximum(spend * per_price, floor))
-        safe_spend = np.where(unfloored, spend, 1.0)
-        jacobian = np.eye(solving.size) - np.where(unfloored[:, None], spend_jacobian / safe_spend[:, None], 0.0)
-        return g, jacobian
 
-    g, jacobian = excess(x)
+@njit(cache=True)
+def _newton(x, solving, values, budgets, pull, effect, inventory, committed_spend, sensitivity, other_media, floor):
+    """:func:`_joint_newton`'s iteration, on ``x`` in place; whether it converged."""
+    g, jacobian = _excess(x, solving, values, budgets, pull, effect, inventory, committed_spend, sensitivity, other_media, floor)
     for _ in range(NEWTON_STEPS):
         if np.abs(g).max() < ROOT_TOLERANCE:
-            return x, True
+            return True
         try:
             step = np.linalg.solve(jacobian, -g)
-        except np.linalg.LinAlgError:
-            return x, False
+        except Exception:  # a singular Jacobian: the sweeps take over
+            return False
+        trial = x.copy()
         for _ in range(BACKTRACKS):  # far from the root a full step can overshoot: halve it until |g| falls
-            trial = x.copy()
+            trial[:] = x
             trial[solving] += step
-            g_trial, jacobian_trial = excess(trial)
+            g_trial, jacobian_trial = _excess(trial, solving, values, budgets, pull, effect, inventory, committed_spend,
+                                              sensitivity, other_media, floor)
             if np.abs(g_trial).max() < np.abs(g).max():
                 break
             step = step / 2
         else:
-            return x, False
-        x, g, jacobian = trial, g_trial, jacobian_trial
-    return x, bool(np.abs(g).max() < ROOT_TOLERANCE)
+            return False
+        x[:] = trial
+        g, jacobian = g_trial, jacobian_trial
+    return np.abs(g).max() < ROOT_TOLERANCE
+
+
+@njit(cache=True)
+def _excess(x, solving, values, budgets, pull, effect, inventory, committed_spend, sensitivity, other_media, floor):
+    """g(x) of :func:`_joint_newton` at the solving platforms, and its Jacobian (solving x solving)."""
+    advertisers, slots = pull.shape
+    spend = committed_spend.copy()
+    spend_jacobian = np.zeros((slots, slots))  # d spend_j / d x_k
+    share = np.empty(slots)
+    slope = np.empty(slots)
+    for a in range(advertisers):
+        total = other_media
+        for j in range(slots):
+            returns = values[a] * effect[j] * np.exp(-x[j])
+            net = returns - 1.0
+            if net > 0.0:
+                share[j] = pull[a, j] * (net if sensitivity == 1.0 else net**sensitivity)
+                # d weight / d log price; d net / d log price = -returns where net > 0
+                slope[j] = -pull[a, j] * sensitivity * (1.0 if sensitivity == 1.0 else net ** (sensitivity - 1.0)) * returns
+            else:
+                share[j], slope[j] = 0.0, 0.0
+            total += share[j]
+        inverse = 1.0 / total if total > 0.0 else 0.0
+        for j in range(slots):
+            share[j] *= inverse
+            spend[j] += budgets[a] * share[j]
+        # d spend_j / d x_k = budget_a slope_ak (1[j = k] - share_aj) / total_a
+        for k in range(slots):
+            slope_k = budgets[a] * inverse * slope[k]
+            if slope_k == 0.0:
+                continue
+            spend_jacobian[k, k] += slope_k
+            for j in range(slots):
+                spend_jacobian[j, k] -= share[j] * slope_k
+    n = solving.size
+    g = np.empty(n)
+    jacobian = np.eye(n)
+    for row in range(n):
+        j = solving[row]
+        per_price = 1000.0 / inventory[j]
+        unfloored = spend[j] * per_price > floor
+        g[row] = x[j] - np.log(max(spend[j] * per_price, floor))
+        if unfloored:
+            for column in range(n):
+                jacobian[row, column] -= spend_jacobian[j, solving[column]] / spend[j]
+    return g, jacobian
 
 
 def _one_per_market(adjusts: np.ndarray) -> np.ndarray:
@@ -288,48 +321,82 @@ def _own_price_roots(log_price, moving, *, committed_spend, values, budgets, pul
     held prices, other media). The root of g(x) = x - log max(1000 S(x) / inventory, floor) is
     found by Newton steps kept inside a bracket (bisection when a step leaves it): g rises with
     slope at least 1, between log(floor) and the price at which every budget buys the inventory.
+    Shapes as :func:`clear`'s; the markets of the leading axes are solved one by one (:func:`_roots`).
     """
-    weights = _weights(np.exp(log_price), values, pull, effect, sensitivity)  # (..., A, P)
-    own_weights = np.swapaxes(_columns(weights, moving, per_advertiser=True), -1, -2)  # (..., n, A)
-    rest = weights.sum(axis=-1)[..., None, :] - own_weights + other_media
-    own_value = values[..., None, :] * _columns(effect, moving)[..., :, None]  # (..., n, A)
-    own_pull = np.swapaxes(_columns(pull, moving, per_advertiser=True), -1, -2)  # (..., n, A)
-    spend_budgets = budgets[..., None, :]
-    committed = _columns(committed_spend, moving)
-    own_inventory = _columns(inventory, moving)
-    priced = has_inventory(own_inventory)
-    per_price = np.where(priced, 1000.0 / np.where(priced, own_inventory, 1.0), 0.0)
+    leading = np.broadcast_shapes(np.shape(log_price)[:-1], pull.shape[:-2], np.shape(effect)[:-1], np.shape(inventory)[:-1],
+                                  np.shape(committed_spend)[:-1], moving.shape[:-1], np.shape(values)[:-1], np.shape(budgets)[:-1])
+    slots, advertisers, count = pull.shape[-1], pull.shape[-2], int(np.prod(leading))
 
-    low = np.full(np.broadcast_shapes(own_inventory.shape, committed.shape), np.log(floor))
-    most_spend = budgets.sum(axis=-1)[..., None] + committed
-    high = np.log(np.maximum(most_spend * per_price, floor)) + 1e-9
-    x = np.clip(_columns(log_price, moving), low, high)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for _ in range(ROOT_STEPS):
-            net = own_value * np.exp(-x)[..., None] - 1.0
-            positive = net > 0
-            net = np.where(positive, net, 0.0)
-            if sensitivity == 1.0:
-                weight, slope = own_pull * net, np.where(positive, -own_pull * (net + 1.0), 0.0)
-            else:
-                weight = own_pull * net**sensitivity
-                slope = np.where(positive, -own_pull * sensitivity * net ** (sensitivity - 1.0) * (net + 1.0), 0.0)
-            total = rest + weight
-            share = np.where(total > 0, weight / total, 0.0)
-            spend = (share * spend_budgets).sum(axis=-1) + committed
-            spend_slope = (np.where(total > 0, rest / total**2, 0.0) * slope * spend_budgets).sum(axis=-1)
-            unfloored = spend * per_price > floor
-            g = x - np.log(np.maximum(spend * per_price, floor))
-            g_slope = np.where(unfloored, 1.0 - spend_slope / np.where(unfloored, spend, 1.0), 1.0)
-            high = np.where(g > 0, x, high)
-            low = np.where(g > 0, low, x)
-            step = g / g_slope
-            newton = x - step
-            # Newton if it stays strictly inside the bracket (or has converged), else bisection.
-            usable = ((newton > low) & (newton < high)) | (np.abs(step) < ROOT_TOLERANCE)
-            following = np.where(usable, newton, 0.5 * (low + high))
-            done = np.abs(following - x).max(initial=0.0) < ROOT_TOLERANCE
-            x = following
-            if done:
-                break
-    return np.where(priced, x, np.log(floor))
+    def markets(array, *tail, dtype=float):  # a copy with every leading axis flattened into one: markets x tail
+        # (always a fresh writable array: the kernel is compiled, and cached, for that type only)
+        return np.array(np.broadcast_to(array, (*leading, *tail)), dtype=dtype, order="C").reshape(count, *tail)
+
+    roots = _roots(
+        markets(log_price, slots), markets(moving, moving.shape[-1], dtype=np.int64),
+        markets(values, advertisers), markets(budgets, advertisers), markets(pull, advertisers, slots),
+        markets(effect, slots), markets(inventory, slots), markets(committed_spend, slots),
+        float(sensitivity), float(other_media), float(floor),
+    )
+    return roots.reshape(*leading, moving.shape[-1])
+
+
+@njit(cache=True)
+def _roots(log_price, moving, values, budgets, pull, effect, inventory, committed_spend, sensitivity, other_media, floor):
+    """:func:`_own_price_roots` for markets x platforms arrays (``moving``: markets x roots), market by market."""
+    markets, roots_per_market = moving.shape
+    advertisers, slots = pull.shape[1], pull.shape[2]
+    roots = np.empty((markets, roots_per_market))
+    weights = np.empty((advertisers, slots))
+    totals = np.empty(advertisers)
+    lowest = np.log(floor)
+    for m in range(markets):
+        all_budgets = budgets[m].sum()
+        for a in range(advertisers):  # every advertiser's weight on every platform at the held prices
+            totals[a] = 0.0
+            for j in range(slots):
+                net = values[m, a] * effect[m, j] * np.exp(-log_price[m, j]) - 1.0
+                weights[a, j] = pull[m, a, j] * (net if sensitivity == 1.0 else net**sensitivity) if net > 0.0 else 0.0
+                totals[a] += weights[a, j]
+        for i in range(roots_per_market):
+            j = moving[m, i]
+            if not inventory[m, j] > LEAST_INVENTORY:
+                roots[m, i] = lowest  # nothing to price: the floor
+                continue
+            per_price = 1000.0 / inventory[m, j]
+            committed = committed_spend[m, j]
+            low, high = lowest, np.log(max((all_budgets + committed) * per_price, floor)) + 1e-9
+            x = min(max(log_price[m, j], low), high)
+            for _ in range(ROOT_STEPS):
+                spend, spend_slope = committed, 0.0
+                for a in range(advertisers):
+                    rest = totals[a] - weights[a, j] + other_media
+                    net = values[m, a] * effect[m, j] * np.exp(-x) - 1.0
+                    if net > 0.0:
+                        if sensitivity == 1.0:
+                            weight, slope = pull[m, a, j] * net, -pull[m, a, j] * (net + 1.0)
+                        else:
+                            weight = pull[m, a, j] * net**sensitivity
+                            slope = -pull[m, a, j] * sensitivity * net ** (sensitivity - 1.0) * (net + 1.0)
+                    else:
+                        weight, slope = 0.0, 0.0
+                    total = rest + weight
+                    if total > 0.0:
+                        spend += budgets[m, a] * weight / total
+                        spend_slope += budgets[m, a] * rest / total**2 * slope
+                unfloored = spend * per_price > floor
+                g = x - np.log(max(spend * per_price, floor))
+                g_slope = 1.0 - spend_slope / spend if unfloored else 1.0
+                if g > 0.0:
+                    high = x
+                else:
+                    low = x
+                step = g / g_slope
+                newton = x - step
+                # Newton if it stays strictly inside the bracket (or has converged), else bisection.
+                following = newton if (low < newton < high) or abs(step) < ROOT_TOLERANCE else 0.5 * (low + high)
+                done = abs(following - x) < ROOT_TOLERANCE
+                x = following
+                if done:
+                    break
+            roots[m, i] = x
+    return roots

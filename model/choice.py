@@ -201,36 +201,47 @@ def option_utilities(
     """Utilities (users x options); the last column is the outside option, if there is one.
 
     ``tastes`` is users x 3 (TASTES), or has leading axes (e.g. the tastes as each of several
-    platforms perceives them), which the utilities then have too. The taste terms of every option come from one matrix product;
-    the switching cost is charged on every option and refunded on the user's own platform.
-    Inactive platforms get -inf so that nobody picks them. ``contacts`` (users x platform slots,
-    or None) are the users' contacts' shares, when users value their contacts (:func:`network_terms`).
+    platforms perceives them), which the utilities then have too. The taste terms of every option
+    come from one matrix product, the rest from :func:`user_terms`. ``contacts`` (users x platform
+    slots, or None) are the users' contacts' shares, when users value their contacts (:func:`network_terms`).
     ``precision`` is the floating-point type of the result: users choose in double precision; the
     platforms' forecasts and the surplus statistics use single (float32: its exp is several times
     faster, and their errors of 1e-7 are far below their sampling noise; SINGLE).
     """
-    slots = offers.quality.size
-    outside = params.has_outside_option
-    levers = np.zeros((3, slots + outside), dtype=precision)
-    levers[:, :slots] = offer_levers(offers)
+    levers = option_levers(offers, params, precision)
     # Options x users, returned transposed (column-major) so that the row-wise logit sums read memory
     # in order; einsum rather than a BLAS product, whose threads only slow down a product this thin.
     by_row = np.ascontiguousarray(np.swapaxes(tastes, -1, -2), dtype=precision)
-    utilities = np.swapaxes(np.einsum("to,...tu->...ou", levers, by_row), -1, -2)
-    common = np.zeros(slots + outside, dtype=precision)
+    utilities = np.einsum("to,...tu->...ou", levers, by_row)
+    utilities += user_terms(affinity, platform, switching_cost, offers, params, contacts, precision)
+    return np.swapaxes(utilities, -1, -2)
+
+
+def option_levers(offers: Offers, params: Params, precision=np.float64) -> np.ndarray:
+    """What each taste multiplies in each option (3 x options): :func:`offer_levers`, and zeros for the outside option."""
+    slots = offers.quality.size
+    levers = np.zeros((3, slots + params.has_outside_option), dtype=precision)
+    levers[:, :slots] = offer_levers(offers)
+    return levers
+
+
+def user_terms(affinity, platform, switching_cost, offers: Offers, params: Params, contacts=None,
+               precision=np.float64) -> np.ndarray:
+    """Everything in V_ij but the tastes' terms, options x users: the network term, the user's
+    affinity, the outside option's utility, and the switching cost, charged on every option and
+    refunded on the user's own platform. Closed platforms get -inf so that nobody picks them."""
+    slots = offers.quality.size
+    users = platform.size
+    terms = np.zeros((slots + params.has_outside_option, users), dtype=precision)
     network = network_terms(offers, params, contacts)
-    if network.ndim == 1:  # one network term per platform, the same for every user
-        common[:slots] = params.network.effect * network
-    if outside:
-        common[slots] = params.users.outside_utility
-    utilities += common
-    utilities[..., :slots] += affinity
-    if network.ndim == 2:  # each user's own mix of the global share and its contacts' shares
-        utilities[..., :slots] += params.network.effect * network
+    terms[:slots] = params.network.effect * (network[:, None] if network.ndim == 1 else network.T)
+    if params.has_outside_option:
+        terms[slots] = params.users.outside_utility
+    terms[:slots] += affinity.T
     on_platform = np.flatnonzero(platform != NO_PLATFORM)
-    paid = np.zeros(platform.size, dtype=precision)
+    paid = np.zeros(users, dtype=precision)
     paid[on_platform] = switching_cost[on_platform]  # users on no platform have nothing to leave
-    utilities -= paid[:, None]
-    utilities[..., on_platform, platform[on_platform]] += paid[on_platform]
-    utilities[..., np.flatnonzero(~offers.active)] = -np.inf
-    return utilities
+    terms -= paid
+    terms[platform[on_platform], on_platform] += paid[on_platform]
+    terms[np.flatnonzero(~offers.active)] = -np.inf
+    return terms

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.admarket import ad_conditions, clear
-from model.choice import NO_PLATFORM, SINGLE, Offers, UserSample, option_utilities, scaled_log_sum
+from model.choice import NO_PLATFORM, SINGLE, Offers, UserSample, option_levers, user_terms
 from model.params.schema import Params
 
 
@@ -63,48 +63,52 @@ def forecast_users(view: MarketView, platform_ids: np.ndarray, candidates: np.nd
     the month's cost of forecasting then hardly grows with the number of platforms.
     """
     beta = params.users.rationality
-    # beta V of each candidate is tastes (users x 3) @ levers (3 x candidates) plus per-user terms.
-    levers = beta * np.stack([planned_quality, -candidates[..., 0], -candidates[..., 1]], axis=1)  # platforms x 3 x candidates
-    users = np.zeros(candidates.shape[:2])
-    inflow = np.zeros(candidates.shape[:2])
-    for sample in (view.adopters, view.newcomers):
+    forecasters, count = candidates.shape[:2]
+    # beta times what each taste multiplies, as each platform perceives the users: every option as it
+    # is now, then each of its candidates (platforms x 3 x (options + candidates)).
+    offered = np.broadcast_to(option_levers(view.offers, params), (forecasters, 3, view.offers.quality.size + params.has_outside_option))
+    candidate_levers = np.stack([planned_quality, -candidates[..., 0], -candidates[..., 1]], axis=1)
+    perceived = (beta * perceptions[:, :, None] * np.concatenate([offered, candidate_levers], axis=2)).astype(SINGLE)
+    by_taste = np.swapaxes(perceived, 1, 2).reshape(-1, 3)  # (platforms x (options + candidates)) x 3
+    options = offered.shape[2]
+    users = np.zeros((forecasters, count))
+    inflow = np.zeros((forecasters, count))
+    for sample in (view.adopters, view.newcomers):  # one sample at a time: its arrays stay in the cache
         if sample.platform.size == 0:
             continue
-        # Choice probabilities in single precision (SINGLE): their error is far below the sample's noise.
-        tastes = sample.tastes[None, :, :] * perceptions[:, None, :].astype(SINGLE)  # platforms x users x 3: as each sees them
-        here = sample.platform[None, :] == platform_ids[:, None]  # platforms x users
-        leaving = ~here & (sample.platform != NO_PLATFORM)
-        network = _own_columns(params.network.effect * sample.network_terms(view.offers, params), platform_ids)
-        fixed = beta * (network + sample.affinity[:, platform_ids].T - leaving * sample.switching_cost)
-        others = other_options(view, sample, tastes, platform_ids, params)
-        # 1 / (1 + exp(others - fixed - tastes @ levers)), in place: fewer passes over a large array
-        choose_me = tastes @ levers.astype(SINGLE)  # platforms x users x candidates
-        np.subtract((others - fixed).astype(SINGLE)[..., None], choose_me, out=choose_me)
+        # Every taste term in one product: platforms x (options + candidates) x users, in single precision
+        # (SINGLE): its error is far below the sample's noise.
+        taste_terms = (by_taste @ sample.tastes.T.astype(SINGLE)).reshape(forecasters, -1, sample.platform.size)
+        terms = beta * user_terms(sample.affinity, sample.platform, sample.switching_cost, view.offers, params,
+                                  sample.contacts, precision=SINGLE)  # options x users
+        others = other_options(taste_terms[:, :options] + terms, platform_ids)  # platforms x users
+        # The platform's own offer but the tastes' terms (leavers pay the switching cost): the same for every candidate.
+        others -= terms[platform_ids]
+        # 1 / (1 + exp(others - beta V)), in place: fewer passes over a large array
+        choose_me = taste_terms[:, options:]  # platforms x candidates x users
+        np.subtract(others[:, None, :], choose_me, out=choose_me)
         with np.errstate(over="ignore"):  # exp -> inf is a probability of 0, as it should be
             np.exp(choose_me, out=choose_me)
         choose_me += 1.0
         np.reciprocal(choose_me, out=choose_me)
+        here = sample.platform[None, :] == platform_ids[:, None]  # platforms x users
         staying = ((1.0 - sample.reviewing) * here).sum(axis=1)
         # The sums over users in double precision.
-        users += sample.weight * (staying[:, None] + np.matmul(sample.reviewing, choose_me, dtype=float))
-        inflow += sample.weight * np.matmul((sample.reviewing * ~here)[:, None, :], choose_me, dtype=float)[:, 0]
+        users += sample.weight * (staying[:, None] + np.matmul(choose_me, sample.reviewing, dtype=float))
+        inflow += sample.weight * np.matmul(choose_me, (sample.reviewing * ~here)[..., None], dtype=float)[..., 0]
     return users, inflow
 
 
-def _own_columns(network: np.ndarray, platform_ids: np.ndarray) -> np.ndarray:
-    """Each forecasting platform's network term: platforms x 1 (one per platform) or platforms x users."""
-    return network[platform_ids][:, None] if network.ndim == 1 else network[:, platform_ids].T
-
-
-def other_options(view: MarketView, sample: UserSample, tastes: np.ndarray, platform_ids: np.ndarray,
-                  params: Params) -> np.ndarray:
+def other_options(utilities: np.ndarray, platform_ids: np.ndarray) -> np.ndarray:
     """ln sum_k exp(beta V_ik) over every option but the forecasting platform's (rivals as they are
-    now), for each forecasting platform (platforms x users, ``tastes`` platforms x users x 3)."""
-    utilities = option_utilities(tastes, sample.affinity, sample.platform, sample.switching_cost, view.offers,
-                                 params, contacts=sample.contacts, precision=SINGLE)  # platforms x users x options
-    # Closed platforms, and each platform's own column, add exp(-inf) = 0 to the sum.
-    utilities[np.arange(platform_ids.size), :, platform_ids] = -np.inf
-    return scaled_log_sum(utilities, params.users.rationality)
+    now), for each forecasting platform: platforms x users, from ``utilities`` (beta V) platforms x options x users."""
+    # The platform's own option adds exp(-inf) = 0 to the sum, as closed platforms do.
+    utilities[np.arange(platform_ids.size), platform_ids] = -np.inf
+    top = utilities.max(axis=1)
+    top[~np.isfinite(top)] = 0.0  # a user with no other option has nothing to guard against
+    utilities -= top[:, None, :]
+    with np.errstate(divide="ignore"):
+        return top + np.log(np.exp(utilities, out=utilities).sum(axis=1))
 
 
 def forecast_ad_revenue(view: MarketView, platform_ids: np.ndarray, ad_load: np.ndarray, users: np.ndarray,

@@ -210,3 +210,16 @@ def test_the_audience_premium_leaves_the_leaders_reach_as_it_is():
     assert premium[0, 0] == plain[0, 0] == 0.6
     assert premium[0, 1] == pytest.approx(0.3 * 0.5**2)
     assert premium[0, 2] == 0.0
+
+
+def test_the_compiled_price_roots_have_one_type_for_the_market_and_every_forecast():
+    """The ad market's own-price roots are a compiled loop (numba, cached on disk): the market's
+    clearing and the platforms' forecasts hand it arrays of one type, so a process loads it once
+    instead of compiling a variant per caller."""
+    from model import admarket
+    from model.economy import PlatformEconomy
+
+    PlatformEconomy(scenario(users__count=300, entry__entrants=1)).run(30)
+    market = _random_market(np.random.default_rng(3), 3, candidates=4)
+    clear(adjusts=np.array([False, True, False]), **market)
+    assert len(admarket._roots.signatures) == 1
