@@ -21,6 +21,7 @@ class Recorder:
         self.model_rows: list[dict] = []
         self.platform_rows: list[dict] = []
         self.supplier_rows: list[dict] = []
+        self._frames: dict[str, tuple[tuple[int, int], pd.DataFrame]] = {}  # built frames (_built)
 
     def measure(self) -> None:
         """Surplus of each side this month, with the levers users and advertisers faced."""
@@ -160,6 +161,12 @@ class Recorder:
     # -- frames -------------------------------------------------------------------------------
     def model_frame(self) -> pd.DataFrame:
         """One row per month; ``phase`` is detected on the whole run so far (metrics.phases)."""
+        return self._built("model", self.model_rows, self._model_frame)
+
+    def platform_frame(self) -> pd.DataFrame:
+        return self._built("platforms", self.platform_rows, lambda: pd.DataFrame(self.platform_rows))
+
+    def _model_frame(self) -> pd.DataFrame:
         frame = pd.DataFrame(self.model_rows)
         if frame.empty:
             return frame
@@ -168,8 +175,13 @@ class Recorder:
         frame["enshittification_index"] = metrics.enshittification_index(platforms, frame)
         return frame
 
-    def platform_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.platform_rows)
+    def _built(self, name: str, rows: list[dict], build) -> pd.DataFrame:
+        """A copy of the frame ``build`` makes, built once for each number of rows: rows are only ever
+        appended, and a run's summary, charts and outcomes each ask for the same frames."""
+        months = (len(self.model_rows), len(self.platform_rows))
+        if self._frames.get(name, (None,))[0] != months:
+            self._frames[name] = (months, build())
+        return self._frames[name][1].copy()
 
     def supplier_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.supplier_rows)
