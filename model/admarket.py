@@ -182,6 +182,19 @@ def clear(
     return price, _shares(price, values, pull, effect, sensitivity, other_media)
 
 
+def own_price_spend(*, values, budgets, reach, attachment, effect, inventory, prices, moving, sensitivity, other_media, floor):
+    """For markets in each of which one platform's price moves (``moving``, shaped (..., 1)) and every
+    other is held, with no committed spend: the spend on that platform once its price clears, as
+    :func:`clear` would find it (the platforms' forecasts of their ad revenue), without computing
+    every advertiser's share of every platform."""
+    log_price = np.array(np.log(np.maximum(np.broadcast_to(prices, reach.shape), floor)), dtype=float)
+    pull = reach[..., None, :] * attachment
+    _, spend = _own_price_clearing(log_price, moving, committed_spend=np.zeros_like(inventory), values=values, budgets=budgets,
+                                   pull=pull, effect=effect, inventory=inventory, sensitivity=sensitivity,
+                                   other_media=other_media, floor=floor)
+    return spend[..., 0]
+
+
 CLEARING_SWEEPS = 30
 CLEARING_DAMPING = 0.5
 CLEARING_TOLERANCE = 1e-4  # in log price: prices within 0.01% of the fixed point
@@ -313,8 +326,15 @@ def _shares(price, values, pull, effect, sensitivity, other_media):
     return budget_shares(pull, returns, sensitivity=sensitivity, other_media=other_media)
 
 
-def _own_price_roots(log_price, moving, *, committed_spend, values, budgets, pull, effect, inventory, sensitivity, other_media, floor):
-    """For each moving platform j, the log price x that clears its inventory, the other prices held.
+def _own_price_roots(log_price, moving, **market):
+    """For each moving platform j, the log price x that clears its inventory, the other prices held
+    (:func:`_own_price_clearing`)."""
+    return _own_price_clearing(log_price, moving, **market)[0]
+
+
+def _own_price_clearing(log_price, moving, *, committed_spend, values, budgets, pull, effect, inventory, sensitivity, other_media, floor):
+    """For each moving platform j, the log price x that clears its inventory, the other prices held,
+    and the spend on j at that price.
 
     Its spend is S(x) = committed + sum_a budget_a w_a(x) / (rest_a + w_a(x)), where w_a is the
     advertiser's weight on j and rest_a its weight on everything else (other platforms at their
@@ -322,6 +342,7 @@ def _own_price_roots(log_price, moving, *, committed_spend, values, budgets, pul
     found by Newton steps kept inside a bracket (bisection when a step leaves it): g rises with
     slope at least 1, between log(floor) and the price at which every budget buys the inventory.
     Shapes as :func:`clear`'s; the markets of the leading axes are solved one by one (:func:`_roots`).
+    Returns (log prices, spends), each shaped as ``moving``.
     """
     leading = np.broadcast_shapes(np.shape(log_price)[:-1], pull.shape[:-2], np.shape(effect)[:-1], np.shape(inventory)[:-1],
                                   np.shape(committed_spend)[:-1], moving.shape[:-1], np.shape(values)[:-1], np.shape(budgets)[:-1])
@@ -331,24 +352,25 @@ def _own_price_roots(log_price, moving, *, committed_spend, values, budgets, pul
         # (always a fresh writable array: the kernel is compiled, and cached, for that type only)
         return np.array(np.broadcast_to(array, (*leading, *tail)), dtype=dtype, order="C").reshape(count, *tail)
 
-    roots = _roots(
+    roots, spends = _roots(
         markets(log_price, slots), markets(moving, moving.shape[-1], dtype=np.int64),
         markets(values, advertisers), markets(budgets, advertisers), markets(pull, advertisers, slots),
         markets(effect, slots), markets(inventory, slots), markets(committed_spend, slots),
         float(sensitivity), float(other_media), float(floor),
     )
-    return roots.reshape(*leading, moving.shape[-1])
+    return roots.reshape(*leading, moving.shape[-1]), spends.reshape(*leading, moving.shape[-1])
 
 
 @njit(cache=True)
 def _roots(log_price, moving, values, budgets, pull, effect, inventory, committed_spend, sensitivity, other_media, floor):
-    """:func:`_own_price_roots` for markets x platforms arrays (``moving``: markets x roots), market by market."""
+    """:func:`_own_price_clearing` for markets x platforms arrays (``moving``: markets x roots), market by market:
+    the roots, and the spend on each moving platform at its root."""
     markets, roots_per_market = moving.shape
     advertisers, slots = pull.shape[1], pull.shape[2]
     roots = np.empty((markets, roots_per_market))
+    spends = np.empty((markets, roots_per_market))
     weights = np.empty((advertisers, slots))
     totals = np.empty(advertisers)
-    lowest = np.log(floor)
     for m in range(markets):
         all_budgets = budgets[m].sum()
         for a in range(advertisers):  # every advertiser's weight on every platform at the held prices
@@ -359,44 +381,60 @@ def _roots(log_price, moving, values, budgets, pull, effect, inventory, committe
                 totals[a] += weights[a, j]
         for i in range(roots_per_market):
             j = moving[m, i]
-            if not inventory[m, j] > LEAST_INVENTORY:
-                roots[m, i] = lowest  # nothing to price: the floor
-                continue
-            per_price = 1000.0 / inventory[m, j]
-            committed = committed_spend[m, j]
-            low, high = lowest, np.log(max((all_budgets + committed) * per_price, floor)) + 1e-9
-            x = min(max(log_price[m, j], low), high)
-            for _ in range(ROOT_STEPS):
-                spend, spend_slope = committed, 0.0
-                for a in range(advertisers):
-                    rest = totals[a] - weights[a, j] + other_media
-                    net = values[m, a] * effect[m, j] * np.exp(-x) - 1.0
-                    if net > 0.0:
-                        if sensitivity == 1.0:
-                            weight, slope = pull[m, a, j] * net, -pull[m, a, j] * (net + 1.0)
-                        else:
-                            weight = pull[m, a, j] * net**sensitivity
-                            slope = -pull[m, a, j] * sensitivity * net ** (sensitivity - 1.0) * (net + 1.0)
-                    else:
-                        weight, slope = 0.0, 0.0
-                    total = rest + weight
-                    if total > 0.0:
-                        spend += budgets[m, a] * weight / total
-                        spend_slope += budgets[m, a] * rest / total**2 * slope
-                unfloored = spend * per_price > floor
-                g = x - np.log(max(spend * per_price, floor))
-                g_slope = 1.0 - spend_slope / spend if unfloored else 1.0
-                if g > 0.0:
-                    high = x
+            roots[m, i] = _root(m, j, log_price, values, budgets, pull, effect, inventory, committed_spend, weights, totals,
+                                all_budgets, sensitivity, other_media, floor)
+            spends[m, i] = committed_spend[m, j]
+            for a in range(advertisers):  # the spend at the root
+                rest = totals[a] - weights[a, j] + other_media
+                net = values[m, a] * effect[m, j] * np.exp(-roots[m, i]) - 1.0
+                weight = pull[m, a, j] * (net if sensitivity == 1.0 else net**sensitivity) if net > 0.0 else 0.0
+                if rest + weight > 0.0:
+                    spends[m, i] += budgets[m, a] * weight / (rest + weight)
+    return roots, spends
+
+
+@njit(cache=True)
+def _root(m, j, log_price, values, budgets, pull, effect, inventory, committed_spend, weights, totals, all_budgets,
+          sensitivity, other_media, floor):
+    """Platform j's own root in market m (:func:`_roots`), the other platforms' weights given."""
+    advertisers = pull.shape[1]
+    lowest = np.log(floor)
+    if not inventory[m, j] > LEAST_INVENTORY:
+        return lowest  # nothing to price: the floor
+    per_price = 1000.0 / inventory[m, j]
+    committed = committed_spend[m, j]
+    low, high = lowest, np.log(max((all_budgets + committed) * per_price, floor)) + 1e-9
+    x = min(max(log_price[m, j], low), high)
+    for _ in range(ROOT_STEPS):
+        spend, spend_slope = committed, 0.0
+        for a in range(advertisers):
+            rest = totals[a] - weights[a, j] + other_media
+            net = values[m, a] * effect[m, j] * np.exp(-x) - 1.0
+            if net > 0.0:
+                if sensitivity == 1.0:
+                    weight, slope = pull[m, a, j] * net, -pull[m, a, j] * (net + 1.0)
                 else:
-                    low = x
-                step = g / g_slope
-                newton = x - step
-                # Newton if it stays strictly inside the bracket (or has converged), else bisection.
-                following = newton if (low < newton < high) or abs(step) < ROOT_TOLERANCE else 0.5 * (low + high)
-                done = abs(following - x) < ROOT_TOLERANCE
-                x = following
-                if done:
-                    break
-            roots[m, i] = x
-    return roots
+                    weight = pull[m, a, j] * net**sensitivity
+                    slope = -pull[m, a, j] * sensitivity * net ** (sensitivity - 1.0) * (net + 1.0)
+            else:
+                weight, slope = 0.0, 0.0
+            total = rest + weight
+            if total > 0.0:
+                spend += budgets[m, a] * weight / total
+                spend_slope += budgets[m, a] * rest / total**2 * slope
+        unfloored = spend * per_price > floor
+        g = x - np.log(max(spend * per_price, floor))
+        g_slope = 1.0 - spend_slope / spend if unfloored else 1.0
+        if g > 0.0:
+            high = x
+        else:
+            low = x
+        step = g / g_slope
+        newton = x - step
+        # Newton if it stays strictly inside the bracket (or has converged), else bisection.
+        following = newton if (low < newton < high) or abs(step) < ROOT_TOLERANCE else 0.5 * (low + high)
+        done = abs(following - x) < ROOT_TOLERANCE
+        x = following
+        if done:
+            break
+    return x

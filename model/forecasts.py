@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.admarket import ad_conditions, clear
+from model.admarket import ad_conditions, own_price_spend
 from model.choice import NO_PLATFORM, SINGLE, Offers, UserSample, option_levers, user_terms
 from model.params.schema import Params
 
@@ -117,7 +117,8 @@ def forecast_ad_revenue(view: MarketView, platform_ids: np.ndarray, ad_load: np.
     candidate (platforms x candidates, as ``ad_load`` and ``users``).
 
     Each platform solves the same clearing as the market (:func:`model.admarket.clear`) for its
-    own price, every advertiser reallocating and rivals' prices held where they are.
+    own price, every advertiser reallocating and rivals' prices held where they are, and reads the
+    spend at that price (:func:`model.admarket.own_price_spend`).
     """
     if view.ad_budgets.size == 0:
         return np.zeros_like(users)
@@ -128,22 +129,17 @@ def forecast_ad_revenue(view: MarketView, platform_ids: np.ndarray, ad_load: np.
     all_ad_load = np.broadcast_to(view.offers.ad_load, shape).copy()
     all_ad_load[mine, :, platform_ids] = ad_load
     market = ad_conditions(all_users, all_ad_load, view.offers.active, params)
-    adjusts = np.zeros(shape, dtype=bool)
-    adjusts[mine, :, platform_ids] = True  # in each forecast only the forecasting platform's price moves
-    _, shares = clear(
-        committed_spend=np.zeros_like(market.inventory),
+    spend = own_price_spend(
         values=view.ad_values,
         budgets=view.ad_budgets,
         reach=market.reach,
         attachment=view.ad_attachment,
         effect=market.effect,
         inventory=market.inventory,
-        prices=np.broadcast_to(view.ad_prices, shape),
-        adjusts=adjusts,
+        prices=view.ad_prices,
+        moving=np.broadcast_to(platform_ids[:, None, None], (*users.shape, 1)),  # only the forecasting platform's price moves
         sensitivity=params.advertisers.return_sensitivity,
         other_media=view.other_media,
         floor=params.platforms.min_ad_price,
     )
-    own_shares = shares[mine, :, :, platform_ids]  # platforms x candidates x advertisers
-    spend = own_shares @ view.ad_budgets
     return np.where(market.inventory[mine, :, platform_ids] > 0, spend, 0.0)
