@@ -303,22 +303,13 @@ def _one_per_market(adjusts: np.ndarray) -> np.ndarray:
     return adjusts.argmax(axis=-1)[..., None]
 
 
-def _columns(array: np.ndarray, moving: np.ndarray, per_advertiser: bool = False) -> np.ndarray:
+def _columns(array: np.ndarray, moving: np.ndarray) -> np.ndarray:
     """``array[..., moving]``: the moving platforms' entries (last axis), one list for every market or
-    one per market (``moving`` with leading axes); ``per_advertiser``: the array has an advertisers
-    axis before the platforms' one."""
+    one per market (``moving`` with leading axes)."""
     if moving.ndim == 1:
         return array[..., moving]
-    index = moving[..., None, :] if per_advertiser else moving
-    shape = (*np.broadcast_shapes(array.shape[:-1], index.shape[:-1]), array.shape[-1])
-    return np.take_along_axis(np.broadcast_to(array, shape), index, axis=-1)
-
-
-def _weights(price, values, pull, effect, sensitivity):
-    """Each advertiser's allocation weight on each platform, pull x (return - 1)^sensitivity (..., A, P)."""
-    returns = values[..., :, None] * effect[..., None, :] / price[..., None, :]
-    net = np.maximum(returns - 1.0, 0.0)
-    return pull * (net if sensitivity == 1.0 else net**sensitivity)
+    shape = (*np.broadcast_shapes(array.shape[:-1], moving.shape[:-1]), array.shape[-1])
+    return np.take_along_axis(np.broadcast_to(array, shape), moving, axis=-1)
 
 
 def _shares(price, values, pull, effect, sensitivity, other_media):
