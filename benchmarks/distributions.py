@@ -28,7 +28,7 @@ OUTCOMES = {
 def run_outcomes(economy) -> dict:
     """A finished run's regime and OUTCOMES (a module-level function: it runs in other processes)."""
     from model import metrics
-    from model.compare import outcomes
+    from model.outcomes import outcomes
 
     summary, found = economy.summary(), outcomes(economy)
     leader = metrics.leader_series(economy.platform_frame())

@@ -16,83 +16,23 @@ from collections.abc import Callable
 from pathlib import Path
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
-from model import metrics
 from model.charts import chart_title, inline_data, save_png
 from model.experiments.analysis import group_summary, wide_intervals
+from model.outcomes import OUTCOMES, outcomes
 from model.outputs import COMPARISON, replacing_folder
 from model.params import Params
 from model.replicates import measure_runs
 from model.statistics import bootstrap_mean_interval, wilson_interval
-
-# Each outcome: (label, what it is). Computed by ``outcomes``.
-OUTCOMES = {
-    "tipped": ("Tipped markets", "share of seeds whose leader holds at least 0.8 of platform users at the end"),
-    "final_hhi": ("Final HHI", "HHI of user shares in the last month (1: one platform holds everyone)"),
-    "leader_peak_ad_load": ("Leader's peak ad load", "highest ad load the eventual leader set (share of the feed)"),
-    "users_surplus": ("Users' surplus", "consumer surplus summed over the run, $ per potential user"),
-    "advertisers_surplus": ("Advertisers' surplus", "advertisers' value minus spend summed over the run, $ per potential user"),
-    "leader_ad_revenue_share": ("Leader's revenue from ads", "share of the eventual leader's revenue from advertising over the last five years"),
-    "advertisers_squeeze": ("Advertisers squeezed", "fall of the leader's advertisers' surplus per dollar from its peak to the last year"),
-    "platform_profits": ("Platforms' profits", "all platforms' profits summed over the run, $ per potential user"),
-    "pioneer_multiple": ("Pioneer investors' multiple", "(paid out + value held) / invested, founding rounds' investors"),
-    "late_multiple": ("Late investors' multiple", "(paid out + value held) / invested, later rounds' investors"),
-    "public_cost": ("Net public cash cost", "rescues disbursed minus recovered, $ per potential user"),
-    "public_cost_total": ("Public cost of rescues",
-                          "net cash cost + subsidy in the rescues' rates + deadweight cost of their taxes, $ per potential user"),
-    "payouts_after_rescue": ("Payouts after rescues", "paid by rescued platforms to their private holders, $ per potential user"),
-    "failures": ("Failures", "platforms that failed during the run"),
-}
-
-
-def outcomes(economy) -> dict[str, float]:
-    """A finished run's key outcomes (the keys of OUTCOMES)."""
-    model_frame, platforms, investors = economy.model_frame(), economy.platform_frame(), economy.investor_frame()
-    per_user = 1.0 / economy.params.users.count
-    leader = metrics.leader_series(platforms)
-    last = model_frame.iloc[-1]
-    return {
-        "tipped": float(metrics.regime(float(leader["share"].iloc[-1])) == "tipped"),
-        "final_hhi": float(last["hhi"]),
-        "leader_peak_ad_load": float(leader["ad_load"].max()),
-        "users_surplus": float(model_frame["consumer_surplus"].sum() * per_user),
-        "advertisers_surplus": float(model_frame["advertiser_surplus"].sum() * per_user),
-        "leader_ad_revenue_share": _number(metrics.ad_revenue_share(leader)),
-        "advertisers_squeeze": _number(metrics.advertiser_squeeze(leader)),
-        "platform_profits": float(model_frame["platform_profit"].sum() * per_user),
-        "pioneer_multiple": _multiple(investors[investors["pioneer"]]),
-        "late_multiple": _multiple(investors[~investors["pioneer"]]),
-        "public_cost": float(last["public_cost"] * per_user),
-        "public_cost_total": float(last["public_cost_total"] * per_user),
-        "payouts_after_rescue": float(last["payouts_after_rescue"] * per_user),
-        "failures": float(last["failures"]),
-    }
-
-
-def _number(value: float | None) -> float:
-    return np.nan if value is None else float(value)
-
-
-def _multiple(holdings: pd.DataFrame) -> float:
-    """Pooled multiple on invested capital of these holdings (NaN if nobody invested)."""
-    invested = holdings["invested"].sum() if len(holdings) else 0.0
-    return float((holdings["paid_out"].sum() + holdings["holding_value"].sum()) / invested) if invested > 0 else np.nan
-
-
-def outcomes_and_summary(economy) -> dict:
-    """``outcomes``, and under "summary" the run's whole ``summary()`` (e.g. for calibration from the same runs)."""
-    return {**outcomes(economy), "summary": economy.summary()}
-
 
 def compare(scenarios: dict[str, Params], seeds: int = 20, processes: int = 2, progress: bool = False,
             measure: Callable = outcomes) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(runs, summary): one row per scenario and seed; one row per scenario and outcome, with 95% intervals.
 
     ``measure`` reduces each finished run to a dict holding at least the keys of OUTCOMES (the summary's
-    outcomes); its other keys become more columns of ``runs`` (``outcomes_and_summary`` keeps each
-    run's summary). With more than one process it is sent to the workers, so it must then be a
+    outcomes); its other keys become more columns of ``runs`` (``model.outcomes.outcomes_and_summary``
+    keeps each run's summary). With more than one process it is sent to the workers, so it must then be a
     module-level function of an importable module.
     """
     pairs = [(name, seed) for name in scenarios for seed in range(seeds)]

@@ -7,7 +7,7 @@ is the extracting leader whose decline the fourth stage is about (DESIGN §2):
 
 - lock-in starts in the first month when the leader's users are captive: its ``captive_share``
   (the share of its users who would stay, if they reviewed, were its offer ``DEGRADATION_TEST``
-  utility worse; :meth:`model.users.UserPopulation.captive_shares`), averaged over the trailing
+  utility worse; :meth:`model.users.UserPopulation.surplus_and_lock_in`), averaged over the trailing
   ``SMOOTHING_MONTHS``, reaches ``LOCK_IN_CAPTIVE``. Lock-in is measured from behaviour, not
   inferred from the end of growth: saturation of adoption alone is not lock-in;
 - extraction starts in the first month, from lock-in on, when the leader makes a profit (trailing

@@ -24,18 +24,9 @@ class Recorder:
         self._frames: dict[str, tuple[tuple[int, int], pd.DataFrame]] = {}  # built frames (_built)
 
     def measure(self) -> None:
-        """Surplus of each side this month, with the levers users and advertisers faced."""
+        """Surplus and lock-in of the users this month, with the levers users faced (UserPopulation.surplus_and_lock_in)."""
         model = self.model
-        slots = len(model.platforms)
-        offers = model.offers()
-        log_sums = model.users.log_sums(offers)
-        total, per_platform, counts = model.users.surplus_by_platform(offers, slots, log_sums)
-        self.measures = {
-            "consumer_surplus": total,
-            "user_surplus": np.divide(per_platform, counts, out=np.zeros(slots), where=counts > 0),
-            "switching_cost": model.users.mean_switching_cost(slots),
-            "captive_share": model.users.captive_shares(offers, slots, log_sums, metrics.DEGRADATION_TEST),
-        }
+        self.measures = model.users.surplus_and_lock_in(model.offers(), len(model.platforms), metrics.DEGRADATION_TEST)
 
     def record(self) -> None:
         """The month's rows: the market, each platform, each supplier."""

@@ -19,6 +19,24 @@ from model.params.schema import Params
 from model.social import Contacts, social_graph
 
 
+PANEL_MEMBERS = 1_000  # a group of users with fewer members in the panel is measured whole (UserPopulation.measured)
+
+
+PANEL_STREAM = 0x50414E454C  # the panel's draws come from this child of the model's seed (see panel)
+
+
+def panel(count: int, size: int, rng: np.random.Generator) -> np.ndarray | None:
+    """The users measured each month in a population of more than ``size``: a random ``size`` of them,
+    sorted; None (everyone) in a population of at most ``size``. Drawn from a child of the model's seed
+    with a fixed key of its own (PANEL_STREAM), not from the model's generator nor by spawning from it:
+    every other draw of the run, and every child it spawns later, stays what it is without a panel."""
+    if count <= size:
+        return None
+    seed = rng.bit_generator.seed_seq
+    child = np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, PANEL_STREAM))
+    return np.sort(np.random.default_rng(child).choice(count, size, replace=False))
+
+
 class UserPopulation:
     """All potential users of the market, held as numpy arrays."""
 
@@ -52,6 +70,7 @@ class UserPopulation:
             seed = int(rng.integers(2**31))
             graph = social_graph(count, network.graph, network.contacts, network.rewiring, seed)
             self.contacts = Contacts(graph, self.affinity.shape[1])  # one column per platform slot
+        self.panel = panel(count, params.simulation.measured_users, rng)
         self._recount()
 
     @property
@@ -192,64 +211,83 @@ class UserPopulation:
         return int(moving.size)
 
     # -- measures -----------------------------------------------------------------------------
-    def by_platform(self, weights=None) -> np.ndarray:
-        """Sum of ``weights`` (default: 1 a user) over each platform slot's users."""
-        slots = self.affinity.shape[1]
-        return np.bincount(self.platform + 1, weights=weights, minlength=slots + 1)[1 : slots + 1]  # 0: no platform
-
     def _recount(self) -> None:
-        self._counts = self.by_platform()
+        slots = self.affinity.shape[1]
+        self._counts = np.bincount(self.platform + 1, minlength=slots + 1)[1 : slots + 1]  # 0: no platform
 
     def counts(self, slots: int) -> np.ndarray:
         """Users on each platform slot (kept up to date whenever users move)."""
         return self._counts[:slots].copy()
 
-    def log_sums(self, offers: Offers) -> np.ndarray:
-        """Each user's logit log-sum (1/beta) ln sum_k exp(beta V_ik) in utility; 0 for users who have
-        not adopted, and for everyone when there is nothing to choose. A statistic (surplus, lock-in):
-        computed in single precision (model.choice.SINGLE)."""
-        if not self.adopted.any() or (not offers.active.any() and not self.params.has_outside_option):
-            return np.zeros(self.count)
-        # Once most users have adopted, computing everyone's log-sum and zeroing the rest is
-        # cheaper than gathering the adopters' rows.
-        if self.adopted.sum() > self.count / 2 and self.contacts is None:
-            utility = population_log_sum(self.tastes_by_row, self.affinity_by_row, self.platform, self.switching_cost(),
-                                         offers, self.params, precision=SINGLE)
-            return np.where(self.adopted, utility, 0.0)
-        users = slice(None) if self.adopted.sum() > self.count / 2 else np.flatnonzero(self.adopted)
-        result = np.zeros(self.count)
-        result[users] = log_sum(self.utilities(users, offers, precision=SINGLE), self.params.users.rationality)
-        return np.where(self.adopted, result, 0.0)
+    def measured(self) -> tuple[np.ndarray, np.ndarray]:
+        """The adopted users whose surplus and lock-in are measured this month, and how many users each stands for.
 
-    def surplus_by_platform(self, offers: Offers, slots: int, log_sums: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """Consumer surplus in dollars: market total, and total and count per current platform.
-
-        The logit log-sum of each adopted user (:meth:`log_sums`), divided by its price sensitivity
-        to turn utility into dollars (DESIGN §2). Users on no platform are reported in the market
-        total only.
+        In a population of at most ``simulation.measured_users``: every adopted user, each for itself.
+        In a larger one, the members of the panel (:func:`panel`), each standing for its group's users
+        divided by the group's members in the panel, where a group is the users of one platform slot,
+        or the adopted users on none; a group with fewer than PANEL_MEMBERS in the panel is measured
+        over all its users, each for itself. So each group's mean is estimated from at least
+        PANEL_MEMBERS of its users, and the weights of a platform's measured users sum to its users.
         """
-        dollars = log_sums / self.price_sensitivity
-        per_platform = self.by_platform(dollars)[:slots]
-        return float(dollars.sum()), per_platform, self.counts(slots)
+        if self.panel is None:
+            adopted = np.flatnonzero(self.adopted)
+            return adopted, np.ones(adopted.size)
+        group = self.platform + 1  # 0: on no platform
+        members = self.panel[self.adopted[self.panel]]
+        sizes = np.concatenate([[self.adopted.sum() - self._counts.sum()], self._counts]).astype(float)
+        in_panel = np.bincount(group[members], minlength=sizes.size)
+        whole = in_panel < PANEL_MEMBERS
+        weight_of_group = np.divide(sizes, in_panel, out=np.ones(sizes.size), where=~whole)
+        who = members[~whole[group[members]]]
+        if (whole & (sizes > 0)).any():
+            who = np.union1d(who, np.flatnonzero(self.adopted & whole[group]))
+        return who, weight_of_group[group[who]]
 
-    def captive_shares(self, offers: Offers, slots: int, log_sums: np.ndarray, worse_by: float) -> np.ndarray:
-        """Per platform slot, the share of its users who would stay on it, if they reviewed, were its
-        offer ``worse_by`` utility worse (:func:`model.choice.stay_probability`): lock-in measured
-        from behaviour (DESIGN §4). Switching costs, the network and users' tastes for the platform
-        raise it; interoperability lowers it. NaN for a slot with no users."""
-        on = np.flatnonzero(self.platform != NO_PLATFORM)
-        own = own_utilities(self.tastes[on], self.affinity[on], self.platform[on], offers, self.params,
-                            contacts=self.contact_shares(on))
+    def log_sums(self, offers: Offers, who: np.ndarray) -> np.ndarray:
+        """The users ``who``'s logit log-sums (1/beta) ln sum_k exp(beta V_ik) in utility (0 when there is
+        nothing to choose). A statistic (surplus, lock-in): computed in single precision (model.choice.SINGLE)."""
+        if who.size == 0 or (not offers.active.any() and not self.params.has_outside_option):
+            return np.zeros(who.size)
+        # For most of the population, computing everyone's log-sum and keeping the rows asked for is
+        # cheaper than gathering those rows.
+        if who.size > self.count / 2 and self.contacts is None:
+            everyone = population_log_sum(self.tastes_by_row, self.affinity_by_row, self.platform, self.switching_cost(),
+                                          offers, self.params, precision=SINGLE)
+            return everyone[who]
+        return log_sum(self.utilities(who, offers, precision=SINGLE), self.params.users.rationality).astype(float)
+
+    def surplus_and_lock_in(self, offers: Offers, slots: int, worse_by: float) -> dict:
+        """The month's statistics of the users, from the users :meth:`measured` (ODD 6.12).
+
+        consumer_surplus: the market's consumer surplus in dollars, each adopted user's logit log-sum
+        divided by its price sensitivity (DESIGN §2), users on no platform included;
+        user_surplus: the mean of it over each platform slot's users (0 for a slot with none);
+        switching_cost: the mean switching cost (utility) of each slot's users, how locked in they are;
+        captive_share: each slot's share of users who would stay on it, if they reviewed, were its offer
+        ``worse_by`` utility worse (:func:`model.choice.stay_probability`): lock-in measured from
+        behaviour (DESIGN §4). Switching costs, the network and users' tastes for the platform raise it;
+        interoperability lowers it. NaN for a slot with no users.
+        """
+        who, weight = self.measured()
+        log_sums = self.log_sums(offers, who)
+        dollars = log_sums / self.price_sensitivity[who]
+        on = self.platform[who] != NO_PLATFORM
+        users_on, platform_on = who[on], self.platform[who][on]
+        own = own_utilities(self.tastes[users_on], self.affinity[users_on], platform_on, offers, self.params,
+                            contacts=self.contact_shares(users_on))
         staying = stay_probability(log_sums[on], own, self.params.users.rationality, worse_by)
         counts = self.counts(slots)
-        totals = np.bincount(self.platform[on], weights=staying, minlength=slots)[:slots]
-        return np.divide(totals, counts, out=np.full(slots, np.nan), where=counts > 0)
 
-    def mean_switching_cost(self, slots: int) -> np.ndarray:
-        """Mean switching cost (utility) of each platform's users: how locked in they are."""
-        totals = self.by_platform(self.switching_cost())[:slots]
-        counts = self.counts(slots)
-        return np.divide(totals, counts, out=np.zeros(slots), where=counts > 0)
+        def mean_by_platform(values, empty):
+            totals = np.bincount(platform_on, weights=weight[on] * values, minlength=slots)[:slots]
+            return np.divide(totals, counts, out=np.full(slots, empty), where=counts > 0)
+
+        return {
+            "consumer_surplus": float((weight * dollars).sum()),
+            "user_surplus": mean_by_platform(dollars[on], 0.0),
+            "switching_cost": mean_by_platform(self.switching_cost(users_on), 0.0),
+            "captive_share": mean_by_platform(staying, np.nan),
+        }
 
     def sample(self, size: int, rng: np.random.Generator) -> tuple[UserSample, UserSample]:
         """Two samples for demand forecasts: current adopters, and users about to adopt.

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.compare import OUTCOMES, compare, comparison_table, outcomes, outcomes_and_summary
+from model.compare import compare, comparison_table
+from model.outcomes import OUTCOMES, outcomes, outcomes_and_summary
 from model.economy import PlatformEconomy
 from model.experiments.analysis import group_summary
 from tests.conftest import ROOT, scenario

@@ -23,7 +23,8 @@ import model.charts
 import model.report
 from model import outputs
 from model.cli import main
-from model.compare import OUTCOMES, write_comparison
+from model.compare import write_comparison
+from model.outcomes import OUTCOMES
 from model.outputs import CALIBRATION_MARKER, RUN_MARKER, LeftoverWarning, OutError, write_run
 from tests.conftest import ROOT, NETWORK_ONLY, run, scenario
 

@@ -235,7 +235,7 @@ def test_when_users_value_their_contacts_the_market_is_less_concentrated(paired_
 
 def minority_platforms(economy):
     """Platforms other than the leader holding more than 5% of the users on platforms at the end."""
-    counts = economy.users.by_platform()
+    counts = economy.users.counts(economy.params.platform_slots)
     shares = counts / max(counts.sum(), 1)
     return [(j, shares[j]) for j in np.flatnonzero(shares > 0.05) if j != shares.argmax()]
 

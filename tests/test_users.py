@@ -1,10 +1,11 @@
 """The user population: adoption that responds to offers, captive users, generational turnover."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from model.choice import NO_PLATFORM, Offers, logit_probabilities, network_term
-from model.users import UserPopulation
+from model.users import PANEL_MEMBERS, UserPopulation
 from tests.conftest import scenario
 
 
@@ -113,8 +114,7 @@ def captive_share_of_platform_0(switching_cost=0.06, interoperability=0.0, rival
     quality = np.array([2.0, rival_quality, rival_quality, rival_quality])
     offers = Offers(active=np.ones(4, bool), quality=quality, ad_load=np.full(4, 0.1), user_price=np.zeros(4),
                     network=network_term(np.array([1.0, 0.0, 0.0, 0.0]), interoperability))
-    log_sums = population.log_sums(offers)
-    return population.captive_shares(offers, 4, log_sums, worse_by=1.0)[0]
+    return population.surplus_and_lock_in(offers, 4, worse_by=1.0)["captive_share"][0]
 
 
 def test_the_captive_share_is_the_logit_probability_of_staying_after_a_degradation():
@@ -124,7 +124,7 @@ def test_the_captive_share_is_the_logit_probability_of_staying_after_a_degradati
     population.tenure[:] = np.arange(300) % 40
     population._recount()
     offers = offers_of(2.0)
-    captive = population.captive_shares(offers, 4, population.log_sums(offers), worse_by=0.7)
+    captive = population.surplus_and_lock_in(offers, 4, worse_by=0.7)["captive_share"]
     for j in range(3):  # the full logit over every option, platform j's utility lowered by 0.7
         on = np.flatnonzero(population.platform == j)
         utilities = population.utilities(on, offers)
@@ -155,3 +155,62 @@ def test_demand_samples_have_the_same_size_whatever_the_population():
         adopters, newcomers = population.sample(1500, np.random.default_rng(0))
         assert adopters.platform.size == 1500  # drawn with replacement: the same noise at any size
         assert adopters.weight == pytest.approx(users / 1500)
+
+
+# -- statistics measured on a panel ------------------------------------------------------------
+def spread_population(users, measured, seed=3):
+    """Every user adopted: about 70 % on platform 0, 25 % on 1, 3 % on 2 and 2 % on none; tenures 0 to 39."""
+    population = UserPopulation(scenario(users__count=users, simulation__measured_users=measured, **FOUR_SLOTS),
+                                np.random.default_rng(seed))
+    population.adopted[:] = True
+    draw = np.random.default_rng(seed + 1).random(users)
+    population.platform[:] = np.select([draw < 0.7, draw < 0.95, draw < 0.98], [0, 1, 2], NO_PLATFORM)
+    population.tenure[:] = np.arange(users) % 40
+    population._recount()
+    return population
+
+
+def test_a_population_no_larger_than_the_panel_is_measured_whole():
+    who, weight = spread_population(users=5000, measured=5000).measured()
+    assert (who == np.arange(5000)).all() and (weight == 1).all()
+
+
+def test_in_a_larger_population_each_platform_is_measured_on_the_panel_or_whole_and_weighs_its_users():
+    population = spread_population(users=60_000, measured=5000)
+    who, weight = population.measured()
+    platform, counts = population.platform[who], population.counts(4)
+    for slot in range(3):
+        assert weight[platform == slot].sum() == pytest.approx(counts[slot])
+    assert weight.sum() == pytest.approx(60_000)  # the users on no platform are a group too
+    assert (platform == 0).sum() < counts[0] / 10  # about 3,500 of its 42,000 users are in the panel
+    # about 150 of platform 2's 1,800 users are in the panel, fewer than PANEL_MEMBERS: all are measured
+    assert (platform == 2).sum() == counts[2] and (weight[platform == 2] == 1).all()
+
+
+def test_statistics_measured_on_the_panel_are_those_of_everyone_within_their_sampling_error():
+    """Within four standard errors of a sample of PANEL_MEMBERS users (a share's is at most 0.5 / sqrt(1000))."""
+    offers = offers_of(2.0)
+    exact = spread_population(users=60_000, measured=60_000).surplus_and_lock_in(offers, 4, worse_by=1.0)
+    panel = spread_population(users=60_000, measured=5000).surplus_and_lock_in(offers, 4, worse_by=1.0)
+    assert panel["consumer_surplus"] == pytest.approx(exact["consumer_surplus"], rel=0.02)
+    assert panel["user_surplus"][:3] == pytest.approx(exact["user_surplus"][:3], rel=0.05)
+    assert panel["switching_cost"][:3] == pytest.approx(exact["switching_cost"][:3], rel=0.05)
+    assert panel["captive_share"][:3] == pytest.approx(exact["captive_share"][:3], abs=4 * 0.5 / np.sqrt(PANEL_MEMBERS))
+    assert panel["captive_share"][2] == pytest.approx(exact["captive_share"][2], rel=1e-5)  # measured whole
+    assert np.isnan(panel["captive_share"][3]) and np.isnan(exact["captive_share"][3])
+
+
+def test_measuring_on_a_panel_leaves_the_run_itself_unchanged():
+    """The same seed with statistics on a panel of 2,000 or over all 8,000 users: the same market, month by month."""
+    from model.economy import PlatformEconomy
+
+    def run(measured):
+        return PlatformEconomy(scenario(users__count=8000, simulation__steps=120, simulation__measured_users=measured)).run()
+
+    exact, panel = run(8000), run(2000)
+    dynamics = ["adopted_users", "platform_users", "leader_id", "leader_share", "hhi", "mean_ad_load", "platform_profit"]
+    pd.testing.assert_frame_equal(exact.model_frame()[dynamics], panel.model_frame()[dynamics])
+    surplus = exact.model_frame()["consumer_surplus"], panel.model_frame()["consumer_surplus"]
+    assert ((surplus[1] - surplus[0]).abs() <= 0.03 * surplus[0].abs() + 1e-9).all()
+    captive = exact.model_frame()["leader_captive_share"], panel.model_frame()["leader_captive_share"]
+    assert ((captive[1] - captive[0]).abs().max()) <= 4 * 0.5 / np.sqrt(PANEL_MEMBERS)

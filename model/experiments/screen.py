@@ -66,7 +66,7 @@ LEVELS = 4  # Morris levels: a move crosses two of them, two thirds of the range
 SPAN = 0.5  # a number moves by half its value either way
 INERT_TOLERANCE = 1e-9  # normalised effect at most this for every outcome: inert
 
-# Each outcome: its meaning. From the runs' summary (with_outcomes derives three), compare.outcomes (FROM_COMPARE)
+# Each outcome: its meaning. From the runs' summary (with_outcomes derives three), model.outcomes.outcomes (FROM_COMPARE)
 # and venture_gain.
 OUTCOMES = {
     "leader_final_share": "share of platform users held by the leader at the end",
@@ -89,7 +89,8 @@ FROM_COMPARE = ("leader_peak_ad_load", "users_surplus", "advertisers_surplus", "
 
 SIZE = {"users.count": "the population size: the screen's --users (money per potential user scales with it)",
         "simulation.steps": "the run's length: the screen's --steps"}
-NOT_MOVED = {**SIZE, "simulation.seed": "the seed: every run of a screen uses the same one (common random numbers)"}
+NOT_MOVED = {**SIZE, "simulation.seed": "the seed: every run of a screen uses the same one (common random numbers)",
+             "simulation.measured_users": "the precision of the users' statistics, not the economy (the run is the same)"}
 
 # A number set to 0 has no half to move by: its range is [0, high], or (low, high) where a negative
 # value means something (a subsidy). Chosen at what the shipped scenarios set, or a moderate value.
@@ -323,9 +324,9 @@ def screen_experiment(plan: ScreenPlan, trajectories: int = DEFAULT_TRAJECTORIES
 
 
 def screen_outcomes(economy) -> dict[str, float]:
-    """The outcomes that a run's summary lacks (the runner adds them to every run's row): compare.outcomes', and
+    """The outcomes that a run's summary lacks (the runner adds them to every run's row): model.outcomes.outcomes', and
     the venture investors' gain."""
-    from model.compare import outcomes
+    from model.outcomes import outcomes
 
     found = outcomes(economy)
     gain = venture_gain(economy.investor_frame()) / economy.params.users.count
@@ -345,7 +346,7 @@ def venture_gain(holdings: pd.DataFrame) -> float:
 def with_outcomes(runs: pd.DataFrame, users: int) -> pd.DataFrame:
     """The runs with the outcomes derived from their summary: an event that never happens is at the run's end, and
     the public cost of rescues (the summary's, in $) is per potential user of the screen's ``users``, as
-    compare.outcomes gives it."""
+    model.outcomes.outcomes gives it."""
     return runs.assign(hhi_at_end=runs["final_hhi"].fillna(0.0),
                        months_to_lock_in=runs["lock_in_month"].fillna(runs["steps"]),
                        public_cost_total=runs["public_cost_total"] / users)

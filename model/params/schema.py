@@ -45,6 +45,10 @@ class Table(BaseModel):
 class Simulation(Table):
     steps: int = knob(240, "months", "Number of monthly steps to simulate.", ge=1, le=6000)
     seed: int = knob(42, "-", "Seed of the model's random generator (same seed, same run).", ge=0)
+    measured_users: int = knob(
+        20_000, "users", "Users whose surplus and lock-in are measured each month: all of them in a population up to "
+        "this size, else a fixed random panel of this many (a platform with fewer than 1,000 in the panel is "
+        "measured over all its users). Statistics only: the run itself is the same.", ge=1000, le=50_000_000)
 
 
 class Users(Table):
