@@ -232,16 +232,25 @@ class UserPopulation:
         if self.panel is None:
             adopted = np.flatnonzero(self.adopted)
             return adopted, np.ones(adopted.size)
-        group = self.platform + 1  # 0: on no platform
         members = self.panel[self.adopted[self.panel]]
+        group_of = self.platform[members] + 1  # each member's group: 0 for no platform, else its slot + 1
         sizes = np.concatenate([[self.adopted.sum() - self._counts.sum()], self._counts]).astype(float)
-        in_panel = np.bincount(group[members], minlength=sizes.size)
+        in_panel = np.bincount(group_of, minlength=sizes.size)
         whole = in_panel < PANEL_MEMBERS
         weight_of_group = np.divide(sizes, in_panel, out=np.ones(sizes.size), where=~whole)
-        who = members[~whole[group[members]]]
-        if (whole & (sizes > 0)).any():
-            who = np.union1d(who, np.flatnonzero(self.adopted & whole[group]))
-        return who, weight_of_group[group[who]]
+        who, weight = members[~whole[group_of]], weight_of_group[group_of[~whole[group_of]]]
+        measured_whole = [self._group(group) for group in np.flatnonzero(whole & (sizes > 0))]
+        if not measured_whole:
+            return who, weight
+        everyone = np.concatenate(measured_whole)
+        order = np.argsort(np.concatenate([who, everyone]), kind="stable")  # in user order: gathers read memory forward
+        return np.concatenate([who, everyone])[order], np.concatenate([weight, np.ones(everyone.size)])[order]
+
+    def _group(self, group: int) -> np.ndarray:
+        """The users of a group of :meth:`measured`: the adopted users on no platform (0), or platform slot group - 1's."""
+        if group == 0:
+            return np.flatnonzero(self.adopted & (self.platform == NO_PLATFORM))
+        return np.flatnonzero(self.platform == group - 1)
 
     def log_sums(self, offers: Offers, who: np.ndarray) -> np.ndarray:
         """The users ``who``'s logit log-sums (1/beta) ln sum_k exp(beta V_ik) in utility (0 when there is
