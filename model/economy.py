@@ -37,6 +37,7 @@ from model.investors import create_investors
 from model.ledger import HOUSEHOLDS, Ledger
 from model.lenders import Lender
 from model.markets import AdMarket, Competition, ComputeMarket, Distress, FundingMarket, Households
+from model.memory import keep_freed_memory
 from model.params.schema import Params
 from model.platforms import Platform, set_levers
 from model.recorder import Recorder
@@ -48,6 +49,7 @@ class PlatformEconomy(mesa.Model):
     """The whole market. ``PlatformEconomy(params).run()`` then read the frames."""
 
     def __init__(self, params: Params) -> None:
+        keep_freed_memory()  # a month reuses the memory the last one freed (model.memory)
         super().__init__(rng=params.simulation.seed)
         self.params = params
         self.month = 0

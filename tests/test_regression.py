@@ -70,3 +70,14 @@ def regenerate() -> None:
 
 if __name__ == "__main__":
     regenerate()
+
+
+def test_on_glibc_the_allocator_keeps_the_memory_a_month_frees():
+    """model.memory: set once a process by the first economy; it changes speed only (the frames above are the same)."""
+    import platform
+
+    from model.memory import keep_freed_memory
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("glibc's allocator only")
+    assert keep_freed_memory() is True
