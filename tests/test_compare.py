@@ -26,6 +26,17 @@ def test_outcomes_are_read_from_the_run():
     assert 0 <= measured["leader_peak_ad_load"] <= economy.params.platforms.max_ad_load
 
 
+def test_the_processes_that_run_and_reduce_runs_do_not_import_the_charts():
+    """compare's workers load the model and model.outcomes, not Altair (about 2.7 s a process here)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, model.economy, model.outcomes, model.replicates, model.experiments.runner; "
+            "print(sorted(name for name in sys.modules if name.split('.')[0] in ('altair', 'vl_convert')))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
 def test_the_same_seeds_run_every_scenario_so_identical_scenarios_agree_exactly():
     runs, summary = compare({"a": scenario(**SMALL), "b": scenario(**SMALL)}, seeds=2, processes=1)
     a, b = (runs[runs["scenario"] == name].drop(columns="scenario").reset_index(drop=True) for name in "ab")
