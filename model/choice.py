@@ -160,7 +160,8 @@ class UserSample:
     platform: np.ndarray
     switching_cost: np.ndarray
     reviewing: np.ndarray  # probability that each sampled user chooses this month
-    weight: float  # users represented by each sampled user
+    draws: np.ndarray  # times each user was drawn (users are drawn with replacement; each is held once)
+    weight: float  # users represented by each draw
     contacts: np.ndarray | None = None  # users x platform slots: contacts' shares (None: no social graph)
 
     def network_terms(self, offers: Offers, params: Params) -> np.ndarray:

@@ -92,10 +92,11 @@ def forecast_users(view: MarketView, platform_ids: np.ndarray, candidates: np.nd
         choose_me += 1.0
         np.reciprocal(choose_me, out=choose_me)
         here = sample.platform[None, :] == platform_ids[:, None]  # platforms x users
-        staying = ((1.0 - sample.reviewing) * here).sum(axis=1)
-        # The sums over users in double precision.
-        users += sample.weight * (staying[:, None] + np.matmul(choose_me, sample.reviewing, dtype=float))
-        inflow += sample.weight * np.matmul(choose_me, (sample.reviewing * ~here)[..., None], dtype=float)[..., 0]
+        staying = (sample.draws * (1.0 - sample.reviewing) * here).sum(axis=1)
+        # The sums over draws (each user times the times it was drawn), in double precision.
+        choosing = sample.draws * sample.reviewing
+        users += sample.weight * (staying[:, None] + np.matmul(choose_me, choosing, dtype=float))
+        inflow += sample.weight * np.matmul(choose_me, (choosing * ~here)[..., None], dtype=float)[..., 0]
     return users, inflow
 
 

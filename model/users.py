@@ -305,14 +305,17 @@ class UserPopulation:
         failed); each sampled newcomer chooses surely. Weights scale the samples to the market.
         Users are drawn with replacement, so a sample's noise is that of ``size`` independent draws
         however many users the run simulates (without replacement, a sample of most of a small
-        population would forecast better than the same sample of a large one).
+        population would forecast better than the same sample of a large one). A user drawn more
+        than once is held once, with the number of times it was drawn (``UserSample.draws``): a
+        forecast over it is the same sum, computed once a user (in populations smaller than the
+        sample most draws repeat a user).
         """
         review_rate = self.params.users.review_rate
         adopted = np.flatnonzero(self.adopted)
         waiting = np.flatnonzero(~self.adopted)
         samples = []
         for pool, expected in ((adopted, adopted.size), (waiting, self._expected_adopters())):
-            take = rng.choice(pool, size, replace=True) if pool.size else pool
+            take, draws = np.unique(rng.choice(pool, size, replace=True) if pool.size else pool, return_counts=True)
             reviewing = np.full(take.size, review_rate if pool is adopted else 1.0)
             if pool is adopted:
                 reviewing[self.must_choose[take]] = 1.0
@@ -323,7 +326,8 @@ class UserPopulation:
                     platform=self.platform[take] if pool is adopted else np.full(take.size, NO_PLATFORM, np.int16),
                     switching_cost=self.switching_cost(take) if pool is adopted else np.zeros(take.size, np.float32),
                     reviewing=reviewing,
-                    weight=expected / take.size if take.size else 0.0,
+                    draws=draws,
+                    weight=expected / size if take.size else 0.0,
                     contacts=self.contact_shares(take),
                 )
             )

@@ -27,12 +27,14 @@ def brute_force_forecast(platform, view, candidates):
         for sample in (view.adopters, view.newcomers):
             if sample.platform.size == 0:
                 continue
-            utilities = option_utilities(sample.tastes, sample.affinity, sample.platform, sample.switching_cost,
-                                         candidate_offers, params, contacts=sample.contacts)
+            draw = np.repeat(np.arange(sample.platform.size), sample.draws)  # every draw, a user drawn twice twice
+            contacts = None if sample.contacts is None else sample.contacts[draw]
+            utilities = option_utilities(sample.tastes[draw], sample.affinity[draw], sample.platform[draw],
+                                         sample.switching_cost[draw], candidate_offers, params, contacts=contacts)
             mine = logit_probabilities(utilities, params.users.rationality)[:, j]
-            here = sample.platform == j
-            users[c] += sample.weight * (sample.reviewing * mine + (1 - sample.reviewing) * here).sum()
-            inflow[c] += sample.weight * (sample.reviewing * mine * ~here).sum()
+            here, reviewing = sample.platform[draw] == j, sample.reviewing[draw]
+            users[c] += sample.weight * (reviewing * mine + (1 - reviewing) * here).sum()
+            inflow[c] += sample.weight * (reviewing * mine * ~here).sum()
     return users, inflow
 
 
@@ -45,6 +47,7 @@ def test_forecast_users_is_the_users_logit_rule(months, settings):
     economy = PlatformEconomy(scenario(users__count=3000, platforms__data_noise=0.0, **settings)).run(months)
     view = economy.market_view()
     assert (view.adopters.contacts is None) == (not settings)  # sampled users come with their contacts' shares
+    assert (view.adopters.draws > 1).any() and (view.newcomers.draws > 1).any()  # users drawn more than once
     for platform in economy.active_platforms:
         candidates = platform.candidate_levers()
         fast = platform.forecast_users(view, candidates)

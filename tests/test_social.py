@@ -94,9 +94,9 @@ def test_platforms_forecast_with_the_sampled_users_own_contacts():
     users = economy.users
     adopters, newcomers = users.sample(50, np.random.default_rng(7))
     replay = np.random.default_rng(7)  # the same draws: adopters first, then potential users, with replacement
-    sampled_adopters = replay.choice(np.flatnonzero(users.adopted), 50, replace=True)
-    sampled_newcomers = replay.choice(np.flatnonzero(~users.adopted), 50, replace=True)
-    assert adopters.contacts.shape == (50, users.affinity.shape[1])
+    sampled_adopters = np.unique(replay.choice(np.flatnonzero(users.adopted), 50, replace=True))  # each held once
+    sampled_newcomers = np.unique(replay.choice(np.flatnonzero(~users.adopted), 50, replace=True))
+    assert adopters.contacts.shape == (sampled_adopters.size, users.affinity.shape[1])
     assert np.array_equal(adopters.contacts, users.contact_shares(sampled_adopters))
     assert np.array_equal(newcomers.contacts, users.contact_shares(sampled_newcomers))
 

@@ -153,8 +153,10 @@ def test_demand_samples_have_the_same_size_whatever_the_population():
     for users in (500, 50_000):
         population = settled_population(turnover=0.0, users=users)
         adopters, newcomers = population.sample(1500, np.random.default_rng(0))
-        assert adopters.platform.size == 1500  # drawn with replacement: the same noise at any size
+        assert adopters.draws.sum() == 1500  # drawn with replacement: the same noise at any size
         assert adopters.weight == pytest.approx(users / 1500)
+        # each user drawn is held once, with the times it was drawn: in 500 users, at most 500 of them
+        assert adopters.platform.size == np.unique(adopters.tastes, axis=0).shape[0] <= min(users, 1500)
 
 
 # -- statistics measured on a panel ------------------------------------------------------------
