@@ -1,6 +1,7 @@
 """The package's layers (DESIGN §5): each layer imports only the layers below it, and nothing imports in a circle.
 
-1. ground: parameters, the ledger, metrics and the pure rules (choice, ad market, regulation, ...);
+1. ground: parameters, the ledger, metrics, the pure rules (choice, ad market, regulation, ...) and the
+   process's memory allocator's settings;
 2. actors: users, advertisers, platforms, investors, government, suppliers, lenders; no actor
    imports another;
 3. markets (``model/markets/``), where actors meet; a market may use one listed before it;
@@ -20,7 +21,7 @@ from tests.conftest import ROOT
 
 PACKAGE = ROOT / "model"
 GROUND = {"model.params", "model.ledger", "model.metrics", "model.choice", "model.admarket", "model.regulation",
-          "model.captable", "model.social", "model.forecasts", "model.statistics"}
+          "model.captable", "model.social", "model.forecasts", "model.statistics", "model.memory"}
 ACTORS = {"model.users", "model.advertisers", "model.platforms", "model.investors", "model.government",
           "model.suppliers", "model.lenders"}
 MARKET_ORDER = ["model.markets.funding", "model.markets.advertising", "model.markets.households",
