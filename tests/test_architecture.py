@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,7 @@ def imports_of(path: Path, known: set[str]) -> set[str]:
     return {name for name in found if name in known}
 
 
+@functools.cache  # parsed once for the whole file, not once for each module's test
 def graph() -> dict[str, set[str]]:
     known = modules()
     return {name: imports_of(path, set(known)) - {name} for name, path in known.items()}
