@@ -150,7 +150,11 @@ def _nowhere_section(acting: pd.Series, screened: pd.Series) -> list[str]:
     lines = ["## Knobs that act nowhere", ""]
     if not nowhere:
         return [*lines, "None: every screened knob changed a run in at least one scenario.", ""]
-    lines += ["Screened, and no run changed when they moved: each is to be fixed (wired in) or removed.", ""]
+    lines += ["Screened, and no run of this census changed when they moved. A knob that acts only through a rare "
+              "event (a rescue, a binding cap, a deal) can miss it at the census's few trajectories and one seed: "
+              "`tests/test_screen.py` screens each knob where its event happens (fast-forwarded, stressed, three "
+              "seeds), and a knob that moves nothing there either is to be fixed (wired in) or removed "
+              "(its `KNOWN_INERT` says which, and why).", ""]
     lines += [f"- **`{key}`** (screened in {len(screened[key])} scenarios): {schema_fields()[key].description}"
               for key in nowhere]
     return [*lines, ""]
