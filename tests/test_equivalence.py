@@ -64,3 +64,12 @@ def test_the_committed_reference_covers_48_seeds_of_each_scenario():
     saved = json.loads((ROOT / "benchmarks" / "equivalence.json").read_text())
     assert saved["seeds"] >= 40 and all(len(runs) == saved["seeds"] for runs in saved["runs"].values())
     assert set(saved["outcomes"]) == set(OUTCOMES)
+
+
+def test_the_seed_by_seed_count_says_which_outcomes_kept_their_values():
+    rng = np.random.default_rng(2)
+    before = rows(rng, runs=4)
+    after = [dict(row) for row in before]
+    after[0]["lock_in_month"] = -1.0  # one seed's lock-in moved, nothing else
+    counts = equivalence.seed_by_seed(before, after)
+    assert "lock_in_month 3/4" in counts and "users_surplus 4/4" in counts and "regime 4/4" in counts
