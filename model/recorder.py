@@ -44,7 +44,7 @@ class Recorder:
             "step": self.model.month, "supplier_id": supplier.supplier_id, "status": supplier.status,
             "revenue": supplier.revenue, "external_revenue": supplier.external_revenue,
             "round_tripped_revenue": supplier.round_tripped, "circularity_ratio": supplier.circularity,
-            "invested": supplier.invested, "bonds": supplier.bonds, "losses": supplier.losses,
+            "invested": supplier.invested, "shares_sold": supplier.shares_sold, "bonds": supplier.bonds, "losses": supplier.losses,
             "rescued": supplier.rescued, "public_loan": supplier.public_loan, "guaranteed_bonds": supplier.guaranteed_bonds,
             "cash": supplier.cash, "valuation": supplier.valuation(self.model.funding.sentiment),
         }

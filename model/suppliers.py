@@ -6,7 +6,9 @@ commitment: the client promises to buy ``commitment_multiple`` times the investm
 ``commitment_months`` (take-or-pay), and the supplier builds capacity for it at once, financed by
 bonds. The money it invested comes back as its own revenue ("round-tripping"): it reports all
 sales, but keeps apart the round-tripped part (sales paid for with its own investment) from
-external revenue, with a circularity ratio. It is valued on reported revenue.
+external revenue, with a circularity ratio. It is valued on reported revenue, and that valuation
+pays for deals its cash cannot: it sells new shares at it (up to ``share_issue_limit`` of it), so
+round-tripped sales raise the value that funds the next deal (the circle of essay 002).
 
 When a client fails, the supplier writes off its stake and the unpaid commitment; without that
 revenue it may be unable to service its bonds, and fail in turn. Either event hits the funding
@@ -44,6 +46,7 @@ class Supplier(mesa.Agent):
         self.guaranteed_bonds = 0.0  # bonds the state guarantees, still to repay
         self.public_money = self.repaid_to_state = 0.0  # rescue grants and loans received; loan repayments made
         self.guaranteed_issued = 0.0  # bonds issued under the state's guarantee
+        self.shares_sold = 0.0  # new shares sold to outside investors, at its valuation, to fund deals
         capital = self.terms.capital_per_user * params.users.count
         self.model.ledger.transfer(0, OUTSIDE, self.account, capital, "capital_commitment")
 
@@ -69,11 +72,25 @@ class Supplier(mesa.Agent):
         """Valued on reported revenue, round-tripped or not: multiple x annual revenue x sentiment."""
         return self.terms.revenue_multiple * 12.0 * self.revenue_trend * sentiment if self.active else 0.0
 
-    def investment_offer(self) -> float:
-        """What it would invest in a client's round now (it keeps enough cash for a year of bond service)."""
+    def spare_cash(self) -> float:
+        """Cash beyond a year of bond service, which it keeps."""
+        return max(0.0, self.cash - 12.0 * self.bond_service())
+
+    def share_room(self, sentiment: float) -> float:
+        """What it could still raise in new shares: ``share_issue_limit`` of its valuation, less what it has sold."""
+        return max(0.0, self.terms.share_issue_limit * self.valuation(sentiment) - self.shares_sold)
+
+    def investment_offer(self, sentiment: float) -> float:
+        """What it would invest in a client's round now: out of its spare cash, and new shares at its valuation."""
         wanted = self.terms.investment_per_user * self.model.params.users.count
-        spare = self.cash - 12.0 * self.bond_service()
-        return max(0.0, min(wanted, spare)) if self.active else 0.0
+        return min(wanted, self.spare_cash() + self.share_room(sentiment)) if self.active else 0.0
+
+    def raise_for(self, amount: float) -> None:
+        """Sell new shares to outside investors for the part of an investment its spare cash does not cover."""
+        short = amount - self.spare_cash()
+        if short > 0:
+            self.model.ledger.transfer(self.model.month, OUTSIDE, self.account, short, "supplier_shares")
+            self.shares_sold += short
 
     def build_capacity(self, commitment: float) -> None:
         """Capacity for a new commitment, paid at once, financed by bonds."""

@@ -39,7 +39,7 @@ ALLOWED_FLOWS = {
     ("platform", "lender", "debt_repayment"),
     ("platform", "platform", "merger"), ("platform", "platform", "divestiture"), (OUTSIDE, "platform", "creditor_loss"),
     (OUTSIDE, "supplier", "bonds"), ("supplier", OUTSIDE, "capacity"), ("supplier", OUTSIDE, "production_costs"),
-    ("supplier", OUTSIDE, "bond_service"), (OUTSIDE, "supplier", "creditor_loss"),
+    ("supplier", OUTSIDE, "bond_service"), (OUTSIDE, "supplier", "creditor_loss"), (OUTSIDE, "supplier", "supplier_shares"),
     *(("platform", holder, kind) for holder in SHAREHOLDERS for kind in ("dividend", "acquisition")),
 }
 
@@ -193,7 +193,7 @@ def lender_operations(economy) -> float:
 
 
 def suppliers_operations(economy) -> dict[str, float]:
-    """Per supplier: capital plus sales, less production costs and the service of every month's bonds.
+    """Per supplier: capital, sales and new shares sold, less production costs and the service of every month's bonds.
 
     Bonds are serviced in a month on what was owed at the end of the month before (the suppliers'
     own record; bonds and capacity, raised and spent at once, cancel). Stakes in clients are counted
@@ -210,6 +210,7 @@ def suppliers_operations(economy) -> dict[str, float]:
         + (1.0 - terms.production_cost) * supplier.total_revenue
         - service_rate * earlier_bonds.get(supplier.supplier_id, 0.0)
         + supplier.public_money - supplier.repaid_to_state + supplier.guaranteed_issued  # rescues (none without them)
+        + supplier.shares_sold
         for supplier in economy.suppliers
     }
 

@@ -147,14 +147,15 @@ def longest_empty_stretch(economy, after: int = 24) -> int:
 
 def test_a_market_never_stays_empty_for_more_than_a_year():
     """Issue 17's check, on the AI scenario, where a bust can take every platform: without entry the
-    market stayed empty for 83-86 months in seeds 1, 3 and 7 (2,000 users, 150 months; 6 of seeds
-    0-11 had a stretch of more than a year); with the baseline's entry, never more than 12 months in
-    seeds 0-7 (measured on 2026-12-01: none at all). The baseline and no_bailout.toml had no empty
+    market stayed empty for 82, 36 and 81 months in seeds 1, 6 and 8 (2,000 users, 150 months; 3 of seeds
+    0-11 had a stretch of more than a year, measured on 2026-12-02; 6 of 12 on 2026-12-01, before the
+    supplier sold shares for deals); with the baseline's entry, never more than 12 months in seeds 0-7
+    (none at all). The baseline and no_bailout.toml had no empty
     stretch in seeds 0-11 at 3,000 users, with entry or without, but for seed 7 of no_bailout.toml
     without entry (185 months)."""
     ai = ROOT / "params" / "scenarios" / "ai_circular_finance.toml"
     size = {"users__count": 2000, "simulation__steps": 150}
-    without = [longest_empty_stretch(run(scenario(ai, **size, **NO_ENTRY, simulation__seed=seed))) for seed in (1, 3, 7)]
+    without = [longest_empty_stretch(run(scenario(ai, **size, **NO_ENTRY, simulation__seed=seed))) for seed in (1, 6, 8)]
     assert min(without) > 12, without  # these seeds do test it
     with_entry = [longest_empty_stretch(run(scenario(ai, **size, simulation__seed=seed))) for seed in range(8)]
     assert max(with_entry) <= 12, with_entry

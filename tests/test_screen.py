@@ -326,10 +326,7 @@ STRESS: dict[str, dict] = {
     "divestiture": {"regulation.max_share": 0.4},
 }
 # Knobs that move nothing anywhere: each a strict expected failure, with why.
-KNOWN_INERT: dict[str, str] = {
-    "suppliers.revenue_multiple": "only the suppliers' valuation in supplier_frame() reads it: no decision, and no "
-                                  "outcome of the screen",
-}
+KNOWN_INERT: dict[str, str] = {}
 
 
 def scenario_file(name: str) -> Path:

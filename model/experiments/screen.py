@@ -105,6 +105,7 @@ ZERO_RANGES = {
     "cooperative.member_funding_per_user": 3.0,  # as scenarios/cooperative.toml
     "cooperative.public_funding_per_user": 20.0,  # as scenarios/public_platform.toml
     "suppliers.investment_per_user": 10.0,  # as scenarios/ai_circular_finance.toml
+    "suppliers.share_issue_limit": 0.02,  # as scenarios/ai_circular_finance.toml
     "platforms.initial_user_price": (-1.0, 1.0),  # a small subsidy to a small price
 }
 EVEN = {"network.contacts"}  # small-world graphs link contacts / 2 neighbours on each side

@@ -64,9 +64,11 @@ class ComputeMarket:
         supplier = self.supplier_of(platform)
         terms = self.params.suppliers
         # The supplier's appetite for a client's round is the investors' (it invests beside them).
-        amount = supplier.investment_offer() * appetite(self.funding.promise(platform), self.params) if supplier else 0.0
+        offer = supplier.investment_offer(self.funding.sentiment) if supplier else 0.0
+        amount = offer * appetite(self.funding.promise(platform), self.params)
         if amount <= 0:
             return
+        supplier.raise_for(amount)
         platform.issue_shares([(supplier.account, amount)], self.funding.valuation_of(platform), "supplier_equity")
         commitment = terms.commitment_multiple * amount
         platform.commit(supplier.account, commitment, terms.commitment_months)

@@ -392,6 +392,10 @@ class Suppliers(Table):
     revenue_multiple: float = knob(
         10.0, "years", "Suppliers' valuation in years of reported revenue (times sentiment).", ge=0, le=MAX_YEARS
     )
+    share_issue_limit: float = knob(
+        0.0, "-", "Most a supplier sells in new shares to fund deals its cash cannot, in all, as a share of its "
+        "valuation (0: deals out of cash only).", ge=0, le=1
+    )
     announcement_boost: float = knob(
         0.05, "-", "Rise in the funding market's sentiment when a circular deal is announced.", ge=0, le=1
     )
