@@ -80,16 +80,14 @@ def test_the_excess_profit_tax_raises_public_revenue_through_the_ledger():
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "the tax acts in the ad-funded baseline, but not robustly seed by seed (issue 17, every knob acts): at 4,000 "
-    "users the leader's peak ad load is lower with it in 6 of seeds 0-7 (by 0.02 to 0.14), the same in 1, higher "
-    "in 1 (0.62 against 0.60); over seeds 0-15 lower in 12, the same in 3, higher in 1, a mean fall of 0.041 (95% "
-    "interval 0.016 to 0.067) from about 0.56. Its mean ad load and revenue per user over the last five years are "
-    "lower in 8 of seeds 0-7 but in 5 of seeds 8-15. It acts where the leader earns about the untaxed normal "
-    "return (seeds 0, 2, 6, 7: under $15,000 collected in 20 years; the taxed leader's pre-tax profit stays within "
-    "20% of the normal return in 76-90% of its last 90 months, and its peak falls by 0.02-0.14), barely where the "
-    "leader earns several times it (seeds 1, 3, 4: $248,000-277,000 collected; peak taxed/untaxed 0.54/0.54, "
-    "0.60/0.62, 0.56/0.58). In the paid baseline of before (max_ad_load 0.6) over seeds 0-9 at 2,000 users the "
-    "peak was the same in 9 of 10"))
+    "a tax on profit above a normal return leaves a profit-maximiser's choice unchanged wherever it earns well above "
+    "that return (the classic neutrality of a tax on rent), and the taxed leader does, in every seed: in its last 90 "
+    "months the tax is a median 0.33-0.47 of its pre-tax profit (0.5 is the rate: far above the kink), at 2,000 and "
+    "4,000 users, seeds 0-15. Its peak ad load, taxed against untaxed, measured on 2026-12-02: at 4,000 users lower in "
+    "2 of seeds 0-7, higher in 3, the same in 3 (over seeds 0-15 lower in 8, higher in 3, mean change -0.005); at "
+    "2,000 users lower in 7 of 16, higher in 4 (mean -0.006). The essays expect the tax to curb extraction; the "
+    "model, like the theory, does not (the tax raises public revenue: the test above). The reason given here on "
+    "2026-12-01 (lower in 12 of 16 at 4,000 users) was measured on an earlier model"))
 def test_platforms_that_expect_the_tax_extract_less_at_the_peak():
     """Half of the excess profit goes to the state, so squeezing users pays the platform less."""
     peak_ad_load = lambda economy: metrics.leader_series(economy.platform_frame())["ad_load"].max()  # noqa: E731
