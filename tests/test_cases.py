@@ -359,7 +359,6 @@ BELOW_THE_BAR = {
     "search": "the leader's final share is in 0.85-0.95 in 29 % of the seeds (21-39 %): above 0.99 in a quarter of them",
     "ride_hailing": "the market is contested in 6 % of the seeds (Uber's is), and its losses before the first profit are "
                     "0.5-1.5 years of peak revenue in 1 of those 6 (median 2.2)",
-    "ai_buildout": "the burn multiple of the last growth year is in 1.2-2.5 in 43 % of the seeds (34-53 %)",
 }
 
 
