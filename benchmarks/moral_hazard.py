@@ -1,14 +1,14 @@
 """Moral hazard in the public bill (DESIGN §2, issue 17 item 1): does belief in rescues make them more
 frequent or larger?
 
-    .venv/bin/python benchmarks/moral_hazard.py                 # bailout.toml, 48 seeds at 2,000 users (about 2.5 minutes on 2 cores)
+    .venv/bin/python benchmarks/moral_hazard.py                 # bailout.toml, 48 seeds at 2,000 users (about 30 s on 2 cores)
     .venv/bin/python benchmarks/moral_hazard.py --seeds 8 --users 1000   # a quick look
 
 Runs the scenario (``--params``, default ``params/scenarios/bailout.toml``) over seeds 0 .. --seeds - 1
 with ``investors.bailout_belief`` at 0 and at ``--belief`` (common random numbers: the same seed both
 ways) and compares, seed by seed, the rescues, the public money disbursed, the public cost in full,
-the money all platforms raised and the failures: in how many seeds each is higher and lower with
-belief, a one-sided sign test (ties left out), and the means. Writes the table as JSON (``--out``).
+the money all platforms raised, the money the eventual leader raised and the failures: in how many
+seeds each is higher and lower with belief, a one-sided sign test (ties left out), and the means. Writes the table as JSON (``--out``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import in_repository  # noqa: E402
-from model import load_params  # noqa: E402
+from model import load_params, metrics  # noqa: E402
 from model.replicates import measure_runs  # noqa: E402
 
 MEASURES = {
@@ -33,6 +33,7 @@ MEASURES = {
     "public_disbursed": "public money disbursed, $ per potential user",
     "public_cost_total": "public cost in full (net, subsidy, deadweight), $ per potential user",
     "funding_raised": "money all platforms raised from investors, $ per potential user",
+    "leader_funding_raised": "money the eventual leader (the platform that can be systemic) raised from investors, $ per potential user",
     "failures": "platforms that failed",
 }
 
@@ -41,7 +42,9 @@ def public_bill(economy) -> dict:
     """A finished run's MEASURES (a module-level function: it runs in other processes)."""
     frame, per_user = economy.model_frame(), 1.0 / economy.params.users.count
     last = frame.iloc[-1]
-    return {"rescues": float(last["rescues"]), "public_disbursed": float(last["public_disbursed"] * per_user),
+    leader = metrics.leader_series(economy.platform_frame())
+    return {"leader_funding_raised": float(leader["funding_raised"].sum() * per_user),
+            "rescues": float(last["rescues"]), "public_disbursed": float(last["public_disbursed"] * per_user),
             "public_cost_total": float(last["public_cost_total"] * per_user),
             "funding_raised": float(frame["funding_raised"].sum() * per_user), "failures": float(last["failures"])}
 

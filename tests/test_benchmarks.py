@@ -205,5 +205,6 @@ def test_the_moral_hazard_script_writes_its_table(tmp_path):
                     "--processes", "1", "--out", str(out)], check=True, capture_output=True, text=True, cwd=ROOT)
     report = json.loads(out.read_text())
     assert report["params"] == "params/scenarios/bailout.toml" and report["seeds"] == 2
-    assert set(report["table"]) == {"rescues", "public_disbursed", "public_cost_total", "funding_raised", "failures"}
+    assert set(report["table"]) == {"rescues", "public_disbursed", "public_cost_total", "funding_raised",
+                                   "leader_funding_raised", "failures"}
     assert len(report["runs"]["0.0"]) == len(report["runs"]["0.8"]) == 2
