@@ -8,7 +8,8 @@ Runs the scenario (``--params``, default ``params/scenarios/bailout.toml``) over
 with ``investors.bailout_belief`` at 0 and at ``--belief`` (common random numbers: the same seed both
 ways) and compares, seed by seed, the rescues, the public money disbursed, the public cost in full,
 the money all platforms raised, the money the eventual leader raised and the failures: in how many
-seeds each is higher and lower with belief, a one-sided sign test (ties left out), and the means. Writes the table as JSON (``--out``).
+seeds each is higher and lower with belief, a one-sided sign test (ties left out), and the means.
+Writes the table as JSON (``--out``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ MEASURES = {
     "public_disbursed": "public money disbursed, $ per potential user",
     "public_cost_total": "public cost in full (net, subsidy, deadweight), $ per potential user",
     "funding_raised": "money all platforms raised from investors, $ per potential user",
-    "leader_funding_raised": "money the eventual leader (the platform that can be systemic) raised from investors, $ per potential user",
+    "leader_funding_raised": "money the eventual leader (the platform that can be systemic) raised from investors, "
+                             "$ per potential user",
     "failures": "platforms that failed",
 }
 
@@ -43,10 +45,10 @@ def public_bill(economy) -> dict:
     frame, per_user = economy.model_frame(), 1.0 / economy.params.users.count
     last = frame.iloc[-1]
     leader = metrics.leader_series(economy.platform_frame())
-    return {"leader_funding_raised": float(leader["funding_raised"].sum() * per_user),
-            "rescues": float(last["rescues"]), "public_disbursed": float(last["public_disbursed"] * per_user),
+    return {"rescues": float(last["rescues"]), "public_disbursed": float(last["public_disbursed"] * per_user),
             "public_cost_total": float(last["public_cost_total"] * per_user),
-            "funding_raised": float(frame["funding_raised"].sum() * per_user), "failures": float(last["failures"])}
+            "funding_raised": float(frame["funding_raised"].sum() * per_user),
+            "leader_funding_raised": float(leader["funding_raised"].sum() * per_user), "failures": float(last["failures"])}
 
 
 def compare(doubting: list[dict], believing: list[dict]) -> dict:
