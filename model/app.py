@@ -47,7 +47,7 @@ BASELINE = Path(__file__).resolve().parent.parent / "params" / "baseline.toml"
 USERS = 2_000
 PHASE_WORDS = {
     "growth": "platforms compete for users and subsidise them",
-    "lock-in": "the market has concentrated and the leader's growth has stalled",
+    "lock-in": "the leader's users would stay even on a worse offer",
     "extraction": "the leader profits from locked-in users: more ads, worse quality",
     "decline": "the leader is losing its users",
 }
