@@ -1,20 +1,27 @@
 """Moral hazard in the public bill (DESIGN §2, issue 17 item 1): does belief in rescues make them more
 frequent or larger?
 
-    .venv/bin/python benchmarks/moral_hazard.py                 # bailout.toml, 48 seeds at 2,000 users (about 30 s on 2 cores)
+    .venv/bin/python benchmarks/moral_hazard.py                 # bailout.toml, 400 seeds at 2,000 users, belief 0.9 against 0 (about 4.5 minutes on 2 cores)
     .venv/bin/python benchmarks/moral_hazard.py --seeds 8 --users 1000   # a quick look
 
 Runs the scenario (``--params``, default ``params/scenarios/bailout.toml``) over seeds 0 .. --seeds - 1
 with ``investors.bailout_belief`` at 0 and at ``--belief`` (common random numbers: the same seed both
 ways) and compares, seed by seed, the rescues, the public money disbursed, the public cost in full,
 the money all platforms raised, the money the eventual leader raised and the failures: in how many
-seeds each is higher and lower with belief, a one-sided sign test (ties left out), and the means.
-Writes the table as JSON (``--out``).
+seeds each is higher and lower with belief, a one-sided sign test (ties left out), the means, and the
+mean of the paired differences (with belief less without, seed by seed) with its 95 % bootstrap
+interval. Writes the table as JSON (``--out``).
+
+Issue 17 asks, with belief 0.9 against 0 in ``bailout.toml``, for more funding raised (by the
+platform investors expect to be rescued: the eventual leader) and a larger public exposure (rescues
+and the public money disbursed). The effect on the public bill is smaller than the seed-to-seed
+noise, so it takes hundreds of seeds: seeds 0-99 alone show it in the means, not seed by seed.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -27,7 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import in_repository  # noqa: E402
 from model import load_params, metrics  # noqa: E402
+from model.params import params_to_dict  # noqa: E402
 from model.replicates import measure_runs  # noqa: E402
+from model.statistics import bootstrap_mean_interval  # noqa: E402
 
 MEASURES = {
     "rescues": "rescues of platforms over the run",
@@ -51,6 +60,13 @@ def public_bill(economy) -> dict:
             "leader_funding_raised": float(leader["funding_raised"].sum() * per_user), "failures": float(last["failures"])}
 
 
+def params_fingerprint(path: str, users: int) -> str:
+    """A hash of the scenario's resolved parameters at ``users`` users, belief aside: the committed table
+    is stale when it no longer matches (tests/test_benchmarks.py)."""
+    params = params_to_dict(load_params(path, {"users.count": users, "investors.bailout_belief": 0.0}))
+    return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def compare(doubting: list[dict], believing: list[dict]) -> dict:
     """Per measure: seeds higher and lower with belief, the sign test's one-sided p-values, the means."""
     table = {}
@@ -63,6 +79,8 @@ def compare(doubting: list[dict], believing: list[dict]) -> dict:
             "p_higher": float(stats.binomtest(higher, differ, 0.5, alternative="greater").pvalue) if differ else None,
             "p_lower": float(stats.binomtest(lower, differ, 0.5, alternative="greater").pvalue) if differ else None,
             "mean_without": float(before.mean()), "mean_with": float(after.mean()),
+            "mean_difference": float((after - before).mean()),
+            "mean_difference_interval": list(bootstrap_mean_interval(after - before)),
         }
     return table
 
@@ -70,9 +88,9 @@ def compare(doubting: list[dict], believing: list[dict]) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--params", default=str(ROOT / "params" / "scenarios" / "bailout.toml"))
-    parser.add_argument("--seeds", type=int, default=48)
+    parser.add_argument("--seeds", type=int, default=400)
     parser.add_argument("--users", type=int, default=2000)
-    parser.add_argument("--belief", type=float, default=0.8, help="investors.bailout_belief compared with 0 (default 0.8)")
+    parser.add_argument("--belief", type=float, default=0.9, help="investors.bailout_belief compared with 0 (default 0.9)")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "moral_hazard.json"))
     args = parser.parse_args(argv)
@@ -85,9 +103,12 @@ def main(argv=None) -> int:
     table = compare(rows[0.0], rows[args.belief])
     print(f"{in_repository(args.params)}, {args.users} users, seeds 0-{args.seeds - 1}: belief {args.belief:g} against 0")
     for name, row in table.items():
-        print(f"  {name:18} higher in {row['higher']:2}, lower in {row['lower']:2} (sign test p {row['p_higher']:.3f} / "
-              f"{row['p_lower']:.3f}); mean {row['mean_without']:.3f} -> {row['mean_with']:.3f}")
-    report = {"params": in_repository(args.params), "users": args.users, "seeds": args.seeds, "belief": args.belief,
+        low, high = row["mean_difference_interval"]
+        print(f"  {name:21} higher in {row['higher']:3}, lower in {row['lower']:3} (sign test p {row['p_higher']:.2g} / "
+              f"{row['p_lower']:.2g}); mean {row['mean_without']:.3f} -> {row['mean_with']:.3f}, "
+              f"difference {row['mean_difference']:+.3f} (95 % interval {low:+.3f} to {high:+.3f})")
+    report = {"params": in_repository(args.params), "params_fingerprint": params_fingerprint(args.params, args.users),
+              "users": args.users, "seeds": args.seeds, "belief": args.belief,
               "measures": MEASURES, "table": table, "runs": {str(belief): found for belief, found in rows.items()}}
     Path(args.out).write_text(json.dumps(report, indent=1) + "\n")
     print(f"written to {in_repository(args.out)}")

@@ -197,6 +197,9 @@ def test_moral_hazard_counts_the_seeds_where_belief_raises_or_lowers_each_measur
     assert (found["higher"], found["lower"], found["same"]) == (2, 1, 1)
     assert (found["mean_without"], found["mean_with"]) == (2.5, 2.5)
     assert table["rescues"]["p_higher"] == pytest.approx(0.5)  # 2 of the 3 seeds that differ: P(X >= 2) = 4/8
+    assert found["mean_difference"] == pytest.approx(0.0)  # differences +1, 0, -2, +1
+    low, high = found["mean_difference_interval"]
+    assert -2.0 <= low < 0.0 < high <= 1.0
 
 
 def test_the_moral_hazard_script_writes_its_table(tmp_path):
@@ -207,4 +210,20 @@ def test_the_moral_hazard_script_writes_its_table(tmp_path):
     assert report["params"] == "params/scenarios/bailout.toml" and report["seeds"] == 2
     assert set(report["table"]) == {"rescues", "public_disbursed", "public_cost_total", "funding_raised",
                                    "leader_funding_raised", "failures"}
-    assert len(report["runs"]["0.0"]) == len(report["runs"]["0.8"]) == 2
+    assert len(report["runs"]["0.0"]) == len(report["runs"]["0.9"]) == 2
+    assert all(len(row["mean_difference_interval"]) == 2 for row in report["table"].values())
+
+
+def test_the_committed_moral_hazard_table_is_of_the_current_scenario_and_shows_the_hazard():
+    """Issue 17: belief 0.9 against 0 in bailout.toml, over hundreds of seeds, raises the money the systemic
+    platform raises and the public exposure (rescues, money disbursed). The statement needs 400 seeds (about 4
+    minutes), so the suite checks the committed table: measured on the scenario as it is now, and saying so."""
+    from benchmarks.moral_hazard import params_fingerprint
+
+    report = json.loads((ROOT / "benchmarks" / "moral_hazard.json").read_text())
+    assert report["params_fingerprint"] == params_fingerprint(str(ROOT / report["params"]), report["users"]), (
+        "benchmarks/moral_hazard.json was measured on another bailout.toml: re-run benchmarks/moral_hazard.py")
+    assert report["params"] == "params/scenarios/bailout.toml" and report["belief"] == 0.9 and report["seeds"] >= 400
+    for name in ("leader_funding_raised", "rescues", "public_disbursed"):
+        low, high = report["table"][name]["mean_difference_interval"]
+        assert 0.0 < low <= high, f"{name}: the mean difference's interval is {low:.3f} to {high:.3f}"
