@@ -73,6 +73,11 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--search-users", type=_at_least(10), default=1000, help="a case: users per search run (default 1000)")
     calibrate.add_argument("--users", type=_at_least(10), help="a case: users per statement run (default: the case's)")
     calibrate.add_argument("--search-seed", type=int, default=0, help="a case: seed of the search's Latin hypercube (default 0)")
+    calibrate.add_argument("--refine", type=_at_least(0), default=0,
+                           help="a case: run the search's N best points again on --refine-seeds other seeds at the "
+                                "statement's population, and take the best of them (default 0: no refinement)")
+    calibrate.add_argument("--refine-seeds", type=_at_least(1), default=40,
+                           help="a case: seeds per refined point (default 40)")
     _add_runner_options(calibrate)
     calibrate.add_argument("--no-progress", action="store_true", help="no progress bar")
     compare = commands.add_parser("compare", help="run scenarios over the same seeds and compare key outcomes (95%% intervals)")
@@ -432,7 +437,8 @@ def _estimate(args) -> int:
     if seeds < STATEMENT_SEEDS:
         print(f"note: {seeds} seeds at the estimate make a quick look, not a statement (that takes {STATEMENT_SEEDS})",
               file=sys.stderr)
-    search = SearchSettings(points=args.points, seeds=args.search_seeds, users=args.search_users, seed=args.search_seed)
+    search = SearchSettings(points=args.points, seeds=args.search_seeds, users=args.search_users, seed=args.search_seed,
+                            refine=args.refine, refine_seeds=args.refine_seeds)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         results = calibrate_case(case, args.out, search, seeds=seeds, users=args.users,

@@ -56,7 +56,8 @@ class PlatformEconomy(mesa.Model):
         self.ledger = Ledger()
         # The actors (the order of creation is the order of their random draws).
         self.users = UserPopulation(params, self.rng)
-        self.platforms = [Platform(self, j, params, nonprofit=params.is_nonprofit_slot(j), kept_for=params.slot_kept_for(j))
+        self.platforms = [Platform(self, j, params, nonprofit=params.is_nonprofit_slot(j), kept_for=params.slot_kept_for(j),
+                                   parent_owned=params.is_parent_slot(j))
                           for j in range(params.platform_slots)]
         self.advertisers = create_advertisers(self.rng, params)
         self.investors = create_investors(self, params)

@@ -19,6 +19,11 @@
    with a data-driven tolerance). A parameter is **identified** when its accepted points span at
    most half of its bounds and the best point scored above zero: otherwise the moments did not tell
    its values apart, and its estimate is no more than one point of the search.
+   With ``refine`` (``--refine K``), the search's K best points are run again on ``refine_seeds`` other
+   seeds (spawned from the search's seed + 1, so neither the search's nor the statement's) at the
+   statement's population, and scored the same way (``OUT/refine/point-N``, resumable); the estimate
+   is the best of them. The best of many points scored on a few seeds flatters itself: a point that
+   met a moment by luck on 8 seeds rarely does so on 40.
 3. **Statement.** At the estimate, ``seeds`` seeds (at least 100 for a statement, fewer only for a
    quick look) at the case's own population (``OUT/statement``, resumable): every moment, fitted and
    held out, with the share of seeds in range and its interval, the model's quartiles, and how often
@@ -63,6 +68,8 @@ class SearchSettings:
     seeds: int = 8
     users: int = 1000
     seed: int = 0
+    refine: int = 0  # the best points run again on refine_seeds other seeds at the statement's population (0: none)
+    refine_seeds: int = 40
 
 
 def case_fingerprint(case: Case) -> str:
@@ -88,16 +95,34 @@ def search_experiment(case: Case, settings: SearchSettings) -> Experiment:
     return experiment_from_tables(drawn.resolved(), case.path)
 
 
-def statement_experiment(case: Case, estimate: dict[str, float], seeds: int, users: int | None = None) -> Experiment:
-    """The statement's experiment: the estimate (one grid point), ``seeds`` seeds, the case's population
-    unless ``users`` says otherwise."""
+def statement_experiment(case: Case, estimate: dict[str, float], seeds: int, users: int | None = None,
+                         seed: int = 0, charts: bool = True, what: str = "statement") -> Experiment:
+    """The statement's experiment: the estimate (one grid point), ``seeds`` seeds spawned from ``seed``, the
+    case's population unless ``users`` says otherwise; every month kept when the case has ``charts``."""
     base = case.params.model_copy(update={"users": case.params.users.model_copy(
         update={"count": users or case.params.users.count})})
     factors = tuple(Factor(key=key, values=(float(value),)) for key, value in estimate.items())
-    drawn = Experiment(path=str(case.path), base=base, factors=factors, design="grid", replicates=seeds,
-                       seeds="common", keep_model_frame=bool(case.spec.charts),  # the charts' bands need every month
-                       description=f"calibration statement of {case.name}")
+    drawn = Experiment(path=str(case.path), base=base, factors=factors, design="grid", replicates=seeds, seed=seed,
+                       seeds="common", keep_model_frame=charts and bool(case.spec.charts),  # the bands need every month
+                       description=f"calibration {what} of {case.name}")
     return experiment_from_tables(drawn.resolved(), case.path)
+
+
+def refine(case: Case, scores: pd.DataFrame, search: SearchSettings, users: int | None, out: Path,
+           progress: bool = True, **where) -> pd.DataFrame:
+    """The search's ``search.refine`` best points (by score, the first of equals), each run again on
+    ``search.refine_seeds`` seeds spawned from ``search.seed + 1`` at the statement's population, and
+    scored as the search scores (:func:`point_scores`); one row per point, its search number kept."""
+    best = scores.sort_values(["score", "point"], ascending=[False, True]).head(search.refine)
+    keys = [free.key for free in case.spec.free]
+    rows = []
+    for _, point in best.iterrows():
+        folder = out / f"point-{int(point['point'])}"
+        experiment = statement_experiment(case, {key: point[key] for key in keys}, search.refine_seeds, users,
+                                          seed=search.seed + 1, charts=False, what="refinement")
+        _completed(run_experiment(experiment, folder, progress=progress, **where))
+        rows.append(point_scores(case, finished_runs(folder)).assign(point=int(point["point"])))
+    return pd.concat(rows, ignore_index=True)
 
 
 def finished_runs(folder: Path) -> pd.DataFrame:
@@ -158,6 +183,9 @@ def calibrate_case(case: Case, out: str | Path, search: SearchSettings = SearchS
     estimate, accepted = choose(case, scores)
     ranges = {key: [float(accepted[key].min()), float(accepted[key].max())] for key in estimate}
     best_score = float(scores["score"].max())
+    refined = refine(case, scores, search, users, out / "refine", progress, **where) if search.refine else None
+    if refined is not None:
+        estimate, _ = choose(case, refined)
     _completed(run_experiment(statement_experiment(case, estimate, seeds, users), out / "statement", progress=progress,
                               **where))
     statement = finished_runs(out / "statement")
@@ -172,6 +200,10 @@ def calibrate_case(case: Case, out: str | Path, search: SearchSettings = SearchS
                    "seed": search.seed, "points_finished": int(len(scores)),
                    "score": "the weakest 95% Wilson lower bound among the fitted moments' shares of seeds in range "
                             "and the frequencies of the regimes they name"},
+        **({"refine": {"points": int(len(refined)), "seeds_per_point": search.refine_seeds,
+                       "users": int(users or case.params.users.count), "seed": search.seed + 1,
+                       "chosen_point": int(refined.loc[refined["score"].idxmax(), "point"]),
+                       "scores": refined.to_dict("records")}} if refined is not None else {}),
         "estimate": estimate,
         "ranges": ranges,
         "bounds": {free.key: [free.low, free.high] for free in case.spec.free},
@@ -241,8 +273,11 @@ def results_markdown(results: dict) -> str:
     search, statement = results["search"], results["statement"]
     lines = [f"**{results['case']}** (`{results['file']}`, code {results['code']}): search of "
              f"{search['points_finished']} points x {search['seeds_per_point']} seeds x {search['users']:,} users "
-             f"(seed {search['seed']}), {results['accepted_points']} accepted; statement at the estimate over "
-             f"{statement['seeds']} seeds x {statement['users']:,} users.", "",
+             f"(seed {search['seed']}), {results['accepted_points']} accepted; "
+             + (f"its {results['refine']['points']} best run again on {results['refine']['seeds_per_point']} other "
+                f"seeds x {results['refine']['users']:,} users, the estimate the best of them (point "
+                f"{results['refine']['chosen_point']}); " if "refine" in results else "")
+             + f"statement at the estimate over {statement['seeds']} seeds x {statement['users']:,} users.", "",
              "| free parameter | bounds | estimate | accepted range | identified |", "| --- | --- | --- | --- | --- |"]
     for key, value in results["estimate"].items():
         (low, high), (bound_low, bound_high) = results["ranges"][key], results["bounds"][key]

@@ -34,6 +34,10 @@ def supplier_account(supplier_id: int) -> str:
     return f"supplier:{supplier_id}"
 
 
+def parent_account(platform_id: int) -> str:
+    return f"parent:{platform_id}"
+
+
 def founders_account(platform_id: int) -> str:
     return f"founders:{platform_id}"
 

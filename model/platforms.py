@@ -25,7 +25,7 @@ import numpy as np
 
 from model.captable import CapTable
 from model.forecasts import MarketView, forecast_ad_revenue, forecast_users, perception_error
-from model.ledger import GOVERNMENT, OUTSIDE, founders_account, platform_account
+from model.ledger import GOVERNMENT, OUTSIDE, founders_account, parent_account, platform_account
 from model.params.schema import Params
 from model.regulation import ad_load_ceiling, excess_profit_tax
 
@@ -43,7 +43,7 @@ class Platform(mesa.Agent):
     """A platform: levers, a quality stock, a cap table; its cash is its ledger balance."""
 
     def __init__(self, model, platform_id: int, params: Params, nonprofit: bool = False,
-                 kept_for: str | None = None) -> None:
+                 kept_for: str | None = None, parent_owned: bool = False) -> None:
         super().__init__(model)
         settings = params.platforms
         self.params = params
@@ -51,6 +51,8 @@ class Platform(mesa.Agent):
         self.account = platform_account(platform_id)
         # A cooperative or public platform recovers its costs and pays no dividends (section 6.15).
         self.nonprofit = nonprofit
+        # A parent company with profits elsewhere owns it, founds it and covers its losses (section 6.7).
+        self.parent = parent_account(platform_id) if parent_owned else None
         # A spare slot is kept for a platform split off by the regulator (``"divestiture"``) or for an
         # entrant (``"entry"``); it opens when one of them is created, and only for it.
         self.kept_for = kept_for
@@ -353,13 +355,17 @@ class Platform(mesa.Agent):
 
     # -- finance ------------------------------------------------------------------------------
     def found(self, seed_purchases: list[tuple[str, float]]) -> None:
-        """Founding round: founders get shares for nothing, seed investors buy the rest at $1 a share."""
+        """Founding round: founders get shares for nothing, seed investors buy the rest at $1 a share.
+
+        A parent's platform is built in-house: its parent holds every share.
+        """
         month = self.founded_month = self.model.month
         round_index = self.cap_table.open_round()
         seed = sum(amount for _, amount in seed_purchases)
-        founder_share = self.params.funding.founder_share
-        founders_shares = seed * founder_share / (1.0 - founder_share)
-        self.cap_table.issue(founders_account(self.platform_id), 0.0, 1.0, round_index, month, shares=founders_shares)
+        if self.parent is None:
+            founder_share = self.params.funding.founder_share
+            founders_shares = seed * founder_share / (1.0 - founder_share)
+            self.cap_table.issue(founders_account(self.platform_id), 0.0, 1.0, round_index, month, shares=founders_shares)
         for holder, amount in seed_purchases:
             self.cap_table.issue(holder, amount, 1.0, round_index, month)
             self.model.ledger.transfer(month, holder, self.account, amount, "equity")

@@ -23,7 +23,7 @@ RELATIVE_TOLERANCE = 1e-9
 
 # Every flow the model may book, as (payer, payee, kind), accounts named by their sector (the part of
 # "platform:3" before the colon). A row of any other shape is a flow nobody designed.
-SHAREHOLDERS = ("investor", "founders", GOVERNMENT, HOUSEHOLDS, "supplier")
+SHAREHOLDERS = ("investor", "founders", GOVERNMENT, HOUSEHOLDS, "supplier", "parent")
 ALLOWED_FLOWS = {
     (OUTSIDE, "investor", "capital_commitment"), (OUTSIDE, "lender", "capital_commitment"),
     (OUTSIDE, "supplier", "capital_commitment"),
@@ -33,6 +33,7 @@ ALLOWED_FLOWS = {
     ("platform", OUTSIDE, "operating_costs"), ("platform", HOUSEHOLDS, "subsidy"), ("platform", "supplier", "compute"),
     ("platform", "lender", "interest"), ("platform", GOVERNMENT, "excess_profit_tax"),
     ("investor", "platform", "equity"), ("supplier", "platform", "supplier_equity"),
+    (OUTSIDE, "parent", "parent_profits"), ("parent", "platform", "equity"),
     (GOVERNMENT, "platform", "bailout"), (GOVERNMENT, "platform", "public_funding"),
     ("platform", GOVERNMENT, "loan_repayment"), ("lender", "platform", "loan"), (GOVERNMENT, "lender", "guarantee_call"),
     (GOVERNMENT, "supplier", "bailout"), ("supplier", GOVERNMENT, "loan_repayment"), (GOVERNMENT, OUTSIDE, "guarantee_call"),
@@ -123,6 +124,8 @@ def expected_balances(economy, ledger: pd.DataFrame) -> dict[str, float]:
             expected[account] += amount
     for account, amount in investors_commitments(economy, ledger).items():
         expected[account] += amount
+    for account, amount in parents_contributions(economy, ledger).items():
+        expected[account] += amount
     if economy.lender is not None:
         expected[economy.lender.account] += lender_operations(economy)
     for supplier, amount in suppliers_operations(economy).items():
@@ -174,6 +177,20 @@ def investors_commitments(economy, ledger: pd.DataFrame) -> dict[str, float]:
     new_money = {entry["step"]: entry["new_money"] for entry in economy.funding.entries if entry["new_money"] > 0}
     assert set(later["step"]) <= set(new_money), f"capital committed in months {sorted(set(later['step']))} without an entrant"
     assert np.isclose(later["amount"].sum(), sum(new_money.values()), rtol=RELATIVE_TOLERANCE, atol=0.0)
+    return rows.groupby("payee")["amount"].sum().to_dict()
+
+
+def parents_contributions(economy, ledger: pd.DataFrame) -> dict[str, float]:
+    """What each parent company took from its other businesses, checked to be what it put into its platform in
+    the same month, no more, no less (its cap table then accounts for the rest: shares bought and paid out)."""
+    parents = {p.parent for p in economy.platforms if p.parent is not None}
+    rows = ledger[ledger["kind"] == "parent_profits"]
+    assert set(rows["payee"]) <= parents and (rows["payer"] == OUTSIDE).all()
+    put_in = ledger[ledger["payer"].isin(parents)].groupby(["payer", "step"])["amount"].sum()
+    taken = rows.groupby(["payee", "step"])["amount"].sum().rename_axis(["payer", "step"])
+    assert np.allclose(put_in.reindex(taken.index.union(put_in.index), fill_value=0.0),
+                       taken.reindex(taken.index.union(put_in.index), fill_value=0.0), rtol=RELATIVE_TOLERANCE, atol=0.0), (
+        "a parent put into its platform, in some month, another sum than it took from its other businesses")
     return rows.groupby("payee")["amount"].sum().to_dict()
 
 

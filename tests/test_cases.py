@@ -301,6 +301,43 @@ def test_the_statement_runs_at_the_estimate(tiny_estimate):
     assert sorted(statement["seed"]) == sorted(set(statement["seed"]))  # three different seeds
 
 
+@pytest.fixture(scope="module")
+def tiny_refined(tmp_path_factory):
+    """The tiny estimation with a refinement: its 2 best points run again on 3 other seeds at the case's 120 users."""
+    from model.cli import main
+
+    folder = tmp_path_factory.mktemp("refined")
+    path = folder / "tiny.toml"
+    path.write_text(f'extends = "{ROOT / "params" / "baseline.toml"}"\n[simulation]\nsteps = 24\n[users]\ncount = 120\n'
+                    f'[case]\n{TINY_CASE}', encoding="utf-8")
+    out = folder / "out"
+    code = main(["calibrate", str(path), "--out", str(out), "--points", "4", "--search-seeds", "2", "--search-users",
+                 "150", "--seeds", "3", "--refine", "2", "--refine-seeds", "3", "--serial", "--no-progress"])
+    assert code == 0
+    return out, load_case(path)
+
+
+def test_a_refinement_runs_the_best_points_again_on_other_seeds_and_takes_the_best_of_them(tiny_refined):
+    import json
+
+    from model.estimation import finished_runs, point_scores, results_markdown
+
+    out, case = tiny_refined
+    results = json.loads((out / "calibration.json").read_text())
+    scores = point_scores(case, finished_runs(out / "search"))
+    best_two = scores.sort_values(["score", "point"], ascending=[False, True])["point"].head(2).tolist()
+    assert sorted(folder.name for folder in (out / "refine").iterdir()) == sorted(f"point-{p}" for p in best_two)
+    refined = {p: finished_runs(out / "refine" / f"point-{p}") for p in best_two}
+    assert all(len(runs) == 3 for runs in refined.values())
+    others = set(finished_runs(out / "search")["seed"]) | set(finished_runs(out / "statement")["seed"])
+    assert not any(set(runs["seed"]) & others for runs in refined.values())  # seeds neither the search's nor the statement's
+    rescored = {p: point_scores(case, runs)["score"].iloc[0] for p, runs in refined.items()}
+    chosen = max(best_two, key=lambda p: (rescored[p], -best_two.index(p)))
+    assert results["refine"]["chosen_point"] == chosen and results["refine"]["points"] == 2
+    assert results["estimate"]["network.effect"] == pytest.approx(scores.set_index("point").loc[chosen, "network.effect"])
+    assert "run again on 3 other seeds x 120 users" in results_markdown(results)
+
+
 def test_calibrate_a_case_needs_an_out_folder(tmp_path, capsys):
     from model.cli import main
 

@@ -58,6 +58,7 @@ def test_investors_paid_out_equals_dividends_in_the_ledger():
     lender_capital=st.floats(0, 300, allow_subnormal=False),
     winner_take_all=st.floats(0, 3),
     cooperatives=st.integers(0, 2),
+    parents=st.integers(0, 2),
     public=st.booleans(),
     entry=st.integers(0, 30),
     suppliers=st.integers(0, 3),
@@ -74,7 +75,7 @@ def test_investors_paid_out_equals_dividends_in_the_ledger():
 )
 def test_money_is_conserved_on_random_valid_parameters(
     users, platforms, advertisers, investors, network, interop, capital, bailout, form, belief, strategy, outside,
-    ad_cap, tax, acquisitions, max_share, lending, leverage, lender_capital, winner_take_all, cooperatives, public,
+    ad_cap, tax, acquisitions, max_share, lending, leverage, lender_capital, winner_take_all, cooperatives, parents, public,
     entry, suppliers, supplier_investment, social, graph, contacts, rewiring, turnover, audience_premium, entrants,
     entry_rate, seed,
 ):
@@ -102,6 +103,7 @@ def test_money_is_conserved_on_random_valid_parameters(
         lending__capital_per_user=lender_capital,
         funding__winner_take_all=winner_take_all,
         cooperative__count=min(cooperatives, platforms),
+        parent__platforms=min(parents, platforms - min(cooperatives, platforms)),
         cooperative__kind="public" if public else "cooperative",
         cooperative__public_funding_per_user=5.0 if public else 0.0,
         cooperative__entry_month=entry,
@@ -142,7 +144,7 @@ def test_money_is_conserved_with_every_mechanism_on_at_once(users, capital, form
         regulation__divestiture=True,
         lending__enabled=True, lending__leverage_cap=leverage, funding__winner_take_all=1.0,
         cooperative__count=1, cooperative__kind="public", cooperative__public_funding_per_user=5.0,
-        cooperative__entry_month=entry, suppliers__enabled=True, suppliers__count=2,
+        cooperative__entry_month=entry, parent__platforms=1, suppliers__enabled=True, suppliers__count=2,
         suppliers__investment_per_user=supplier_investment, network__social_weight=0.5,
         simulation__steps=60, simulation__seed=seed,
     )

@@ -375,9 +375,9 @@ def test_the_markdown_reference_has_a_row_per_parameter():
 
 # -- every bound, as the schema states it ------------------------------------------------------
 # Keys that also bound each other (min <= max) are covered by test_keys_that_bound_each_other_are_checked_together;
-# cooperative.count is bounded by platforms.count (tests/test_cooperatives.py).
+# cooperative.count and parent.platforms are bounded by platforms.count (tests/test_cooperatives.py, tests/test_parent.py).
 PAIRED = {"platforms.min_user_price", "platforms.max_user_price", "market.min_sentiment", "market.max_sentiment",
-          "cooperative.count"}
+          "cooperative.count", "parent.platforms"}
 NUMERIC = {key: field for key, field in schema_fields().items() if field.annotation in (int, float) and key not in PAIRED}
 BOUNDED = [(key, kind, limit) for key, field in NUMERIC.items() for kind, limit in bounds_of(field).items()]
 

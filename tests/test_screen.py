@@ -112,15 +112,17 @@ def test_edges_take_the_tightest_bound_and_stay_inside_open_ones():
     assert Edges.of({"gt": 1, "lt": 60}).whole() == (2, 59)
 
 
-@pytest.mark.parametrize("name", ["baseline", "ai_circular_finance", "cooperative", "public_platform", "paid",
-                                  "social_graph"])  # the scenarios where the schema's rules across knobs bite
+@pytest.mark.parametrize("name", ["baseline", "ai_circular_finance", "cooperative", "deep_pockets", "public_platform",
+                                  "paid", "social_graph"])  # the scenarios where the schema's rules across knobs bite
 def test_ordered_pairs_and_cross_knob_rules_keep_every_point_valid(name):
     """Every point of a screen is a valid scenario (checked as a sweep checks them, before any run)."""
     plan = plan_screen(scenario_file(name), users=300, steps=60)
     experiment = screen_experiment(plan, trajectories=1)
     check_points(experiment, make_design(experiment))  # raises, naming the point and the rule, if not
     factors = {f.key: f for f in plan.factors}
-    assert factors["cooperative.count"].high <= factors["platforms.count"].low
+    owned = sum(factors[key].high for key in ("cooperative.count", "parent.platforms") if key in factors)
+    assert "cooperative.count" in factors and owned <= factors["platforms.count"].low
+    assert ("parent.platforms" in factors) == (name == "deep_pockets")  # elsewhere the cooperatives leave no room
     assert factors["platforms.min_user_price"].high <= factors["platforms.max_user_price"].low
     assert factors["cooperative.entry_month"].high < 60
 
@@ -251,6 +253,7 @@ GATES = {
                           "cooperative.public_funding_per_user"),
     "regulation.divestiture": ("regulation.divested_share", "regulation.max_share"),
     "regulation.excess_profit_tax": ("regulation.normal_return",),
+    "parent.platforms": ("parent.user_value_share",),
     "network.social_weight": ("network.contacts", "network.rewiring"),
     "platforms.market": ("platforms.initial_user_price", "platforms.min_user_price", "platforms.max_user_price",
                          "platforms.user_price_step"),

@@ -147,6 +147,7 @@ def plan_screen(path: str | Path, users: int = DEFAULT_USERS, steps: int = DEFAU
         else:
             not_screened[key] = found
     _keep_in_order(factors, not_screened, values)
+    _keep_owned_platforms_within_count(factors, not_screened, values)
     _keep_divestiture_possible(factors, not_screened, values)
     _keep_guarantees_backed(factors, not_screened, values)
     return ScreenPlan(path.stem, path, _inside_ranges(base, factors), tuple(factors.values()), not_screened)
@@ -290,6 +291,33 @@ def _keep_in_order(factors: dict[str, Factor], not_screened: dict[str, str], val
                 not_screened[smaller] = f"no room to move it below {larger} (the schema keeps it at most that)"
             else:
                 factors[smaller] = replace(factor, high=float(start))
+
+
+def _keep_owned_platforms_within_count(factors: dict[str, Factor], not_screened: dict[str, str], values: dict) -> None:
+    """parent.platforms + cooperative.count <= platforms.count: the cooperatives' range leaves room for the scenario's
+    parents' platforms, and the parents' range ends where the cooperatives' leaves none."""
+    if "parent.platforms" not in factors and "cooperative.count" not in factors:
+        return
+    platforms = factors["platforms.count"].low if "platforms.count" in factors else values["platforms.count"]
+    if "cooperative.count" in factors:
+        _cut_below("cooperative.count", platforms - values["parent.platforms"], "platforms.count less parent.platforms",
+                   factors, not_screened)
+    cooperatives = factors["cooperative.count"].high if "cooperative.count" in factors else values["cooperative.count"]
+    if "parent.platforms" in factors:
+        _cut_below("parent.platforms", platforms - cooperatives, "platforms.count less cooperative.count",
+                   factors, not_screened)
+
+
+def _cut_below(key: str, most: float, what: str, factors: dict[str, Factor], not_screened: dict[str, str]) -> None:
+    """The knob's range ends at ``most``; if that leaves it no room, it is not screened."""
+    factor = factors[key]
+    if factor.high <= most:
+        return
+    if factor.low >= most:
+        del factors[key]
+        not_screened[key] = f"no room to move it below {what} (the schema keeps it at most that)"
+    else:
+        factors[key] = replace(factor, high=float(most))
 
 
 def _keep_divestiture_possible(factors: dict[str, Factor], not_screened: dict[str, str], values: dict) -> None:

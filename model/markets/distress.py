@@ -2,7 +2,8 @@
 
 For each active platform, in order: it services any rescue loan and repays its lenders out of
 profit; if its cash is negative or covers less than ``funding.runway_trigger_months`` of burn it
-raises a round (its supplier first offers a circular deal, in the AI scenario) and, if lending is
+raises a round (its supplier first offers a circular deal, in the AI scenario; a parent's platform
+gets it from its parent) and, if lending is
 on, borrows what investors did not provide. A platform that still cannot pay is rescued (if it is
 systemic and the state's policy covers it: money, or a guarantee of a private loan) or fails: the
 state pays any guaranteed debt, its lenders write off the rest, its suppliers their stakes and
@@ -50,6 +51,9 @@ class Distress:
         """A round: its supplier's circular deal first (the AI scenario), then investors."""
         if platform.nonprofit:
             return  # venture investors and suppliers buy no shares in a platform that pays no dividends
+        if platform.parent is not None:
+            self.funding.parent_round(platform)  # its parent pays: it never goes to investors, nor to the state
+            return
         if self.model.suppliers:
             self.supply.circular_deal(platform)
         self.funding.raise_round(platform)

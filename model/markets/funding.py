@@ -6,7 +6,8 @@ sentiment; a profitable one on its earnings (DESIGN §2, ODD 6.7). They back a r
 platform is promising and its losses have not outlasted their patience. Sentiment drifts toward
 1 + hype x the market's annual growth, less penalties for the year's failures and contagion
 (ODD 6.10). While a platform makes a profit, or users have no platform at all, and an entry slot
-is free, investors found entrants (ODD 6.17); cooperative and public platforms open with members' or the state's money (ODD 6.15).
+is free, investors found entrants (ODD 6.17); cooperative and public platforms open with members' or the state's money (ODD 6.15);
+a parent company funds its own platform from its profits elsewhere (ODD 6.7).
 """
 
 from __future__ import annotations
@@ -111,6 +112,9 @@ class FundingMarket:
         values = np.zeros(len(model.platforms))
         for platform in model.active_platforms:
             earnings = platform.earnings_value(self.sentiment) / platform.users if platform.users else 0.0
+            if platform.parent is not None:  # its parent values its users whatever its share, for as long as the run
+                values[platform.platform_id] = max(self.params.parent.user_value_share * self.value_per_user, earnings)
+                continue
             backed = 1.0 if self.in_seed_stage(platform) else appetite(self.promise(platform), self.params)
             systemic = model.government.is_systemic(platform, model.platforms)
             patience = max((i.effective_patience(systemic) for i in model.investors if i.capital > 0), default=0.0)
@@ -121,9 +125,13 @@ class FundingMarket:
 
     # -- founding and rounds -------------------------------------------------------------------
     def found_first_platforms(self) -> None:
-        """Month 0: each for-profit platform's founding round, from up to two investors drawn at random."""
+        """Month 0: each for-profit platform's founding round, from up to two investors drawn at random
+        (a parent's platform from its parent)."""
         for platform in self.model.platforms:
-            if not (platform.nonprofit or platform.spare):
+            if platform.parent is not None:
+                seed = self.params.platforms.seed_funding * self.params.users.count
+                platform.found([(platform.parent, self.parent_pays(platform, seed))])
+            elif not (platform.nonprofit or platform.spare):
                 self.found(platform)
 
     def found(self, platform: Platform, funds: list[Investor] | None = None) -> None:
@@ -154,6 +162,18 @@ class FundingMarket:
         raised = min(wanted, available)
         purchases = [(i.account, raised * i.capital / available) for i in backers]
         platform.issue_shares(purchases, self.valuation_of(platform), "equity")
+
+    def parent_round(self, platform: Platform) -> None:
+        """A parent's platform short of runway gets ``round_months`` of burn (plus any deficit) from its parent,
+        in new shares at its valuation: the parent has profits of its own and no limit of patience."""
+        asked = self.params.funding.round_months * platform.burn + max(0.0, -platform.cash)
+        if asked > 0:
+            platform.issue_shares([(platform.parent, self.parent_pays(platform, asked))], self.valuation_of(platform), "equity")
+
+    def parent_pays(self, platform: Platform, amount: float) -> float:
+        """The parent takes ``amount`` from the profits of its other businesses (the outside world). Returns it."""
+        self.model.ledger.transfer(self.model.month, OUTSIDE, platform.parent, amount, "parent_profits")
+        return amount
 
     def open_nonprofits(self) -> None:
         """Cooperative or public platforms open in their entry month, with members' or the state's money."""

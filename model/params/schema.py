@@ -366,6 +366,21 @@ class Cooperative(Table):
     )
 
 
+class Parent(Table):
+    platforms: int = knob(
+        0, "platforms",
+        "Platforms owned by a parent company with profits of its own elsewhere (Microsoft's Bing): the first `platforms` "
+        "of platforms.count (0: none). The parent founds it and covers its losses for as long as the run lasts.",
+        ge=0,
+    )
+    user_value_share: float = knob(
+        0.5, "-",
+        "What the parent pays for a user of its platform, as a share of what the funding market pays for a leader's user "
+        "(the platform's strategic worth to it: whatever its share of the market, and with no limit of patience).",
+        ge=0, le=10,
+    )
+
+
 class Suppliers(Table):
     enabled: bool = knob(False, "-", "Whether platforms buy compute from suppliers (the AI scenario).")
     count: int = knob(1, "suppliers", "Suppliers of compute; platform j buys from supplier j mod count.", ge=1, le=20)
@@ -437,6 +452,7 @@ class Params(Table):
     bailout: Bailout = Field(default_factory=Bailout)
     lending: Lending = Field(default_factory=Lending)
     cooperative: Cooperative = Field(default_factory=Cooperative)
+    parent: Parent = Field(default_factory=Parent)
     suppliers: Suppliers = Field(default_factory=Suppliers)
 
     @field_validator("*", mode="before")
@@ -505,6 +521,15 @@ class Params(Table):
                              "a cooperative raises no venture capital, so it needs members' or public money to open")
         return self
 
+    @model_validator(mode="after")
+    def _parents_own_for_profit_platforms(self):
+        owned, coop = self.parent.platforms, self.cooperative.count
+        if owned + coop > self.platforms.count:
+            raise ValueError(f"parent.platforms ({owned}) + cooperative.count ({coop}) exceeds platforms.count "
+                             f"({self.platforms.count}): a parent owns one of the first for-profit platforms, "
+                             "the cooperatives are the last ones")
+        return self
+
     @property
     def platform_slots(self) -> int:
         """Platform slots of a run: the platforms at the start, one spare per platform for divestitures, the entrants'."""
@@ -513,6 +538,10 @@ class Params(Table):
     def is_nonprofit_slot(self, slot: int) -> bool:
         """The last ``cooperative.count`` of the platforms at the start are cooperative or public."""
         return self.platforms.count - self.cooperative.count <= slot < self.platforms.count
+
+    def is_parent_slot(self, slot: int) -> bool:
+        """The first ``parent.platforms`` of the platforms at the start are owned by a parent company."""
+        return slot < self.parent.platforms
 
     def slot_kept_for(self, slot: int) -> str | None:
         """What a slot after the platforms at the start is kept for: one per platform for divestitures
