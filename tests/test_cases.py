@@ -206,19 +206,24 @@ source = "made up"
 '''
 
 
-@pytest.fixture(scope="module")
-def tiny_estimate(tmp_path_factory):
-    """A whole estimation, serially: 4 points x 2 seeds of 150 users, then 3 seeds at the estimate (24 months)."""
+def estimate_tiny_case(folder, *options: str):
+    """A whole estimation of the tiny case (24 months, 120 users), serially: 4 points x 2 seeds of 150 users, then
+    3 seeds at the estimate, with any other ``options`` of calibrate. Returns the exit code, the results folder and
+    the case."""
     from model.cli import main
 
-    folder = tmp_path_factory.mktemp("estimate")
     path = folder / "tiny.toml"
     path.write_text(f'extends = "{ROOT / "params" / "baseline.toml"}"\n[simulation]\nsteps = 24\n[users]\ncount = 120\n'
                     f'[case]\n{TINY_CASE}', encoding="utf-8")
     out = folder / "out"
     code = main(["calibrate", str(path), "--out", str(out), "--points", "4", "--search-seeds", "2",
-                 "--search-users", "150", "--seeds", "3", "--serial", "--no-progress"])
+                 "--search-users", "150", "--seeds", "3", *options, "--serial", "--no-progress"])
     return code, out, load_case(path)
+
+
+@pytest.fixture(scope="module")
+def tiny_estimate(tmp_path_factory):
+    return estimate_tiny_case(tmp_path_factory.mktemp("estimate"))
 
 
 def test_calibrate_estimates_a_case_and_writes_its_results(tiny_estimate, capsys):
@@ -304,17 +309,9 @@ def test_the_statement_runs_at_the_estimate(tiny_estimate):
 @pytest.fixture(scope="module")
 def tiny_refined(tmp_path_factory):
     """The tiny estimation with a refinement: its 2 best points run again on 3 other seeds at the case's 120 users."""
-    from model.cli import main
-
-    folder = tmp_path_factory.mktemp("refined")
-    path = folder / "tiny.toml"
-    path.write_text(f'extends = "{ROOT / "params" / "baseline.toml"}"\n[simulation]\nsteps = 24\n[users]\ncount = 120\n'
-                    f'[case]\n{TINY_CASE}', encoding="utf-8")
-    out = folder / "out"
-    code = main(["calibrate", str(path), "--out", str(out), "--points", "4", "--search-seeds", "2", "--search-users",
-                 "150", "--seeds", "3", "--refine", "2", "--refine-seeds", "3", "--serial", "--no-progress"])
+    code, out, case = estimate_tiny_case(tmp_path_factory.mktemp("refined"), "--refine", "2", "--refine-seeds", "3")
     assert code == 0
-    return out, load_case(path)
+    return out, case
 
 
 def test_a_refinement_runs_the_best_points_again_on_other_seeds_and_takes_the_best_of_them(tiny_refined):
