@@ -14,6 +14,10 @@ import pandas as pd
 from model import metrics
 
 
+# The investor frame's columns, one row per holding (Recorder.investor_frame).
+INVESTOR_COLUMNS = ["holder", "investor_id", "founders", "platform_id", "round", "step_invested", "invested", "paid_out",
+                    "holding_value", "moic", "pioneer"]
+
 class Recorder:
     def __init__(self, model) -> None:
         self.model = model
@@ -202,4 +206,5 @@ class Recorder:
                         "pioneer": h.round < pioneer_rounds,
                     }
                 )
-        return pd.DataFrame(rows)
+        # A market with no holding (only a public platform, funded by grants) still has the frame's columns.
+        return pd.DataFrame(rows, columns=INVESTOR_COLUMNS)

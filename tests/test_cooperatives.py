@@ -117,3 +117,16 @@ def test_the_capital_it_cannot_raise_decides_whether_it_survives():
 def test_impossible_cooperatives_are_refused_with_a_clear_error(overrides, message):
     with pytest.raises(ParamsError, match=message):
         load_params(ROOT / "params" / "baseline.toml", overrides)
+
+
+def test_a_market_whose_only_platform_is_public_has_no_holdings_and_its_outcomes_are_defined():
+    # The knob census met it (public_platform with platforms.count 1): no cap table anywhere, and the investor
+    # frame lost its columns, so the outcomes failed on 'pioneer'.
+    from model.outcomes import outcomes
+
+    economy = run(scenario(SCENARIOS / "public_platform.toml", users__count=300, platforms__count=1,
+                           cooperative__count=1, entry__entrants=0, simulation__steps=60))
+    holdings = economy.investor_frame()
+    assert holdings.empty and {"holder", "invested", "paid_out", "pioneer"} <= set(holdings.columns)
+    found = outcomes(economy)
+    assert np.isnan(found["pioneer_multiple"]) and np.isfinite(found["users_surplus"])
