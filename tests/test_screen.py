@@ -191,6 +191,15 @@ def test_a_knob_that_moves_no_outcome_is_inert_and_one_that_moves_any_is_not():
     assert row["mu_star"] == pytest.approx(3.0) and row["mu_star_conf"] >= 0 and row["sigma"] == pytest.approx(0.0)
 
 
+def test_an_outcome_undefined_at_some_point_gets_no_effect_and_the_others_theirs():
+    # The pioneers' multiple where no platform has shareholders (public_platform with one platform, a public one).
+    effects = synthetic_screen(lambda a, b, c: (3 * a, np.where(b > 0.9, np.nan, b)))
+    undefined = effects[effects["outcome"] == "second"]
+    assert undefined["mu_star"].isna().all() and undefined["normalised_effect"].isna().all()
+    assert sorted(inert_knobs(effects)["knob"]) == ["b", "c"]  # judged on the outcomes defined everywhere
+    assert effects.loc[(effects["knob"] == "a") & (effects["outcome"] == "first"), "mu_star"].iloc[0] == pytest.approx(3.0)
+
+
 def test_rounding_noise_is_no_effect_and_a_constant_outcome_measures_nothing():
     effects = synthetic_screen(lambda a, b, c: (a + b * 1e-15 * a, np.full_like(a, 5.0)))
     assert sorted(inert_knobs(effects)["knob"]) == ["b", "c"]

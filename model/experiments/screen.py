@@ -418,13 +418,18 @@ def _effects_on(outcome: str, design, runs: pd.DataFrame, resamples: int, seed: 
 
     from model.experiments.analysis import point_means, sensitivity_indices
 
+    knobs = [f.key for f in design.factors]
+    if runs.loc[runs["status"] == "ok", outcome].isna().any():
+        # Undefined at some point (the pioneers' multiple in a market where no platform has shareholders): Morris
+        # needs every point, so the outcome gets no effect in this screen (n/a), rather than none.
+        return pd.DataFrame({"knob": knobs, "outcome": outcome, "mu_star": np.nan, "mu_star_conf": np.nan,
+                             "sigma": np.nan, "normalised_effect": np.nan})
     with warnings.catch_warnings():  # one trajectory has no spread: sigma is NaN, and numpy says so
         warnings.simplefilter("ignore", RuntimeWarning)
         indices = sensitivity_indices(design, runs, [outcome], method="morris", num_resamples=resamples, seed=seed)
     estimate = indices.pivot(index="parameter", columns="index", values="estimate")
     mu_star = indices[indices["index"] == "mu_star"].set_index("parameter")
     spread = float(np.std(point_means(runs, design, outcome), ddof=1))  # over the screen's runs
-    knobs = [f.key for f in design.factors]
     return pd.DataFrame({
         "knob": knobs, "outcome": outcome, "mu_star": estimate.loc[knobs, "mu_star"].to_numpy(),
         "mu_star_conf": ((mu_star["ci95_high"] - mu_star["ci95_low"]) / 2).loc[knobs].to_numpy(),
