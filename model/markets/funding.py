@@ -152,7 +152,7 @@ class FundingMarket:
         if platform.nonprofit:
             return  # venture investors buy no shares in a platform that pays no dividends
         model = self.model
-        asked = self.params.funding.round_months * self.rescue_premium(platform) * platform.burn + max(0.0, -platform.cash)
+        asked = self.round_asked(platform, self.rescue_premium(platform))
         wanted = appetite(self.promise(platform), self.params) * asked
         systemic = model.government.is_systemic(platform, model.platforms)
         backers = [i for i in model.investors if i.will_fund(platform.months_of_losses, systemic)]
@@ -163,10 +163,14 @@ class FundingMarket:
         purchases = [(i.account, raised * i.capital / available) for i in backers]
         platform.issue_shares(purchases, self.valuation_of(platform), "equity")
 
+    def round_asked(self, platform: Platform, premium: float = 1.0) -> float:
+        """What a round asks for: ``round_months x premium`` months of burn, plus any deficit."""
+        return self.params.funding.round_months * premium * platform.burn + max(0.0, -platform.cash)
+
     def parent_round(self, platform: Platform) -> None:
         """A parent's platform short of runway gets ``round_months`` of burn (plus any deficit) from its parent,
         in new shares at its valuation: the parent has profits of its own and no limit of patience."""
-        asked = self.params.funding.round_months * platform.burn + max(0.0, -platform.cash)
+        asked = self.round_asked(platform)
         if asked > 0:
             platform.issue_shares([(platform.parent, self.parent_pays(platform, asked))], self.valuation_of(platform), "equity")
 
