@@ -78,6 +78,10 @@ def _parser() -> argparse.ArgumentParser:
                                 "statement's population, and take the best of them (default 0: no refinement)")
     calibrate.add_argument("--refine-seeds", type=_at_least(1), default=40,
                            help="a case: seeds per refined point (default 40)")
+    calibrate.add_argument("--zoom", type=_at_least(0), default=0,
+                           help="a case: after the search, N more points drawn inside the box its accepted points span, "
+                                "at the search's population (default 0: no zoom)")
+    calibrate.add_argument("--zoom-seeds", type=_at_least(1), default=16, help="a case: seeds per zoom point (default 16)")
     _add_runner_options(calibrate)
     calibrate.add_argument("--no-progress", action="store_true", help="no progress bar")
     compare = commands.add_parser("compare", help="run scenarios over the same seeds and compare key outcomes (95%% intervals)")
@@ -438,7 +442,7 @@ def _estimate(args) -> int:
         print(f"note: {seeds} seeds at the estimate make a quick look, not a statement (that takes {STATEMENT_SEEDS})",
               file=sys.stderr)
     search = SearchSettings(points=args.points, seeds=args.search_seeds, users=args.search_users, seed=args.search_seed,
-                            refine=args.refine, refine_seeds=args.refine_seeds)
+                            refine=args.refine, refine_seeds=args.refine_seeds, zoom=args.zoom, zoom_seeds=args.zoom_seeds)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         results = calibrate_case(case, args.out, search, seeds=seeds, users=args.users,

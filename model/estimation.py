@@ -19,6 +19,12 @@
    with a data-driven tolerance). A parameter is **identified** when its accepted points span at
    most half of its bounds and the best point scored above zero: otherwise the moments did not tell
    its values apart, and its estimate is no more than one point of the search.
+   With ``zoom`` (``--zoom N``), a second Latin hypercube of N points is drawn inside the box the
+   accepted points span (:func:`zoom_box`: at least a tenth of each parameter's bounds, around the
+   estimate), each run on ``zoom_seeds`` seeds spawned from the search's seed + 2 at the search's
+   population (``OUT/zoom``, resumable; its points numbered after the search's); the estimate and the
+   accepted points are then chosen among both stages' points. A coarse hypercube over several
+   parameters leaves the best region sampled by one or two points; the zoom looks closer there.
    With ``refine`` (``--refine K``), the search's K best points are run again on ``refine_seeds`` other
    seeds (spawned from the search's seed + 1, so neither the search's nor the statement's) at the
    statement's population, and scored the same way (``OUT/refine/point-N``, resumable); the estimate
@@ -56,6 +62,7 @@ from model.statistics import wilson_interval
 STATEMENT_SEEDS = 100  # seeds of a statement at the estimate (issue 18); fewer make a quick look only
 BAR = 0.6  # a fitted moment meets the bar when in range in at least this share of its regime's seeds (issue 18)
 IDENTIFIED_SPAN = 0.5  # identified: the accepted points span at most this share of the parameter's bounds
+ZOOM_LEAST_SPAN = 0.1  # a zoom's box spans at least this share of each parameter's bounds
 RESULTS_FILE = "calibration.json"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,6 +77,8 @@ class SearchSettings:
     seed: int = 0
     refine: int = 0  # the best points run again on refine_seeds other seeds at the statement's population (0: none)
     refine_seeds: int = 40
+    zoom: int = 0  # points of a second hypercube inside the accepted points' box (0: none)
+    zoom_seeds: int = 16
 
 
 def case_fingerprint(case: Case) -> str:
@@ -95,6 +104,37 @@ def search_experiment(case: Case, settings: SearchSettings) -> Experiment:
     return experiment_from_tables(drawn.resolved(), case.path)
 
 
+def zoom_box(case: Case, estimate: dict[str, float], ranges: dict[str, list[float]]) -> dict[str, list[float]]:
+    """Where the zoom looks: for each free parameter, the span of the accepted points, widened where it
+    is narrower than ZOOM_LEAST_SPAN of the parameter's bounds to that width around the estimate (within
+    the bounds), so that a search with one accepted point still has a box to look in."""
+    box = {}
+    for free in case.spec.free:
+        low, high = ranges[free.key]
+        least = ZOOM_LEAST_SPAN * (free.high - free.low)
+        if high - low < least:
+            low = min(max(estimate[free.key] - least / 2, free.low), free.high - least)
+            high = low + least
+        box[free.key] = [float(low), float(high)]
+    return box
+
+
+def zoom_experiment(case: Case, settings: SearchSettings, box: dict[str, list[float]]) -> Experiment:
+    """The zoom's experiment: a Latin hypercube of ``settings.zoom`` points inside ``box``, common seeds
+    spawned from the search's seed + 2 (neither the search's nor the refinement's), the search's population."""
+    base = case.params.model_copy(update={"users": case.params.users.model_copy(update={"count": settings.users})})
+    factors = tuple(Factor(key=key, low=low, high=high) for key, (low, high) in box.items())
+    drawn = Experiment(path=str(case.path), base=base, factors=factors, design="latin", seed=settings.seed + 2,
+                       samples=settings.zoom, replicates=settings.zoom_seeds, seeds="common",
+                       description=f"calibration zoom of {case.name}")
+    return experiment_from_tables(drawn.resolved(), case.path)
+
+
+def accepted_ranges(accepted: pd.DataFrame, keys) -> dict[str, list[float]]:
+    """Each free parameter's span over the accepted points."""
+    return {key: [float(accepted[key].min()), float(accepted[key].max())] for key in keys}
+
+
 def statement_experiment(case: Case, estimate: dict[str, float], seeds: int, users: int | None = None,
                          seed: int = 0, charts: bool = True, what: str = "statement") -> Experiment:
     """The statement's experiment: the estimate (one grid point), ``seeds`` seeds spawned from ``seed``, the
@@ -110,7 +150,7 @@ def statement_experiment(case: Case, estimate: dict[str, float], seeds: int, use
 
 def refine(case: Case, scores: pd.DataFrame, search: SearchSettings, users: int | None, out: Path,
            progress: bool = True, **where) -> pd.DataFrame:
-    """The search's ``search.refine`` best points (by score, the first of equals), each run again on
+    """The ``search.refine`` best points of the search (and its zoom; by score, the first of equals), each run again on
     ``search.refine_seeds`` seeds spawned from ``search.seed + 1`` at the statement's population, and
     scored as the search scores (:func:`point_scores`); one row per point, its search number kept."""
     best = scores.sort_values(["score", "point"], ascending=[False, True]).head(search.refine)
@@ -177,11 +217,18 @@ def calibrate_case(case: Case, out: str | Path, search: SearchSettings = SearchS
     ``where``: run_experiment's options (scheduler, workers, serial, connect_timeout)."""
     out = Path(out)
     _completed(run_experiment(search_experiment(case, search), out / "search", progress=progress, **where))
-    scores = point_scores(case, finished_runs(out / "search"))
+    scores = point_scores(case, finished_runs(out / "search")).assign(stage="search")
     if scores.empty:
         raise RuntimeError(f"{out / 'search'}: no run of the search succeeded (see its runs' 'error' column)")
     estimate, accepted = choose(case, scores)
-    ranges = {key: [float(accepted[key].min()), float(accepted[key].max())] for key in estimate}
+    box = zoom_box(case, estimate, accepted_ranges(accepted, estimate)) if search.zoom else None
+    if box is not None:
+        _completed(run_experiment(zoom_experiment(case, search, box), out / "zoom", progress=progress, **where))
+        zoomed = point_scores(case, finished_runs(out / "zoom"))
+        zoomed = zoomed.assign(point=zoomed["point"] + search.points, stage="zoom")  # numbered after the search's
+        scores = pd.concat([scores, zoomed], ignore_index=True)
+        estimate, accepted = choose(case, scores)
+    ranges = accepted_ranges(accepted, estimate)
     best_score = float(scores["score"].max())
     refined = refine(case, scores, search, users, out / "refine", progress, **where) if search.refine else None
     if refined is not None:
@@ -200,6 +247,9 @@ def calibrate_case(case: Case, out: str | Path, search: SearchSettings = SearchS
                    "seed": search.seed, "points_finished": int(len(scores)),
                    "score": "the weakest 95% Wilson lower bound among the fitted moments' shares of seeds in range "
                             "and the frequencies of the regimes they name"},
+        **({"zoom": {"points": search.zoom, "seeds_per_point": search.zoom_seeds, "users": search.users,
+                     "seed": search.seed + 2, "box": box, "points_finished": int((scores["stage"] == "zoom").sum())}}
+           if box is not None else {}),
         **({"refine": {"points": int(len(refined)), "seeds_per_point": search.refine_seeds,
                        "users": int(users or case.params.users.count), "seed": search.seed + 1,
                        "chosen_point": int(refined.loc[refined["score"].idxmax(), "point"]),
@@ -274,6 +324,8 @@ def results_markdown(results: dict) -> str:
     lines = [f"**{results['case']}** (`{results['file']}`, code {results['code']}): search of "
              f"{search['points_finished']} points x {search['seeds_per_point']} seeds x {search['users']:,} users "
              f"(seed {search['seed']}), {results['accepted_points']} accepted; "
+             + (f"a zoom of {results['zoom']['points_finished']} points x {results['zoom']['seeds_per_point']} seeds "
+                f"inside the box of the search's accepted points; " if "zoom" in results else "")
              + (f"its {results['refine']['points']} best run again on {results['refine']['seeds_per_point']} other "
                 f"seeds x {results['refine']['users']:,} users, the estimate the best of them (point "
                 f"{results['refine']['chosen_point']}); " if "refine" in results else "")

@@ -335,6 +335,57 @@ def test_a_refinement_runs_the_best_points_again_on_other_seeds_and_takes_the_be
     assert "run again on 3 other seeds x 120 users" in results_markdown(results)
 
 
+@pytest.fixture(scope="module")
+def tiny_zoomed(tmp_path_factory):
+    """The tiny estimation with a zoom: 3 more points inside the box of the search's accepted points, 2 seeds each."""
+    code, out, case = estimate_tiny_case(tmp_path_factory.mktemp("zoomed"), "--zoom", "3", "--zoom-seeds", "2")
+    assert code == 0
+    return out, case
+
+
+def test_a_zoom_draws_more_points_inside_the_accepted_points_box_and_chooses_among_both_stages(tiny_zoomed):
+    import json
+
+    from model.estimation import ZOOM_LEAST_SPAN, accepted_ranges, choose, finished_runs, point_scores, results_markdown
+
+    out, case = tiny_zoomed
+    results = json.loads((out / "calibration.json").read_text())
+    search = point_scores(case, finished_runs(out / "search"))
+    first_estimate, first_accepted = choose(case, search)
+    (free,) = case.spec.free
+    low, high = results["zoom"]["box"][free.key]
+    spanned = accepted_ranges(first_accepted, first_estimate)[free.key]
+    least = ZOOM_LEAST_SPAN * (free.high - free.low)
+    assert free.low <= low <= first_estimate[free.key] <= high <= free.high
+    if spanned[1] - spanned[0] >= least:  # the accepted points' span, or at least a tenth of the bounds
+        assert [low, high] == pytest.approx(spanned)
+    else:
+        assert high - low == pytest.approx(least)
+    zoom = finished_runs(out / "zoom")
+    assert len(zoom) == 3 * 2 and zoom["point"].nunique() == 3
+    assert zoom[free.key].between(low, high).all()
+    assert not set(zoom["seed"]) & set(finished_runs(out / "search")["seed"])  # its own seeds
+    scores = __import__("pandas").read_csv(out / "search_scores.csv")
+    assert list(scores["stage"]) == ["search"] * 4 + ["zoom"] * 3
+    assert sorted(scores.loc[scores["stage"] == "zoom", "point"]) == [4, 5, 6]  # numbered after the search's
+    best = scores.loc[scores["score"].idxmax()]
+    assert results["estimate"][free.key] == pytest.approx(best[free.key])
+    assert results["zoom"]["points_finished"] == 3
+    assert "a zoom of 3 points x 2 seeds" in results_markdown(results)
+
+
+def test_a_zoom_box_narrower_than_a_tenth_of_the_bounds_is_widened_around_the_estimate_within_them():
+    from types import SimpleNamespace
+
+    from model.estimation import zoom_box
+
+    free = [SimpleNamespace(key="a", low=0.0, high=10.0), SimpleNamespace(key="b", low=0.0, high=1.0)]
+    case = SimpleNamespace(spec=SimpleNamespace(free=free))
+    assert zoom_box(case, {"a": 5.0, "b": 0.5}, {"a": [5.0, 5.0], "b": [0.1, 0.9]}) == {"a": [4.5, 5.5], "b": [0.1, 0.9]}
+    assert zoom_box(case, {"a": 0.2, "b": 0.5}, {"a": [0.2, 0.2], "b": [0.5, 0.5]})["a"] == [0.0, 1.0]
+    assert zoom_box(case, {"a": 9.9, "b": 0.5}, {"a": [9.9, 9.9], "b": [0.5, 0.5]})["a"] == [9.0, 10.0]
+
+
 def test_calibrate_a_case_needs_an_out_folder(tmp_path, capsys):
     from model.cli import main
 
