@@ -244,7 +244,7 @@ def calibrate_case(case: Case, out: str | Path, search: SearchSettings = SearchS
         "start_year": case.spec.start_year,
         "code": _code_version(),
         "search": {"design": "latin", "points": search.points, "seeds_per_point": search.seeds, "users": search.users,
-                   "seed": search.seed, "points_finished": int(len(scores)),
+                   "seed": search.seed, "points_finished": int((scores["stage"] == "search").sum()),
                    "score": "the weakest 95% Wilson lower bound among the fitted moments' shares of seeds in range "
                             "and the frequencies of the regimes they name"},
         **({"zoom": {"points": search.zoom, "seeds_per_point": search.zoom_seeds, "users": search.users,

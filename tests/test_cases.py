@@ -370,7 +370,7 @@ def test_a_zoom_draws_more_points_inside_the_accepted_points_box_and_chooses_amo
     assert sorted(scores.loc[scores["stage"] == "zoom", "point"]) == [4, 5, 6]  # numbered after the search's
     best = scores.loc[scores["score"].idxmax()]
     assert results["estimate"][free.key] == pytest.approx(best[free.key])
-    assert results["zoom"]["points_finished"] == 3
+    assert results["zoom"]["points_finished"] == 3 and results["search"]["points_finished"] == 4
     assert "a zoom of 3 points x 2 seeds" in results_markdown(results)
 
 
