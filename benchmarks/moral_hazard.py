@@ -26,8 +26,6 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-from scipy import stats
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,7 +34,7 @@ from benchmarks import in_repository  # noqa: E402
 from model import load_params, metrics  # noqa: E402
 from model.params import params_to_dict  # noqa: E402
 from model.replicates import measure_runs  # noqa: E402
-from model.statistics import bootstrap_mean_interval  # noqa: E402
+from model.statistics import paired_differences  # noqa: E402
 
 MEASURES = {
     "rescues": "rescues of platforms over the run",
@@ -71,17 +69,10 @@ def compare(doubting: list[dict], believing: list[dict]) -> dict:
     """Per measure: seeds higher and lower with belief, the sign test's one-sided p-values, the means."""
     table = {}
     for name in MEASURES:
-        before, after = np.array([row[name] for row in doubting]), np.array([row[name] for row in believing])
-        higher, lower = int((after > before).sum()), int((after < before).sum())
-        differ = higher + lower
-        table[name] = {
-            "higher": higher, "lower": lower, "same": int(len(before) - differ),
-            "p_higher": float(stats.binomtest(higher, differ, 0.5, alternative="greater").pvalue) if differ else None,
-            "p_lower": float(stats.binomtest(lower, differ, 0.5, alternative="greater").pvalue) if differ else None,
-            "mean_without": float(before.mean()), "mean_with": float(after.mean()),
-            "mean_difference": float((after - before).mean()),
-            "mean_difference_interval": list(bootstrap_mean_interval(after - before)),
-        }
+        paired = paired_differences([row[name] for row in doubting], [row[name] for row in believing])
+        paired.pop("pairs")
+        table[name] = {key.replace("mean_before", "mean_without").replace("mean_after", "mean_with"): value
+                       for key, value in paired.items()}
     return table
 
 

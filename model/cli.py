@@ -92,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="override a parameter in every scenario, e.g. --set users.count=2000 (repeatable)")
     compare.add_argument("--steps", type=int, help="months to simulate (sets simulation.steps)")
     compare.add_argument("--out", type=Path, default=Path("results/compare"),
-                         help="folder for compare.csv, compare_runs.csv and compare.png (default results/compare): "
+                         help="folder for compare.csv, compare_runs.csv, compare_paired.csv and compare.png (default results/compare): "
                               "new, empty, or an earlier comparison (replaced); anything else is refused")
     _add_experiment_commands(commands)
     return parser
@@ -500,7 +500,7 @@ def _compare(args) -> int:
         raise ParamsError(f"--seeds {args.seeds}: at least 2 seeds are needed for a confidence interval")
     scenarios = {name: load_params(path, overrides) for name, path in zip(names, args.params)}  # all checked first
     check_comparison_folder(args.out)
-    from model.compare import compare, comparison_table, write_comparison
+    from model.compare import compare, comparison_table, paired_summary, paired_table, write_comparison
 
     try:
         runs, summary = compare(scenarios, args.seeds, args.processes, progress=sys.stderr.isatty())
@@ -511,6 +511,8 @@ def _compare(args) -> int:
 
     with pd.option_context("display.width", 200, "display.max_columns", None, "display.max_colwidth", 40):
         print(comparison_table(summary).to_string())
+        print(f"\nSeed by seed against {names[0]}: mean difference [95% interval], seeds up and down (two-sided sign test)")
+        print(paired_summary(paired_table(runs)).to_string())
     files = write_comparison(runs, summary, args.out)
     print(f"{args.seeds} seeds per scenario; mean [95% interval]; written: {', '.join(str(f) for f in files)}")
     return 0

@@ -8,6 +8,11 @@ scenario's mean over seeds with a 95% interval that stays inside what it describ
 (:mod:`model.statistics`): a bootstrap percentile interval for a mean, a Wilson interval for how
 often the market tipped. The chart shows every seed's value beside the mean, so that two regimes
 show as two clusters. Money is per potential user, so scenarios of different sizes compare.
+
+Because every scenario runs on the same seeds, each is also set against the first seed by seed
+(:func:`paired_table`): the mean difference with its interval, and in how many seeds the outcome is
+higher and lower, with a sign test. Pairing removes the spread the scenarios share, so an effect too
+small for the scenarios' own intervals to separate is often clear there.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from model.outcomes import OUTCOMES, outcomes
 from model.outputs import COMPARISON, replacing_folder
 from model.params import Params
 from model.replicates import measure_runs
-from model.statistics import bootstrap_mean_interval, wilson_interval
+from model.statistics import bootstrap_mean_interval, paired_differences, wilson_interval
 
 def compare(scenarios: dict[str, Params], seeds: int = 20, processes: int = 2, progress: bool = False,
             measure: Callable = outcomes) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -58,6 +63,37 @@ def seed_intervals(runs: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
             low, high = bootstrap_mean_interval(values)
         summary.loc[row.Index, ["ci95_low", "ci95_high"]] = low, high
     return summary
+
+
+def paired_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Each scenario after the first against the first, seed by seed: one row per scenario and outcome
+    with :func:`model.statistics.paired_differences` (pairs, seeds higher, lower and the same, one-sided
+    sign tests, means, the mean difference and its 95 % interval) and ``p_sign``, the two-sided sign test."""
+    scenarios = list(dict.fromkeys(runs["scenario"]))
+    reference = runs[runs["scenario"] == scenarios[0]].set_index("seed")
+    rows = []
+    for name in scenarios[1:]:
+        other = runs[runs["scenario"] == name].set_index("seed").reindex(reference.index)
+        for key in OUTCOMES:
+            paired = paired_differences(reference[key], other[key])
+            one_sided = [p for p in (paired["p_higher"], paired["p_lower"]) if p is not None]
+            rows.append({"scenario": name, "against": scenarios[0], "output": key, **paired,
+                         "p_sign": min(1.0, 2.0 * min(one_sided)) if one_sided else None})
+    return pd.DataFrame(rows)
+
+
+def paired_summary(paired: pd.DataFrame) -> pd.DataFrame:
+    """:func:`paired_table` for the terminal: outcomes as rows, one column per scenario set against the
+    first, each cell 'difference [low, high], higher in H and lower in L seeds (sign test p)'."""
+    cells = {}
+    for row in paired.itertuples():
+        low, high = row.mean_difference_interval
+        p = "-" if row.p_sign is None or pd.isna(row.p_sign) else f"{row.p_sign:.2g}"
+        cells.setdefault(f"{row.scenario} - {row.against}", {})[OUTCOMES[row.output][0]] = (
+            f"{row.mean_difference:+.3g} [{low:+.3g}, {high:+.3g}], {row.higher} up {row.lower} down (p {p})")
+    table = pd.DataFrame(cells)
+    table.index.name = "outcome"
+    return table
 
 
 def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
@@ -97,12 +133,14 @@ def comparison_chart(summary: pd.DataFrame, runs: pd.DataFrame | None = None) ->
 
 
 def write_comparison(runs: pd.DataFrame, summary: pd.DataFrame, out: str | Path) -> list[Path]:
-    """compare_runs.csv, compare.csv (tidy summary) and compare.png in ``out``, a new or empty folder or an
-    earlier comparison, replaced whole (``model.outputs``: anything else is refused with OutError)."""
+    """compare_runs.csv, compare.csv (tidy summary), compare_paired.csv (:func:`paired_table`) and compare.png
+    in ``out``, a new or empty folder or an earlier comparison, replaced whole (``model.outputs``: anything
+    else is refused with OutError)."""
     out = Path(out)
-    names = ["compare_runs.csv", "compare.csv", "compare.png"]
+    names = ["compare_runs.csv", "compare.csv", "compare_paired.csv", "compare.png"]
     with replacing_folder(out, COMPARISON) as staging:
         runs.to_csv(staging / names[0], index=False)
         summary.to_csv(staging / names[1], index=False)
-        save_png(comparison_chart(summary, runs), staging / names[2])
+        paired_table(runs).to_csv(staging / names[2], index=False)
+        save_png(comparison_chart(summary, runs), staging / names[3])
     return [out / name for name in names]

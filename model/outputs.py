@@ -45,7 +45,8 @@ RUN_MARKER = ".platform-economy-run"
 RUN_FILES = frozenset({"params.toml", "model.csv", "platforms.csv", "investors.csv", "ledger.parquet", "summary.json",
                        "report.html", RUN_MARKER})
 # How each file compare writes starts: a CSV header with the scenario first, the PNG signature.
-COMPARISON_STARTS = {"compare_runs.csv": b"scenario,", "compare.csv": b"scenario,", "compare.png": b"\x89PNG\r\n\x1a\n"}
+COMPARISON_STARTS = {"compare_runs.csv": b"scenario,", "compare.csv": b"scenario,", "compare_paired.csv": b"scenario,",
+                     "compare.png": b"\x89PNG\r\n\x1a\n"}
 CALIBRATION_MARKER = "<!-- written by `python -m model calibrate`: the next calibrate --out into this file replaces it -->"
 # A staging folder whose writer cannot be asked (no marker, or one from another host) counts as
 # abandoned once nothing in it has changed for this long: no write takes an hour between two files.

@@ -81,8 +81,42 @@ def test_compare_prints_the_table_and_writes_csv_and_chart(tmp_path):
                  "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "Final HHI" in result.stdout and "ad_cap" in result.stdout and "baseline" in result.stdout
-    assert {p.name for p in tmp_path.iterdir()} == {"compare.csv", "compare_runs.csv", "compare.png"}
+    assert {p.name for p in tmp_path.iterdir()} == {"compare.csv", "compare_runs.csv", "compare_paired.csv", "compare.png"}
     assert len(pd.read_csv(tmp_path / "compare_runs.csv")) == 4
+    paired = pd.read_csv(tmp_path / "compare_paired.csv")
+    assert set(paired["scenario"]) == {"ad_cap"} and set(paired["against"]) == {"baseline"} and len(paired) == len(OUTCOMES)
+    assert "Seed by seed against baseline" in result.stdout and "ad_cap - baseline" in result.stdout
+
+
+def test_a_paired_comparison_counts_the_seeds_where_an_outcome_moves_and_tests_the_count():
+    from model.statistics import paired_differences
+
+    before = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, np.nan])
+    after = before + np.array([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, -0.5, 0.0, 1.0])
+    paired = paired_differences(before, after)
+    assert (paired["pairs"], paired["higher"], paired["lower"], paired["same"]) == (9, 7, 1, 1)  # the NaN pair left out
+    assert paired["p_higher"] == pytest.approx(9 / 256)  # 7 or 8 of 8 moving pairs up, each as likely as down
+    assert paired["p_lower"] == pytest.approx(1 - 1 / 256)
+    assert paired["mean_difference"] == pytest.approx(3.0 / 9)
+    low, high = paired["mean_difference_interval"]
+    assert low <= paired["mean_difference"] <= high
+    assert paired["mean_after"] - paired["mean_before"] == pytest.approx(paired["mean_difference"])
+
+
+def test_each_scenario_is_set_against_the_first_on_the_same_seeds():
+    from model.compare import paired_summary, paired_table
+
+    runs = pd.DataFrame({"scenario": ["a"] * 4 + ["b"] * 4 + ["c"] * 4, "seed": [0, 1, 2, 3] * 3,
+                         **{key: [1.0, 2.0, 3.0, 4.0] + [2.0, 3.0, 4.0, 5.0] + [1.0, 2.0, 3.0, 4.0] for key in OUTCOMES}})
+    runs.loc[runs["scenario"] == "b", "seed"] = [3, 2, 1, 0]  # rows in another order: paired by seed, not by row
+    runs.loc[runs["scenario"] == "b", list(OUTCOMES)] = [[5.0] * len(OUTCOMES), [4.0] * len(OUTCOMES),
+                                                         [3.0] * len(OUTCOMES), [2.0] * len(OUTCOMES)]
+    paired = paired_table(runs).set_index(["scenario", "output"])
+    b, c = paired.loc[("b", "final_hhi")], paired.loc[("c", "final_hhi")]
+    assert (b["higher"], b["lower"], b["mean_difference"], b["against"]) == (4, 0, 1.0, "a")
+    assert (c["higher"], c["lower"], c["same"], c["mean_difference"]) == (0, 0, 4, 0.0) and pd.isna(c["p_sign"])
+    assert b["p_sign"] == pytest.approx(2 / 16)  # two-sided: four of four up
+    assert list(paired_summary(paired_table(runs)).columns) == ["b - a", "c - a"]
 
 
 @pytest.mark.parametrize("args, message", [

@@ -285,7 +285,7 @@ def test_compare_replaces_an_earlier_comparison_whole(tmp_path, monkeypatch):
     write_comparison(*comparison_frames(), out)
     (out / "compare.csv").write_text("scenario,old\n")
     write_comparison(*comparison_frames(), out)
-    assert sorted(files_of(out)) == ["compare.csv", "compare.png", "compare_runs.csv"]
+    assert sorted(files_of(out)) == ["compare.csv", "compare.png", "compare_paired.csv", "compare_runs.csv"]
     assert (out / "compare.csv").read_text().startswith("scenario,output,")
 
 
