@@ -52,7 +52,7 @@ import pandas as pd
 
 from model.bands import SERIES, band_frequency, model_band, real_points
 from model.calibration import regime_frequencies
-from model.cases import MOMENTS, Case, moment_table
+from model.cases import MOMENTS, Case, moment_column, moment_table
 from model.experiments.runner import run_experiment
 from model.experiments.spec import Experiment, Factor, experiment_from_tables
 from model.experiments.store import OK, ResultStore
@@ -264,6 +264,7 @@ def calibrate_case(case: Case, out: str | Path, search: SearchSettings = SearchS
                       "enough": bool(len(statement) >= STATEMENT_SEEDS)},
         "moments": _moment_records(case, statement),
         "regimes": _regime_records(statement),
+        "statement_first_run": first_run_record(case, statement),
     }
     (out / RESULTS_FILE).write_text(json.dumps(results, indent=2, allow_nan=True) + "\n", encoding="utf-8")
     scores.to_csv(out / "search_scores.csv", index=False)
@@ -350,6 +351,15 @@ def results_markdown(results: dict) -> str:
                   f"that regime in at least {BAR:.0%} of all seeds): "
                   f"{'yes' if meets_bar(results) else 'no'}."]
     return "\n".join(lines) + "\n"
+
+
+def first_run_record(case: Case, statement: pd.DataFrame) -> dict:
+    """The statement's first run (its first replicate): its seed, regime and every moment's value. A test
+    runs it again with the code as it is and finds the same, or the committed results are stale."""
+    first = statement.sort_values("replicate").iloc[0]
+    return {"seed": int(first["seed"]), "regime": str(first["regime"]),
+            "moments": {moment.name: _number(float(first[moment_column(moment.name)]))
+                        if moment_column(moment.name) in statement else None for moment in case.spec.moments}}
 
 
 def _completed(report) -> None:

@@ -439,6 +439,30 @@ def test_the_committed_results_match_the_committed_case_files(folder):
             assert moment["share_in_range"] == pytest.approx(moment["in_range"] / moment["runs"])
 
 
+@pytest.mark.parametrize("folder", COMMITTED, ids=[folder.name for folder in COMMITTED])
+def test_the_committed_statements_first_run_is_what_the_code_computes_now(folder, tmp_path):
+    """The committed results are the code's, not an earlier version's: the statement's first seed, run again
+    at the estimate and the statement's population, gives every moment's value and the regime it recorded
+    (one run per case; a change of the model that moves results must re-run the case's command)."""
+    import json
+
+    from model.cases import moment_column
+    from model.estimation import finished_runs, statement_experiment
+    from model.experiments.runner import run_experiment
+
+    results = json.loads((folder / "calibration.json").read_text())
+    case = load_case(ROOT / results["file"])
+    recorded = results["statement_first_run"]
+    experiment = statement_experiment(case, results["estimate"], 1, results["statement"]["users"], charts=False)
+    run_experiment(experiment, tmp_path / "again", progress=False, serial=True)
+    again = finished_runs(tmp_path / "again").iloc[0]
+    assert int(again["seed"]) == recorded["seed"] and again["regime"] == recorded["regime"]
+    for name, value in recorded["moments"].items():
+        now = float(again[moment_column(name)]) if moment_column(name) in again else float("nan")
+        assert (value is None and not np.isfinite(now)) or now == pytest.approx(value, rel=1e-12, abs=1e-12), \
+            f"{name}: {now} now, {value} committed: re-run python -m model calibrate {results['file']}"
+
+
 # Issue 18's bar, at the committed estimates: what each case still misses (docs/ODD.md, section 7.2).
 BELOW_THE_BAR = {
     "search": "the leader's final share is in 0.85-0.95 in 58 % of the seeds (48-67 %; quartiles 0.84, 0.89, 0.92): "
