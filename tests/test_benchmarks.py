@@ -243,3 +243,21 @@ def test_the_committed_moral_hazard_table_is_of_the_current_code():
                                                          "investors.bailout_belief": float(belief)})
         assert public_bill(PlatformEconomy(params).run()) == pytest.approx(runs[0], rel=1e-9), (
             f"belief {belief}: benchmarks/moral_hazard.json was measured on other code: re-run benchmarks/moral_hazard.py")
+
+
+def test_the_committed_scale_table_is_of_the_current_code():
+    """The first seed at the smallest size of benchmarks/scale.json, run again now, gives the committed figures
+    (one run at 2,000 users): the scale statements of README are the code's, not an earlier model's."""
+    from benchmarks.scale import scale_outcomes
+    from model.replicates import measure_runs
+
+    report = json.loads((ROOT / "benchmarks" / "scale.json").read_text())
+    size = min(report["runs"], key=int)
+    params = load_params(ROOT / report["params"], {"users.count": int(size),
+                                                     **({"simulation.steps": report["steps"]} if report["steps"] else {})})
+    (again,) = measure_runs([(params, report["seeds"][0])], scale_outcomes, processes=1)
+    committed = report["runs"][size][0]
+    assert again.keys() == committed.keys()
+    for name, value in committed.items():
+        assert again[name] == (value if value is None or isinstance(value, str) else pytest.approx(value, rel=1e-9)), (
+            f"{name}: benchmarks/scale.json was measured on other code: re-run benchmarks/scale.py")
