@@ -86,6 +86,24 @@ def test_its_parent_values_its_users_whatever_their_share():
     assert funding.user_values()[PARENTS_PLATFORM] == pytest.approx(earnings)
 
 
+def test_its_parent_sells_it_only_for_at_least_what_it_puts_on_its_users(monkeypatch):
+    from model.platforms import Platform
+
+    economy = PlatformEconomy(scenario(DEEP_POCKETS, users__count=1000, acquisitions__enabled=True)).run(36)
+    funding, parents = economy.funding, economy.platforms[PARENTS_PLATFORM]
+    assert max(economy.active_platforms, key=lambda p: p.users) is not parents and parents.active
+    # the parent's platform is the only rising rival; the leader bids a price we set
+    monkeypatch.setattr(Platform, "user_growth", property(lambda platform: 1.0 if platform is parents else 0.0))
+    worth = funding.user_values()[PARENTS_PLATFORM] * funding.expected_users(parents)
+    assert worth > (1 + economy.params.acquisitions.premium) * funding.valuation_of(parents)  # the market's price is lower
+    deals = len(economy.competition.acquisitions)
+    for bid, sold in ((0.9 * worth, False), (1.1 * worth, True)):
+        monkeypatch.setattr(Platform, "acquisition_offer", lambda *args, bid=bid: bid)
+        economy.competition.consolidate()
+        assert (parents.status == "acquired") == sold, bid
+    assert [deal["target"] for deal in economy.competition.acquisitions[deals:]] == [PARENTS_PLATFORM]  # one deal
+
+
 def test_a_rival_with_a_parent_leaves_the_leader_less_of_the_market():
     # Same seeds, the baseline's market: with one platform owned by a parent, the users not on the leader are more.
     more = sum(final_share_outside_the_leader(DEEP_POCKETS, seed)[0] > final_share_outside_the_leader(BASELINE, seed)[0]

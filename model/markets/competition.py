@@ -36,13 +36,14 @@ class Competition:
         if not rising:
             return
         target = max(rising, key=lambda p: p.users)
-        value = self.funding.user_values()[leader.platform_id]
+        values = self.funding.user_values()
         # The leader buys the target's market share: the users investors expect it to hold, priced as they price them.
+        target_users = self.funding.expected_users(target)
         own_valuation = self.funding.valuation_of(leader)
-        price = leader.acquisition_offer(self.funding.expected_users(target), self.funding.valuation_of(target), value,
+        price = leader.acquisition_offer(target_users, self.funding.valuation_of(target), values[leader.platform_id],
                                          own_valuation)
-        if not price:
-            return
+        if not price or (target.parent is not None and price < values[target.platform_id] * target_users):
+            return  # no offer, or a parent that values its platform's users above the bid keeps them
         merged_share = (leader.users + target.users) / total
         allowed = merger_allowed(self.params.regulation, merged_share)
         deal = {"step": self.model.month, "acquirer": leader.platform_id, "target": target.platform_id,
