@@ -512,8 +512,9 @@ def _compare(args) -> int:
     with pd.option_context("display.width", 200, "display.max_columns", None, "display.max_colwidth", 40):
         print(comparison_table(summary).to_string())
         print(f"\nSeed by seed against {names[0]}: mean difference [95% interval], seeds up and down (two-sided sign test)")
-        print(paired_summary(paired_table(runs)).to_string())
-    files = write_comparison(runs, summary, args.out)
+        paired = paired_table(runs)
+        print(paired_summary(paired).to_string())
+    files = write_comparison(runs, summary, args.out, paired)
     print(f"{args.seeds} seeds per scenario; mean [95% interval]; written: {', '.join(str(f) for f in files)}")
     return 0
 

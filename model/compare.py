@@ -132,15 +132,16 @@ def comparison_chart(summary: pd.DataFrame, runs: pd.DataFrame | None = None) ->
         "Dot: mean over seeds; line: its 95% interval; ticks: each seed (two clusters: two regimes)."))
 
 
-def write_comparison(runs: pd.DataFrame, summary: pd.DataFrame, out: str | Path) -> list[Path]:
+def write_comparison(runs: pd.DataFrame, summary: pd.DataFrame, out: str | Path,
+                     paired: pd.DataFrame | None = None) -> list[Path]:
     """compare_runs.csv, compare.csv (tidy summary), compare_paired.csv (:func:`paired_table`) and compare.png
     in ``out``, a new or empty folder or an earlier comparison, replaced whole (``model.outputs``: anything
-    else is refused with OutError)."""
+    else is refused with OutError). ``paired``: the paired table if already computed."""
     out = Path(out)
     names = ["compare_runs.csv", "compare.csv", "compare_paired.csv", "compare.png"]
     with replacing_folder(out, COMPARISON) as staging:
         runs.to_csv(staging / names[0], index=False)
         summary.to_csv(staging / names[1], index=False)
-        paired_table(runs).to_csv(staging / names[2], index=False)
+        (paired_table(runs) if paired is None else paired).to_csv(staging / names[2], index=False)
         save_png(comparison_chart(summary, runs), staging / names[3])
     return [out / name for name in names]
