@@ -465,8 +465,6 @@ def test_the_committed_statements_first_run_is_what_the_code_computes_now(folder
 
 # Issue 18's bar, at the committed estimates: what each case still misses (docs/ODD.md, section 7.2).
 BELOW_THE_BAR = {
-    "search": "the leader's final share is in 0.85-0.95 in 58 % of the seeds (48-67 %; quartiles 0.84, 0.89, 0.92): "
-              "below 0.85 in a quarter, above 0.95 in a sixth",
     "ride_hailing": "the first profitable year comes after 11-15 years in 28 % of the contested seeds (19-40 %; median 9, "
                     "Uber 14); the market is contested in 71 % and the losses before the first profit are in range in 61 %",
 }
