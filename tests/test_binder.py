@@ -2,15 +2,16 @@
 
 mybinder.org (repo2docker) reads ``binder/runtime.txt`` for the Python version and installs
 ``binder/requirements.txt`` with pip from the repository's root (its last line, ``-e .``, installs
-this checkout). The slow test does the same in a fresh virtual environment: ``python3.12 -m venv``
-in a temporary folder, ``pip install -r binder/requirements.txt`` from the root, ``pip check``,
+this checkout), then runs ``binder/postBuild``. The slow test does the same in a fresh virtual
+environment: ``python3.12 -m venv`` in a temporary folder, ``pip install -r binder/requirements.txt``
+from the root, ``pip check``, ``binder/postBuild`` (which must leave every compiled loop cached),
 then every notebook in notebooks/ executed by nbclient with that environment's own kernel. It
 downloads and installs everything (several minutes), so it runs only when asked, as ``.ci/run``
 does after the README's test command:
 
     RUN_BINDER_TEST=1 .venv/bin/python -m pytest -m binder tests/test_binder.py
 
-The quick checks of the two files (pins, last line, runtime) always run.
+The quick checks of the three files (pins, last line, runtime, postBuild) always run.
 """
 
 from __future__ import annotations
@@ -96,6 +97,24 @@ def test_requirements_pin_every_direct_dependency_and_end_with_the_project():
             assert extras.group(0) in pins[project_name(dep)], f"{dep}: keep the extras in the pin"
 
 
+def compiled_loops() -> list[str]:
+    """The names of the model's compiled loops (numba dispatchers; all in model/admarket.py)."""
+    from numba.core.registry import CPUDispatcher
+
+    import model.admarket
+
+    return sorted(name for name, value in vars(model.admarket).items() if isinstance(value, CPUDispatcher))
+
+
+def test_postbuild_is_an_executable_bash_script_that_steps_a_small_market():
+    """binder/postBuild compiles the compiled loops into Binder's image (the slow test below checks that it does)."""
+    script = BINDER / "postBuild"
+    assert os.access(script, os.X_OK), "binder/postBuild must be executable (repo2docker runs it as a program)"
+    assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
+    assert "economy.step()" in script.read_text()
+    assert len(compiled_loops()) == 4  # _newton, _excess, _roots, _root: the slow test checks that each is compiled
+
+
 def _python(version: str) -> str | None:
     found = shutil.which(f"python{version}")
     if found:
@@ -131,6 +150,12 @@ def test_a_fresh_binder_environment_runs_every_notebook(tmp_path):
     run(env_python, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     run(env_python, "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt")  # from the root, as repo2docker
     run(env_python, "-m", "pip", "check")
+    # repo2docker then runs binder/postBuild: it compiles every compiled loop of the model into the cache
+    # the notebooks then read (here a folder of the test's, so that a cache left by other runs proves nothing).
+    env["NUMBA_CACHE_DIR"] = str(tmp_path / "numba-cache")
+    run("bash", str(BINDER / "postBuild"))
+    cached = {path.name.split("-")[0] for path in (tmp_path / "numba-cache").rglob("*.nbi")}
+    assert cached == {f"admarket.{name}" for name in compiled_loops()}, "binder/postBuild must compile every compiled loop"
     runner = tmp_path / "run_notebooks.py"
     runner.write_text(RUNNER)
     output = run(env_python, str(runner), str(NOTEBOOK_BUDGET), *map(str, notebooks),
