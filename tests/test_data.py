@@ -169,6 +169,14 @@ def test_openai_burned_2_5_bn_on_4_3_bn_of_revenue_in_the_first_half_of_2025():
     assert values("openai_cash_burn")["2025H1"] == pytest.approx(2.5)
 
 
+def test_chatgpt_held_87_percent_of_chatbot_web_traffic_in_january_2025_and_65_percent_a_year_later():
+    chatgpt, gemini = values("genai_web_traffic_share", company="ChatGPT"), values("genai_web_traffic_share", company="Gemini")
+    assert chatgpt["2025-01-02"] == pytest.approx(0.867) and chatgpt["2026-01-02"] == pytest.approx(0.645)
+    assert list(chatgpt.values()) == sorted(chatgpt.values(), reverse=True)  # it fell at every snapshot
+    assert list(gemini.values()) == sorted(gemini.values())  # as the parent-funded rival rose
+    assert gemini["2026-01-02"] == pytest.approx(0.215)
+
+
 def test_tarp_disbursed_less_than_authorised_and_cost_a_fraction_of_it():
     frame, _ = read_series("tarp_figures")
     item = dict(zip(frame["item"], frame["value"]))
