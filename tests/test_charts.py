@@ -264,3 +264,17 @@ def test_save_png_writes_a_real_png_offline(made, name, tmp_path):
     path = charts.save_png(made[name], tmp_path / f"{name}.png")
     data = path.read_bytes()
     assert data.startswith(PNG_MAGIC) and len(data) > 1024
+
+
+def test_importing_altair_builds_no_uri_parser():
+    """Altair imports jsonschema, which imports rfc3987-syntax when installed: a Lark parser built at
+    import, over half of what ``import altair`` cost (pyproject.toml keeps jsonschema below 4.24, whose
+    extra asked by JupyterLab installs it). Every notebook's first cell pays the import."""
+    import subprocess
+    import sys
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, altair; print(sorted({'rfc3987_syntax', 'lark'} & set(sys.modules)))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    assert loaded == "[]", f"import altair loaded {loaded}"
