@@ -9,6 +9,7 @@ chart. Data are embedded in the specs (never a URL), so the charts render withou
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import altair as alt
@@ -376,5 +377,40 @@ def use_offline_renderer() -> str:
     """
     if alt.renderers.active != "jupyter" or not alt.renderers.options.get("offline"):
         alt.renderers.enable("jupyter", offline=True)
-    alt.JupyterChart.enable_offline(True)  # bundles the JavaScript once (about a second), then a no-op
+    _enable_offline_widget()
     return alt.renderers.active
+
+
+def offline_bundle_path() -> Path:
+    """Where the offline charts' JavaScript bundle is kept between sessions ($XDG_CACHE_HOME, else
+    ~/.cache): one file per version of Altair (its widget's source, its Vega-Lite) and of vl-convert."""
+    import vl_convert
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "platform-economy"
+    return cache / f"vega-bundle-altair-{alt.__version__}-vl-convert-{vl_convert.__version__}.js"
+
+
+def _enable_offline_widget() -> None:
+    """``alt.JupyterChart.enable_offline(True)``, its bundle kept on disk. vl-convert builds it anew in
+    each kernel (1.8 s on a 2-core machine), the same for the same versions: every notebook after the
+    first reads it instead (binder/postBuild builds it into Binder's image). Where the cache cannot be
+    written (a read-only home), it is built each time, as Altair does."""
+    chart = alt.JupyterChart
+    if chart._is_offline:
+        return
+    path = offline_bundle_path()
+    try:
+        bundle = path.read_text(encoding="utf-8")
+    except OSError:
+        bundle = ""
+    if bundle:
+        chart._esm, chart._is_offline = bundle, True  # what enable_offline sets
+        return
+    chart.enable_offline(True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")  # written whole, then renamed
+        partial.write_text(chart._esm, encoding="utf-8")
+        os.replace(partial, path)
+    except OSError:
+        pass

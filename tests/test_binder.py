@@ -4,7 +4,7 @@ mybinder.org (repo2docker) reads ``binder/runtime.txt`` for the Python version a
 ``binder/requirements.txt`` with pip from the repository's root (its last line, ``-e .``, installs
 this checkout), then runs ``binder/postBuild``. The slow test does the same in a fresh virtual
 environment: ``python3.12 -m venv`` in a temporary folder, ``pip install -r binder/requirements.txt``
-from the root, ``pip check``, ``binder/postBuild`` (which must leave every compiled loop cached),
+from the root, ``pip check``, ``binder/postBuild`` (which must leave every compiled loop and the charts' bundle cached),
 then every notebook in notebooks/ executed by nbclient with that environment's own kernel. It
 downloads and installs everything (several minutes), so it runs only when asked, as ``.ci/run``
 does after the README's test command:
@@ -152,10 +152,14 @@ def test_a_fresh_binder_environment_runs_every_notebook(tmp_path):
     run(env_python, "-m", "pip", "check")
     # repo2docker then runs binder/postBuild: it compiles every compiled loop of the model into the cache
     # the notebooks then read (here a folder of the test's, so that a cache left by other runs proves nothing).
+    # Likewise the offline charts' JavaScript bundle (model.charts.offline_bundle_path), under XDG_CACHE_HOME.
     env["NUMBA_CACHE_DIR"] = str(tmp_path / "numba-cache")
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
     run("bash", str(BINDER / "postBuild"))
     cached = {path.name.split("-")[0] for path in (tmp_path / "numba-cache").rglob("*.nbi")}
     assert cached == {f"admarket.{name}" for name in compiled_loops()}, "binder/postBuild must compile every compiled loop"
+    bundles = list((tmp_path / "cache" / "platform-economy").glob("vega-bundle-*.js"))
+    assert len(bundles) == 1 and bundles[0].stat().st_size > 0, "binder/postBuild must build the charts' bundle"
     runner = tmp_path / "run_notebooks.py"
     runner.write_text(RUNNER)
     output = run(env_python, str(runner), str(NOTEBOOK_BUDGET), *map(str, notebooks),

@@ -7,7 +7,10 @@ tests/test_outputs.py.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -278,3 +281,33 @@ def test_importing_altair_builds_no_uri_parser():
         capture_output=True, text=True, check=True,
     ).stdout.strip()
     assert loaded == "[]", f"import altair loaded {loaded}"
+
+
+OFFLINE_BUNDLE = """
+import hashlib, altair as alt
+from model.charts import offline_bundle_path, use_offline_renderer
+use_offline_renderer()
+print(alt.JupyterChart._is_offline, hashlib.sha1(alt.JupyterChart._esm.encode()).hexdigest(), offline_bundle_path())
+"""
+
+
+def test_offline_charts_javascript_is_built_once_and_read_by_later_kernels(tmp_path):
+    """use_offline_renderer keeps vl-convert's bundle on disk: a later kernel reads the same bundle, and
+    an empty or unreadable cache file is built again, never served."""
+    import subprocess
+    import sys
+
+    def kernel():
+        env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+        offline, digest, path = subprocess.run([sys.executable, "-c", OFFLINE_BUNDLE], env=env, capture_output=True,
+                                               text=True, check=True).stdout.split()
+        return offline, digest, Path(path)
+
+    offline, built, path = kernel()
+    assert offline == "True" and path.parent == tmp_path / "platform-economy"
+    assert hashlib.sha1(path.read_text(encoding="utf-8").encode()).hexdigest() == built
+    written = path.stat().st_mtime_ns
+    assert kernel()[:2] == ("True", built) and path.stat().st_mtime_ns == written  # read, not rebuilt
+    path.write_text("")
+    assert kernel()[:2] == ("True", built) and path.stat().st_size > 0  # rebuilt
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no partial file left
