@@ -68,3 +68,36 @@ def _multiple(holdings: pd.DataFrame) -> float:
 def outcomes_and_summary(economy) -> dict:
     """``outcomes``, and under "summary" the run's whole ``summary()`` (e.g. for calibration from the same runs)."""
     return {**outcomes(economy), "summary": economy.summary()}
+
+
+# What notebook 04 sets side by side for each policy scenario: the market of the last five years, and the run's totals.
+POLICY_LATE_MONTHS = 60
+
+
+def policy_outcomes(economy) -> dict[str, float]:
+    """A finished run as a policy reads it: users', advertisers' and platforms' lot over the last
+    POLICY_LATE_MONTHS months (means), the market's structure at the end, and the public money and
+    deals over the whole run (notebook 04)."""
+    frame, summary, platforms = economy.model_frame(), economy.summary(), economy.platform_frame()
+    leader = metrics.leader_series(platforms)
+    nonprofit = platforms["platform_id"].isin([p.platform_id for p in economy.platforms if getattr(p, "nonprofit", False)])
+    ledger = economy.ledger_frame()
+
+    def late(series: pd.Series) -> float:
+        return float(series.iloc[-POLICY_LATE_MONTHS:].mean())
+
+    return {
+        "users' surplus per user ($/month)": late(frame["consumer_surplus"] / frame["adopted_users"].clip(lower=1)),
+        "leader's ad load": late(leader["ad_load"]),
+        "leader's quality spending ($/user-month)": late(leader["quality_spend"]),
+        "advertisers' surplus ($/month)": late(frame["advertiser_surplus"]),
+        "platforms' profit ($/month)": late(frame["platform_profit"]),
+        "final HHI": summary["final_hhi"],
+        "platforms active at the end": summary["active_platforms"],
+        "months with no platform at all": int((frame["active_platforms"] == 0).sum()),
+        "non-profit platforms' share at the end": float(platforms.loc[nonprofit & (platforms["step"] == frame["step"].max()), "share"].sum()),
+        "excess-profit tax collected ($)": summary["public_revenue"],
+        "public money to platforms ($)": float(ledger.loc[ledger["kind"].isin(["bailout", "public_funding"]), "amount"].sum()),
+        "acquisitions": summary["acquisitions"],
+        "blocked mergers": summary["blocked_mergers"],
+    }

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from model.compare import compare, comparison_table
-from model.outcomes import OUTCOMES, outcomes, outcomes_and_summary
+from model.outcomes import OUTCOMES, POLICY_LATE_MONTHS, outcomes, outcomes_and_summary, policy_outcomes
+from model import metrics
 from model.economy import PlatformEconomy
 from model.experiments.analysis import group_summary
 from tests.conftest import ROOT, scenario
@@ -24,6 +25,21 @@ def test_outcomes_are_read_from_the_run():
     assert measured["users_surplus"] == pytest.approx(frame["consumer_surplus"].sum() / 800)
     assert measured["failures"] == frame["failures"].iloc[-1]
     assert 0 <= measured["leader_peak_ad_load"] <= economy.params.platforms.max_ad_load
+
+
+def test_policy_outcomes_read_the_last_five_years_and_the_runs_totals():
+    """Notebook 04's reading of a policy run (model.outcomes.policy_outcomes)."""
+    economy = PlatformEconomy(scenario(users__count=800, simulation__steps=120, regulation__excess_profit_tax=0.5)).run()
+    measured = policy_outcomes(economy)
+    frame, leader = economy.model_frame(), metrics.leader_series(economy.platform_frame())
+    assert POLICY_LATE_MONTHS == 60 and len(frame) > POLICY_LATE_MONTHS  # the window is the last five years, not the run
+    assert measured["leader's ad load"] == pytest.approx(leader["ad_load"].iloc[-60:].mean())
+    assert measured["leader's ad load"] != pytest.approx(leader["ad_load"].mean())  # the early, ad-free months left out
+    assert measured["users' surplus per user ($/month)"] == pytest.approx(
+        (frame["consumer_surplus"] / frame["adopted_users"].clip(lower=1)).iloc[-60:].mean())
+    assert measured["final HHI"] == frame["hhi"].iloc[-1]
+    assert measured["excess-profit tax collected ($)"] == economy.summary()["public_revenue"]
+    assert measured["platforms active at the end"] == frame["active_platforms"].iloc[-1]
 
 
 def test_the_processes_that_run_and_reduce_runs_do_not_import_the_charts():
