@@ -57,20 +57,6 @@ def attachment(months_on: np.ndarray, per_month: float, cap_months: float) -> np
     return 1.0 + per_month * np.minimum(np.asarray(months_on, dtype=float), cap_months)
 
 
-def online_share(month, start: float, growth_per_year: float):
-    """Share of advertisers' budgets spent online ``month`` months into the run (a number or an
-    array of months): a logistic path from ``start`` whose log-odds grow by ``growth_per_year`` a
-    year, as media move online (the digital share of world ad spend: under 10% around 2005, about
-    73% in 2024)."""
-    months = np.asarray(month, dtype=float)
-    if start >= 1.0 or growth_per_year == 0.0:
-        share = np.full(months.shape, start)
-    else:
-        log_odds = np.log(start / (1.0 - start)) + growth_per_year * months / 12.0
-        share = 1.0 / (1.0 + np.exp(-log_odds))
-    return share if months.ndim else float(share)
-
-
 @dataclass(frozen=True)
 class AdConditions:
     """The ad market as advertisers see it (last axis: platforms; leading axes, e.g. candidate levers, broadcast)."""

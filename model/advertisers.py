@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.admarket import attachment, online_share
+from model.admarket import attachment
+from model.trends import logistic_trend
 from model.choice import lognormal
 from model.params.schema import Params
 
@@ -37,7 +38,7 @@ class Advertisers:
     def budgets(self, month: int) -> np.ndarray:
         """This month's budgets for the platforms' market: the part of their advertising now online."""
         ads = self.params.advertisers
-        return self.full_budgets * online_share(month, ads.online_share_start, ads.online_share_growth)
+        return self.full_budgets * logistic_trend(month, ads.online_share_start, ads.online_share_growth)
 
     def reviewing(self, rng: np.random.Generator) -> np.ndarray:
         """Who reallocates this month: every advertiser without a plan yet, each other with probability review_rate."""

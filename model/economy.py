@@ -83,6 +83,7 @@ class PlatformEconomy(mesa.Model):
             agent.clear_month()
         self.funding.open_nonprofits()
         self.users.renew()
+        self.users.extend_reach(self.month)
         newcomers = self.users.consider()
         self.users.choose(self.offers(), newcomers)
         self._count_users()

@@ -17,6 +17,7 @@ from model.choice import (NO_PLATFORM, TASTES, Offers, UserSample, log_sum, logi
                           own_utilities, population_log_sum, SINGLE, stay_probability)
 from model.params.schema import Params
 from model.social import Contacts, social_graph
+from model.trends import logistic_trend
 
 
 PANEL_MEMBERS = 1_000  # a group of users with fewer members in the panel is measured whole (UserPopulation.measured)
@@ -59,6 +60,8 @@ class UserPopulation:
         self.platform = np.full(count, NO_PLATFORM, dtype=np.int16)
         self.tenure = np.zeros(count, dtype=np.int16)
         self.must_choose = np.zeros(count, dtype=bool)  # set for users whose platform failed
+        self.reach = count  # potential users the market reaches: the first ``reach`` of them (extend_reach)
+        self.extend_reach(0)
         self.new_adopters = 0
         self.switchers = 0
         self.arrivals = np.zeros(params.platform_slots, dtype=np.int64)  # users won per platform this month
@@ -92,20 +95,35 @@ class UserPopulation:
         return self.tastes[:, 2]
 
     # -- adoption -----------------------------------------------------------------------------
-    def adoption_hazard(self) -> float:
-        """Bass hazard p + q x (share of the population on a platform): the chance that a potential
-        user looks at the market this month (word of mouth comes from the platforms' users)."""
+    def extend_reach(self, month: int) -> None:
+        """The market reaches users.reach_start of the potential users at the start, a share that grows
+        as a logistic path (model.trends): the cities a ride-hailing app serves, the people with a
+        smartphone. The users reached are the first ``reach`` (their tastes are drawn alike, so any
+        set of them is a random one); only they can adopt. The path is set by nobody in the model."""
         users = self.params.users
-        on_platforms = (self.platform != NO_PLATFORM).mean()
+        if users.reach_start < 1.0:
+            reached = round(self.count * logistic_trend(month, users.reach_start, users.reach_growth))
+            self.reach = min(max(reached, 1), self.count)
+
+    def waiting(self) -> np.ndarray:
+        """Potential users the market reaches who have not adopted."""
+        return np.flatnonzero(~self.adopted[: self.reach])
+
+    def adoption_hazard(self) -> float:
+        """Bass hazard p + q x (share of the users reached on a platform): the chance that a potential
+        user looks at the market this month (word of mouth comes from the platforms' users, and
+        reaches the people the market reaches)."""
+        users = self.params.users
+        on_platforms = np.count_nonzero(self.platform != NO_PLATFORM) / self.reach
         return min(1.0, users.adoption_innovation + users.adoption_imitation * on_platforms)
 
     def consider(self) -> np.ndarray:
-        """Potential users who look at the market this month (Bass hazard). Each then chooses by
-        logit among the platforms and the outside option (:meth:`choose`); one that prefers the
-        outside option stays a potential user. So adoption runs at the Bass hazard times the logit
-        probability that the best offers beat the outside option: better offers (a subsidy, more
-        quality) buy growth, and degradation slows it (DESIGN §2)."""
-        candidates = np.flatnonzero(~self.adopted)
+        """Potential users who look at the market this month (Bass hazard), among those it reaches.
+        Each then chooses by logit among the platforms and the outside option (:meth:`choose`); one
+        that prefers the outside option stays a potential user. So adoption runs at the Bass hazard
+        times the logit probability that the best offers beat the outside option: better offers (a
+        subsidy, more quality) buy growth, and degradation slows it (DESIGN §2)."""
+        candidates = self.waiting()
         return candidates[self.rng.random(candidates.size) < self.adoption_hazard()]
 
     def renew(self) -> int:
@@ -312,9 +330,9 @@ class UserPopulation:
         """
         review_rate = self.params.users.review_rate
         adopted = np.flatnonzero(self.adopted)
-        waiting = np.flatnonzero(~self.adopted)
+        waiting = self.waiting()
         samples = []
-        for pool, expected in ((adopted, adopted.size), (waiting, self._expected_adopters())):
+        for pool, expected in ((adopted, adopted.size), (waiting, self.adoption_hazard() * waiting.size)):
             take, draws = np.unique(rng.choice(pool, size, replace=True) if pool.size else pool, return_counts=True)
             reviewing = np.full(take.size, review_rate if pool is adopted else 1.0)
             if pool is adopted:
@@ -333,6 +351,3 @@ class UserPopulation:
             )
         return samples[0], samples[1]
 
-    def _expected_adopters(self) -> float:
-        """Potential users expected to look at the market next month (each then chooses, surely)."""
-        return self.adoption_hazard() * (~self.adopted).sum()

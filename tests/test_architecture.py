@@ -1,6 +1,6 @@
 """The package's layers (DESIGN §5): each layer imports only the layers below it, and nothing imports in a circle.
 
-1. ground: parameters, the ledger, metrics, the pure rules (choice, ad market, regulation, ...) and the
+1. ground: parameters, the ledger, metrics, the pure rules (choice, ad market, regulation, trends, ...) and the
    process's memory allocator's settings;
 2. actors: users, advertisers, platforms, investors, government, suppliers, lenders; no actor
    imports another;
@@ -22,7 +22,7 @@ from tests.conftest import ROOT
 
 PACKAGE = ROOT / "model"
 GROUND = {"model.params", "model.ledger", "model.metrics", "model.choice", "model.admarket", "model.regulation",
-          "model.captable", "model.social", "model.forecasts", "model.statistics", "model.memory"}
+          "model.captable", "model.social", "model.forecasts", "model.statistics", "model.memory", "model.trends"}
 ACTORS = {"model.users", "model.advertisers", "model.platforms", "model.investors", "model.government",
           "model.suppliers", "model.lenders"}
 MARKET_ORDER = ["model.markets.funding", "model.markets.advertising", "model.markets.households",

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from model.admarket import audience_reach, budget_shares, clear, clearing_price, effectiveness, online_share
+from model.admarket import audience_reach, budget_shares, clear, clearing_price, effectiveness
+from model.trends import logistic_trend
 from model.choice import NO_PLATFORM, SINGLE, Offers, log_sum, logit_choice, logit_probabilities, option_utilities, population_log_sum
 from tests.conftest import ROOT, scenario
 
@@ -86,12 +87,12 @@ def test_advertisers_become_captive_as_other_media_lose_their_audience():
 
 
 def test_the_online_share_of_ad_budgets_grows_from_where_it_starts_toward_all_of_it():
-    path = [online_share(month, 0.1, 0.16) for month in range(0, 241, 12)]
+    path = [logistic_trend(month, 0.1, 0.16) for month in range(0, 241, 12)]
     assert path[0] == pytest.approx(0.1)
     assert all(later > earlier for earlier, later in zip(path, path[1:]))
     assert path[-1] == pytest.approx(0.73, abs=0.01)  # the digital share of 2024, twenty years on
-    assert online_share(240, 0.1, 0.0) == 0.1 and online_share(240, 1.0, 0.16) == 1.0
-    assert np.allclose(online_share(np.array([0, 120, 240]), 0.1, 0.16), [path[0], path[10], path[-1]])
+    assert logistic_trend(240, 0.1, 0.0) == 0.1 and logistic_trend(240, 1.0, 0.16) == 1.0
+    assert np.allclose(logistic_trend(np.array([0, 120, 240]), 0.1, 0.16), [path[0], path[10], path[-1]])
 
 
 def test_clearing_price_sells_the_inventory_above_the_floor():

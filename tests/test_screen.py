@@ -227,7 +227,7 @@ DURATIONS = ("switching.tenure_cap", "investors.patience_mean", "funding.round_m
              "funding.cash_buffer_months", "advertisers.attachment_months", "cooperative.entry_month",
              "lending.recovery_months", "suppliers.commitment_months", "bailout.runway_months",
              "funding.user_value_months", "funding.earnings_multiple", "suppliers.revenue_multiple")
-RATES = ("users.adoption_innovation", "users.adoption_imitation", "switching.cost_per_month",
+RATES = ("users.adoption_innovation", "users.adoption_imitation", "users.reach_growth", "switching.cost_per_month",
          "platforms.ad_load_step", "platforms.quality_spend_step", "platforms.user_price_step",
          "advertisers.online_share_growth", "advertisers.attachment_per_month",
          "lending.interest_rate", "bailout.loan_rate", "bailout.private_rate", "suppliers.bond_rate",
@@ -292,11 +292,12 @@ HOMES = {
     "acquisitions.rising_growth": "acquisitions_war",  # see its STRESS
     # A client fails with its supplier's money in it; a supplier short of capital fails, and its clients' contracts.
     **dict.fromkeys(("suppliers.count", "suppliers.contagion_penalty"), "contagion"),
+    "users.reach_growth": "growing",  # the reach grows only where it starts below everyone (see its STRESS)
 }
 # Knobs screened alone in their home: each acts only at a margin (a platform's cash between the trigger's levels, a
 # rival's promise between the threshold's) that the other knobs' moves along a shared trajectory shift away.
 ALONE = ("funding.runway_trigger_months", "funding.min_share_of_leader")
-VARIANTS = {"bounds": "baseline", "patience": "baseline", "defaults": "leverage", "lenders_short": "leverage",
+VARIANTS = {"bounds": "baseline", "patience": "baseline", "growing": "paid", "defaults": "leverage", "lenders_short": "leverage",
             "contagion": "ai_circular_finance", "acquisitions_war": "subsidy_war"}  # home -> the shipped scenario it stresses
 # Losers burn out and default (a fixed cost of $0.2 per potential user a month, not $0.02) while the leader still
 # borrows, on a credit line that binds: what a default's tightening, and the recovery after it, take away shows.
@@ -308,6 +309,9 @@ STRESS: dict[str, dict] = {
     "bounds": {"platforms.max_ad_load": 0.3, "platforms.max_quality_spend": 3.0, "platforms.min_ad_price": 5.0,
                "market.min_sentiment": 1.2, "market.max_sentiment": 2.0},
     "paid": {"platforms.max_user_price": 3.0},  # prices rise to $1.5-6 a month: the cap binds (at $15 it never does)
+    # A market that starts in one city in ten, as ride-hailing's case does in one in fifty (every shipped scenario
+    # reaches everyone from the start, where how fast the reach grows does nothing).
+    "growing": {"users.reach_start": 0.1},
     # Investors' patience (13 months fast-forwarded) runs out mid-war, for every platform still losing money.
     "patience": {"investors.patience_mean": 8.0},
     # The leader bids only when a rival's users are worth more to it than their price: investors who bet on the

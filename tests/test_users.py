@@ -5,8 +5,10 @@ import pandas as pd
 import pytest
 
 from model.choice import NO_PLATFORM, Offers, logit_probabilities, network_term
+from model.economy import PlatformEconomy
+from model.trends import logistic_trend
 from model.users import PANEL_MEMBERS, UserPopulation
-from tests.conftest import scenario
+from tests.conftest import ROOT, scenario
 
 
 def settled_population(turnover, users=20_000, seed=0):
@@ -94,6 +96,49 @@ def test_word_of_mouth_comes_from_users_on_a_platform():
     population.platform[:500] = NO_PLATFORM  # adopted, but gone to the outside option: they do not recommend
     population._recount()
     assert population.adoption_hazard() == pytest.approx(p + q / 2)
+
+
+# -- the market's reach ---------------------------------------------------------------------------
+def test_the_reach_follows_its_logistic_path_and_never_shrinks():
+    population = UserPopulation(scenario(users__count=10_000, users__reach_start=0.02, users__reach_growth=0.5),
+                                np.random.default_rng(0))
+    reached = []
+    for month in range(1, 181):
+        population.extend_reach(month)
+        reached.append(population.reach)
+    assert reached[0] == round(10_000 * logistic_trend(1, 0.02, 0.5))
+    assert reached[119] == round(10_000 * logistic_trend(120, 0.02, 0.5))  # 0.76 of them after ten years
+    assert all(later >= earlier for earlier, later in zip(reached, reached[1:])) and reached[-1] < 10_000
+
+
+def test_by_default_the_market_reaches_everyone_from_the_start():
+    population = UserPopulation(scenario(users__count=1000), np.random.default_rng(0))
+    population.extend_reach(1)
+    assert population.reach == 1000 and population.waiting().size == 1000
+
+
+def test_only_the_users_the_market_reaches_look_at_it_and_word_of_mouth_is_among_them():
+    population = UserPopulation(scenario(users__count=1000, users__reach_start=0.2), np.random.default_rng(0))
+    population.extend_reach(1)  # no growth: a fifth of them, for good
+    assert population.reach == 200
+    population.platform[:100] = 0  # half of those reached are on a platform
+    population._recount()
+    p, q = population.params.users.adoption_innovation, population.params.users.adoption_imitation
+    assert population.adoption_hazard() == pytest.approx(p + q / 2)
+    looking = np.concatenate([population.consider() for _ in range(200)])
+    assert looking.size > 0 and looking.max() < 200
+
+
+def test_a_market_whose_reach_grows_adopts_later_and_only_where_it_reaches():
+    """The paid market's users, reached all at once or from one city: with the reach growing, fewer have
+    adopted after three years, in every seed, and nobody beyond the reach ever has."""
+    paid = ROOT / "params" / "scenarios" / "paid.toml"
+    for seed in range(3):
+        everyone, growing = (PlatformEconomy(scenario(paid, users__count=1000, simulation__steps=60, simulation__seed=seed,
+                                                      **reach)).run()
+                             for reach in ({}, {"users__reach_start": 0.02, "users__reach_growth": 0.6}))
+        assert growing.model_frame()["adopted_users"].iloc[35] < everyone.model_frame()["adopted_users"].iloc[35]
+        assert growing.users.reach < 1000 and not growing.users.adopted[growing.users.reach:].any()
 
 
 # -- captive users -----------------------------------------------------------------------------

@@ -96,6 +96,7 @@ NOT_MOVED = {**SIZE, "simulation.seed": "the seed: every run of a screen uses th
 # value means something (a subsidy). Chosen at what the shipped scenarios set, or a moderate value.
 ZERO_RANGES = {
     "users.turnover": 0.02,  # a fiftieth of users replaced a month: a generation in about four years
+    "users.reach_growth": 0.5,  # from a fiftieth of users reached to nine in ten in about twelve years
     "network.social_weight": 0.5,
     "regulation.interoperability": 0.7,  # as scenarios/interoperability.toml
     "regulation.excess_profit_tax": 0.5,  # as scenarios/excess_profit_tax.toml

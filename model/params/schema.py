@@ -63,7 +63,13 @@ class Users(Table):
         2.0, "utility", 'Utility of using no platform (life without it: other media, phone, forums); "none" removes the outside option.'
     )
     adoption_innovation: float = knob(0.0025, "1/month", "Bass innovation coefficient p: chance a month that a potential user looks at the market unprompted.", ge=0, le=1)
-    adoption_imitation: float = knob(0.0109, "1/month", "Bass imitation coefficient q: chance a month of looking, per share of the population on a platform (word of mouth).", ge=0, le=1)
+    adoption_imitation: float = knob(0.0109, "1/month", "Bass imitation coefficient q: chance a month of looking, per share of the potential users reached that is on a platform (word of mouth).", ge=0, le=1)
+    reach_start: float = knob(
+        1.0, "-", "Share of potential users the market reaches at the start (the cities served, the people with a smartphone): only they can adopt (1: all of them, from the start).", gt=0, le=1
+    )
+    reach_growth: float = knob(
+        0.0, "1/year", "Yearly growth of the log-odds of the market's reach, as it opens new cities or more people get the devices it needs (0: the reach stays where it starts).", ge=0, le=10
+    )
     quality_taste_mean: float = knob(
         1.0, "utility/quality", "Mean taste for quality theta (lognormal across users).", ge=0, le=MAX_UTILITY
     )
