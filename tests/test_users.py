@@ -107,7 +107,7 @@ def test_the_reach_follows_its_logistic_path_and_never_shrinks():
         population.extend_reach(month)
         reached.append(population.reach)
     assert reached[0] == round(10_000 * logistic_trend(1, 0.02, 0.5))
-    assert reached[119] == round(10_000 * logistic_trend(120, 0.02, 0.5))  # 0.76 of them after ten years
+    assert reached[119] == round(10_000 * logistic_trend(120, 0.02, 0.5))  # 0.75 of them after ten years
     assert all(later >= earlier for earlier, later in zip(reached, reached[1:])) and reached[-1] < 10_000
 
 
