@@ -159,6 +159,13 @@ def test_uber_loses_money_every_year_until_its_first_operating_profit_in_2023():
     assert values("uber_revenue")["2021"] == pytest.approx(17_455)
 
 
+def test_uber_held_two_thirds_to_three_quarters_of_us_rideshare_spending_from_2017_to_2024():
+    uber, lyft = values("rideshare_share_us", company="uber"), values("rideshare_share_us", company="lyft")
+    assert all(0.65 <= share <= 0.8 for share in uber.values()), "contested, below the tipped line of 0.8, every month"
+    assert uber["2023-09"] == pytest.approx(0.74) and uber["2019-02"] == pytest.approx(0.673)
+    assert all(uber[month] + lyft[month] <= 1.0 for month in lyft), "two companies' shares of one market"
+
+
 def test_google_answered_89_percent_of_us_searches_in_2020():
     assert values("search_share_us_google")["2020"] == pytest.approx(0.892)
     assert values("search_share_us_2020", engine="google", device="mobile")["2020"] == pytest.approx(0.949)
