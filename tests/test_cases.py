@@ -464,11 +464,8 @@ def test_the_committed_statements_first_run_is_what_the_code_computes_now(folder
 
 
 # Issue 18's bar, at the committed estimates: what each case still misses (docs/ODD.md, section 7.2).
-BELOW_THE_BAR = {
-    "ride_hailing": "the losses before the first profitable year are 0.5-1.5 years of peak revenue in 52 % of the "
-                    "contested runs (42-62 %; median 1.48, Uber 0.78), where the bar asks 60 %; the market is contested "
-                    "in 100 % of the seeds and the first profit comes after 11-15 years in 87 % (since 2026-12-04 riders' "
-                    "taste for one app is free; before, contested in 48 %)",
+BELOW_THE_BAR: dict[str, str] = {
+    # none since 2026-12-04: ride-hailing meets it once its market opens with three apps (Uber, Lyft, Sidecar)
 }
 
 
