@@ -133,7 +133,7 @@ def first_seeds(report: dict, previous: dict | None) -> dict:
     mine = first_seed_of(report["runs"])
     kept = (previous or {}).get("first_seed", {})
     unchanged = kept.get(report["processor_maths"]) == mine
-    return {**({kind: figures for kind, figures in kept.items()} if unchanged else {}), report["processor_maths"]: mine}
+    return {**(kept if unchanged else {}), report["processor_maths"]: mine}
 
 
 def add_first_seed(path: Path) -> int:
