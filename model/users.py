@@ -333,7 +333,7 @@ class UserPopulation:
         waiting = self.waiting()
         samples = []
         for pool, expected in ((adopted, adopted.size), (waiting, self.adoption_hazard() * waiting.size)):
-            take, draws = np.unique(rng.choice(pool, size, replace=True) if pool.size else pool, return_counts=True)
+            take, draws = draw_with_replacement(pool, size, rng)
             reviewing = np.full(take.size, review_rate if pool is adopted else 1.0)
             if pool is adopted:
                 reviewing[self.must_choose[take]] = 1.0
@@ -350,4 +350,25 @@ class UserPopulation:
                 )
             )
         return samples[0], samples[1]
+
+
+SORT_ABOVE = 8  # draw_with_replacement counts by index in pools of at most this many users per draw
+
+
+def draw_with_replacement(pool: np.ndarray, size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``size`` draws with replacement from ``pool`` (ascending, distinct), as ``rng.choice(pool, size)``
+    draws them: the users drawn, ascending, and how many times each was drawn.
+
+    The same draws, counted by index when the pool is small (a count per member costs less than
+    sorting the draws), else by sorting them.
+    """
+    if pool.size == 0:
+        return pool, np.zeros(0, dtype=np.int64)
+    drawn = rng.integers(0, pool.size, size)  # what rng.choice(pool, size) draws, in the same order
+    if pool.size > SORT_ABOVE * size:
+        index, draws = np.unique(drawn, return_counts=True)
+        return pool[index], draws
+    counts = np.bincount(drawn, minlength=pool.size)
+    index = np.flatnonzero(counts)
+    return pool[index], counts[index]
 
