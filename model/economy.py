@@ -106,7 +106,7 @@ class PlatformEconomy(mesa.Model):
         set_levers(self.platforms, self.market_view())
         if self.lender:
             self.lender.recover()
-        self.funding.update_sentiment(int(self.users.adopted.sum()))
+        self.funding.update_sentiment(int(np.count_nonzero(self.users.adopted)))
         self.recorder.record()
 
     def run(self, steps: int | None = None, progress: bool = False) -> PlatformEconomy:

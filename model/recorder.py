@@ -63,7 +63,7 @@ class Recorder:
         impressions = ads["impressions"].sum()
         return {
             "step": model.month,
-            "adopted_users": int(model.users.adopted.sum()),
+            "adopted_users": int(np.count_nonzero(model.users.adopted)),
             "active_platforms": len(model.active_platforms),
             "hhi": metrics.hhi(counts),
             "leader_id": leader,

@@ -252,7 +252,7 @@ class UserPopulation:
             return adopted, np.ones(adopted.size)
         members = self.panel[self.adopted[self.panel]]
         group_of = self.platform[members] + 1  # each member's group: 0 for no platform, else its slot + 1
-        sizes = np.concatenate([[self.adopted.sum() - self._counts.sum()], self._counts]).astype(float)
+        sizes = np.concatenate([[np.count_nonzero(self.adopted) - self._counts.sum()], self._counts]).astype(float)
         in_panel = np.bincount(group_of, minlength=sizes.size)
         whole = in_panel < PANEL_MEMBERS
         weight_of_group = np.divide(sizes, in_panel, out=np.ones(sizes.size), where=~whole)
