@@ -53,15 +53,16 @@ SERIES: dict[str, Series] = {
         lambda months: _ratio(-months["leader_profit"].sum(), months["leader_revenue"].sum()), symlog=True),
 }
 
-_PERIOD = re.compile(r"^(\d{4})(?:(Q)([1-4])|(H)([12]))?$")
+_PERIOD = re.compile(r"^(\d{4})(?:(Q)([1-4])|(H)([12])|-(0[1-9]|1[0-2]))?$")
 
 
 def period_months(period: str) -> tuple[int, int]:
     """The calendar months a period covers, counted from January of year 0: [first, last + 1).
-    "2013Q2" is April to June 2013, "2025H1" January to June, "2016" the whole year."""
+    "2013Q2" is April to June 2013, "2025H1" January to June, "2019-02" February 2019, "2016" the whole year."""
     found = _PERIOD.match(str(period).strip())
     if not found:
-        raise ValueError(f"period {period!r}: expected a year (2016), a quarter (2013Q2) or a half (2025H1)")
+        raise ValueError(f"period {period!r}: expected a year (2016), a quarter (2013Q2), a half (2025H1) "
+                         "or a month (2019-02)")
     year = int(found.group(1)) * 12
     if found.group(2):
         quarter = int(found.group(3)) - 1
@@ -69,6 +70,9 @@ def period_months(period: str) -> tuple[int, int]:
     if found.group(4):
         half = int(found.group(5)) - 1
         return year + 6 * half, year + 6 * half + 6
+    if found.group(6):
+        month = int(found.group(6)) - 1
+        return year + month, year + month + 1
     return year, year + 12
 
 
@@ -77,11 +81,11 @@ def calendar_time(first_month: int, end_month: int) -> float:
     return (first_month + end_month) / 24.0
 
 
-def real_points(data: str, per: str | None, start_year: int, last_step: int) -> pd.DataFrame:
-    """The real series (divided by ``per`` period by period, if given) inside the run's window: one row
-    a period (``period``, ``time``, ``value``); periods the run does not cover are left out."""
-    frame, _ = read_series(data)
-    values = frame.set_index("period")["value"]
+def real_points(data: str, per: str | None, start_year: int, last_step: int, where: dict[str, str] | None = None) -> pd.DataFrame:
+    """The real series (its rows whose label columns have the values ``where`` gives, divided by ``per``
+    period by period, if given) inside the run's window: one row a period (``period``, ``time``,
+    ``value``); periods the run does not cover are left out."""
+    values = selected_rows(data, where or {}).set_index("period")["value"]
     if per is not None:
         divisor, _ = read_series(per)
         values = (values / divisor.set_index("period")["value"]).dropna()
@@ -92,6 +96,28 @@ def real_points(data: str, per: str | None, start_year: int, last_step: int) -> 
         if window[0] <= first and end <= window[1]:
             rows.append({"period": str(period), "time": calendar_time(first, end), "value": float(value)})
     return pd.DataFrame(rows, columns=["period", "time", "value"]).sort_values("time", kind="stable", ignore_index=True)
+
+
+def selected_rows(data: str, where: dict[str, str]) -> pd.DataFrame:
+    """The rows of series ``data`` whose label columns hold the values ``where`` gives (every row if it
+    gives none), one a period. Raises ValueError naming the file and what is wrong: a column it does not
+    have, a value no row has, or several rows left for one period (a label column still to choose on)."""
+    frame, _ = read_series(data)
+    labels = [column for column in frame.columns  # text columns that tell rows apart (data/README.md)
+              if column not in ("period", "value", "ref") and not pd.api.types.is_numeric_dtype(frame[column])]
+    for column, value in where.items():
+        if column not in labels:
+            raise ValueError(f"data/{data}.csv: no label column {column!r} to choose rows by (its label columns: {labels})")
+        if value not in set(frame[column].astype(str)):
+            raise ValueError(f"data/{data}.csv: no row has {column} = {value!r} "
+                             f"(it has {sorted(set(frame[column].astype(str)))})")
+        frame = frame[frame[column].astype(str) == value]
+    repeated = sorted(set(frame.loc[frame["period"].duplicated(), "period"]))
+    if repeated:
+        rest = [column for column in labels if column not in where]
+        raise ValueError(f"data/{data}.csv: several rows for period(s) {repeated}: choose one with where = "
+                         f"{{column = value}} on its label column(s) {rest}")
+    return frame
 
 
 def band_frequency(periods: list[str]) -> str:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from model.bands import SERIES
+from model.bands import SERIES, selected_rows
 from model.data import available_series
 from model.params import ParamsError, load_params
 from model.params.reference import schema_fields
@@ -130,6 +130,8 @@ class Chart(_Strict):
 
     data: str = Field(description="the series in data/")
     per: str | None = Field(default=None, description="a series of data/ that divides it, period by period")
+    where: dict[str, str] = Field(default_factory=dict, description="the rows of the series to draw, by label column "
+                                  "(e.g. company = \"uber\"): needed where it has several rows a period")
     model: str = Field(description="the model's series beside it: one of model.bands.SERIES")
     regime: Literal["tipped", "contested", "any"] = Field(default="any", description="the runs the band is drawn from")
     title: str = Field(description="what the chart compares, in a sentence")
@@ -139,6 +141,7 @@ class Chart(_Strict):
         for series in (self.data, self.per):
             if series is not None and series not in available_series():
                 raise ValueError(f"chart: no series {series!r} in data/ (available: {available_series()})")
+        selected_rows(self.data, self.where)  # a column it lacks, a value no row has, or periods left repeated
         if self.model not in SERIES:
             raise ValueError(f"chart: model series {self.model!r} is unknown; known: {sorted(SERIES)}")
         return self

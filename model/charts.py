@@ -338,7 +338,8 @@ def case_chart(case, tables: pd.DataFrame) -> alt.VConcatChart:
         y_axis = alt.Axis(values=SYMLOG_TICKS, format=",~r") if series.symlog else alt.Undefined
         runs = int(band["runs"].max()) if len(band) else 0
         regime = "" if chart.regime == "any" else f" {chart.regime}"
-        real_name = chart.data + (f" / {chart.per}" if chart.per else "")
+        real_name = (chart.data + "".join(f", {column} {value}" for column, value in chart.where.items())
+                     + (f" / {chart.per}" if chart.per else ""))
         area = alt.Chart(inline_data(band[["time", "q25", "q75"]])).mark_area(opacity=0.3, color="#4c78a8").encode(
             x=x, y=alt.Y("q25:Q", title=y_title, scale=y_scale, axis=y_axis), y2="q75:Q")
         median = alt.Chart(inline_data(band[["time", "median", "period"]])).mark_line(color="#4c78a8").encode(

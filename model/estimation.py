@@ -279,7 +279,7 @@ def chart_tables(case: Case, statement: pd.DataFrame, steps: pd.DataFrame) -> pd
     last_step = case.params.simulation.steps
     parts = []
     for number, chart in enumerate(case.spec.charts):
-        real = real_points(chart.data, chart.per, case.spec.start_year, last_step)
+        real = real_points(chart.data, chart.per, case.spec.start_year, last_step, chart.where)
         runs = statement if chart.regime == "any" else statement[statement["regime"] == chart.regime]
         chosen = steps[steps["run_id"].isin(runs["run_id"])].rename(columns={"run_id": "run"})
         frequency = band_frequency(list(real["period"]))

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.bands import SERIES, band_frequency, calendar_time, model_band, period_months, real_points
+from model.bands import SERIES, band_frequency, calendar_time, model_band, period_months, real_points, selected_rows
 
 
 @pytest.mark.parametrize("period, months", [
@@ -13,6 +13,8 @@ from model.bands import SERIES, band_frequency, calendar_time, model_band, perio
     ("2013Q4", (2013 * 12 + 9, 2014 * 12)),
     ("2025H1", (2025 * 12, 2025 * 12 + 6)),
     ("2025H2", (2025 * 12 + 6, 2026 * 12)),
+    ("2019-02", (2019 * 12 + 1, 2019 * 12 + 2)),
+    ("2023-12", (2023 * 12 + 11, 2024 * 12)),
 ])
 def test_a_period_covers_its_calendar_months(period, months):
     assert period_months(period) == months
@@ -23,7 +25,7 @@ def test_a_period_is_drawn_at_its_middle():
     assert calendar_time(*period_months("2016")) == pytest.approx(2016.5)
 
 
-@pytest.mark.parametrize("period", ["2013Q5", "13", "2013-01", "2013H3", ""])
+@pytest.mark.parametrize("period", ["2013Q5", "13", "2013-13", "2013-1", "2013H3", ""])
 def test_a_period_the_data_cannot_mean_is_an_error(period):
     with pytest.raises(ValueError, match="expected a year"):
         period_months(period)
@@ -83,6 +85,29 @@ def test_real_points_are_the_series_inside_the_runs_window():
     shares = real_points("search_share_us_google", None, start_year=1998, last_step=276)  # 1998-2020
     assert list(shares["period"]) == ["2009", "2020"] and shares["value"].tolist() == pytest.approx([0.80, 0.892])
     assert list(real_points("search_share_us_google", None, start_year=1998, last_step=144)["period"]) == ["2009"]
+
+
+def test_a_series_with_several_rows_a_period_is_drawn_by_its_label():
+    """rideshare_share_us holds Uber's and Lyft's shares, month by month: ``where`` picks Uber's."""
+    uber = real_points("rideshare_share_us", None, start_year=2009, last_step=180, where={"company": "uber"})  # 2009-2023
+    assert list(uber["period"]) == ["2017-09", "2018-10", "2019-02", "2019-10", "2020-05", "2020-10", "2021-05",
+                                    "2021-07", "2023-09"]
+    assert uber["value"].tolist() == pytest.approx([0.74, 0.692, 0.673, 0.70, 0.71, 0.71, 0.68, 0.69, 0.74])
+    assert uber["time"].iloc[0] == pytest.approx(2017 + 8.5 / 12)  # the middle of September
+
+
+@pytest.mark.parametrize("where, message", [
+    ({}, r"several rows for period\(s\) \['2017-09'.*choose one with where = \{column = value\} on its label column\(s\) \['company'\]"),
+    ({"firm": "uber"}, r"no label column 'firm' to choose rows by \(its label columns: \['company'\]\)"),
+    ({"company": "via"}, r"no row has company = 'via' \(it has \['lyft', 'uber'\]\)"),
+])
+def test_a_label_choice_that_leaves_repeated_periods_or_names_nothing_is_an_error(where, message):
+    with pytest.raises(ValueError, match=r"^data/rideshare_share_us.csv: " + message):
+        selected_rows("rideshare_share_us", where)
+
+
+def test_a_series_of_one_row_a_period_needs_no_label():
+    assert len(selected_rows("search_share_us_google", {})) == len(selected_rows("search_share_us_google", {}).drop_duplicates("period"))
 
 
 def test_a_real_series_divided_by_another_is_matched_period_by_period():

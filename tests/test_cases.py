@@ -111,6 +111,17 @@ def test_a_free_parameters_bounds_must_be_values_the_model_accepts(tmp_path):
         load_case(path)
 
 
+def test_a_chart_of_a_series_with_several_rows_a_period_must_choose_its_rows(tmp_path):
+    """rideshare_share_us has Uber's and Lyft's rows for each month: a chart of it names the company."""
+    chart = '\n[[case.charts]]\ndata = "rideshare_share_us"\nmodel = "leader_share"\ntitle = "Uber"\n'
+    for choice, message in (("", "several rows for period(s)"), ('where = { company = "via" }\n', "no row has company = 'via'")):
+        path = write_case(tmp_path, VALID + chart + choice)
+        with pytest.raises(CaseError) as error:
+            load_case(path)
+        assert str(error.value).startswith(f"{path}: case.charts.0") and message in str(error.value)
+    assert load_case(write_case(tmp_path, VALID + chart + 'where = { company = "uber" }\n')).spec.charts[0].where == {"company": "uber"}
+
+
 def test_a_target_series_must_be_in_the_data_folder(tmp_path):
     path = write_case(tmp_path, VALID.replace('source = "made up"\n[[case.moments]]', 'data = "nowhere"\nsource = "made up"\n[[case.moments]]'))
     with pytest.raises(CaseError, match="no series 'nowhere' in data/"):
@@ -513,7 +524,7 @@ def test_each_committed_chart_sets_the_real_series_as_it_is_in_data_beside_a_ban
     assert (folder / "chart.png").is_file() and len(case.spec.charts) >= 1
     for number, chart in enumerate(case.spec.charts):
         rows = series[series["chart"] == number]
-        real = real_points(chart.data, chart.per, case.spec.start_year, case.params.simulation.steps)
+        real = real_points(chart.data, chart.per, case.spec.start_year, case.params.simulation.steps, chart.where)
         assert rows.loc[rows["source"] == "real", "value"].tolist() == pytest.approx(real["value"].tolist())
         band = rows[rows["source"] == "model"]
         assert len(band) and (band["runs"] >= 1).all() and band["time"].is_monotonic_increasing
