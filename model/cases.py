@@ -130,7 +130,9 @@ class Chart(_Strict):
 
     data: str = Field(description="the series in data/")
     per: str | None = Field(default=None, description="a series of data/ that divides it, period by period")
-    where: dict[str, str] = Field(default_factory=dict, description="the rows of the series to draw, by label column "
+    # Left out of a dump when it chooses nothing: a chart written before it existed keeps its case's fingerprint.
+    where: dict[str, str] = Field(default_factory=dict, exclude_if=lambda where: not where,
+                                  description="the rows of the series to draw, by label column "
                                   "(e.g. company = \"uber\"): needed where it has several rows a period")
     model: str = Field(description="the model's series beside it: one of model.bands.SERIES")
     regime: Literal["tipped", "contested", "any"] = Field(default="any", description="the runs the band is drawn from")
