@@ -64,6 +64,7 @@ class Recorder:
         return {
             "step": model.month,
             "adopted_users": int(np.count_nonzero(model.users.adopted)),
+            "reached_users": model.users.reach,  # potential users the market reaches (users.reach_start, reach_growth)
             "active_platforms": len(model.active_platforms),
             "hhi": metrics.hhi(counts),
             "leader_id": leader,

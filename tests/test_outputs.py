@@ -18,7 +18,7 @@ def economy():
 
 
 def test_model_and_platform_frames_have_the_documented_columns(economy):
-    model_columns = ("step adopted_users active_platforms hhi leader_id leader_share platform_users mean_ad_load "
+    model_columns = ("step adopted_users reached_users active_platforms hhi leader_id leader_share platform_users mean_ad_load "
                      "mean_quality consumer_surplus advertiser_spend advertiser_surplus mean_ad_price platform_revenue "
                      "platform_profit leader_revenue leader_profit funding_raised public_cost phase").split()
     platform_columns = ("step platform_id users share quality ad_load user_price ad_price revenue costs profit "

@@ -141,6 +141,20 @@ def test_a_market_whose_reach_grows_adopts_later_and_only_where_it_reaches():
         assert growing.users.reach < 1000 and not growing.users.adopted[growing.users.reach:].any()
 
 
+def test_the_model_frame_records_how_many_users_the_market_reaches():
+    """From one city to the whole market along the logistic trend (reached_users), never fewer than have
+    adopted; a market reached all at once reaches every potential user every month."""
+    paid = ROOT / "params" / "scenarios" / "paid.toml"
+    economy = PlatformEconomy(scenario(paid, users__count=1000, simulation__steps=120, simulation__seed=0,
+                                       users__reach_start=0.02, users__reach_growth=0.6)).run()
+    growing = economy.model_frame()
+    reached = growing["reached_users"]
+    assert reached.iloc[0] < 60 and reached.iloc[-1] == economy.users.reach > 850 and reached.is_monotonic_increasing
+    assert (growing["adopted_users"] <= reached).all()
+    everyone = PlatformEconomy(scenario(paid, users__count=1000, simulation__steps=12)).run().model_frame()
+    assert (everyone["reached_users"] == 1000).all()
+
+
 # -- captive users -----------------------------------------------------------------------------
 def captive_share_of_platform_0(switching_cost=0.06, interoperability=0.0, rival_quality=2.0, outside=2.0):
     """Platform 0's captive share, every user on it with 30 months of tenure, rivals offering ``rival_quality``.
