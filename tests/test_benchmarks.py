@@ -71,6 +71,15 @@ def test_each_timing_is_the_median_of_fresh_runs_and_their_spread_is_reported(ti
     assert "median of 2 fresh runs" in printed
 
 
+def test_the_first_month_is_reported_apart_from_the_later_ones(tiny_run):
+    """A fresh process's first month pays one-off costs (numba loading its compiled loops): reported beside the rest."""
+    report, printed = tiny_run
+    for m in report["measurements"]:
+        later = m["later_ms_per_step"] * (m["steps"] - 1) / 1000.0
+        assert m["first_step_seconds"] > 0 and m["first_step_seconds"] + later == pytest.approx(m["step_seconds"])
+    assert "the first month" in printed and "each later month" in printed
+
+
 def test_the_script_describes_the_machine(tiny_run):
     machine = tiny_run[0]["machine"]
     for key in ("cpu", "cores", "ram_gb", "python", "numpy", "mesa", "date"):
