@@ -7,7 +7,7 @@ import pytest
 from model.choice import NO_PLATFORM, Offers, logit_probabilities, network_term
 from model.economy import PlatformEconomy
 from model.trends import logistic_trend
-from model.users import PANEL_MEMBERS, UserPopulation
+from model.users import PANEL_MEMBERS, UserPopulation, draw_with_replacement
 from tests.conftest import ROOT, scenario
 
 
@@ -275,3 +275,23 @@ def test_measuring_on_a_panel_leaves_the_run_itself_unchanged():
     assert ((surplus[1] - surplus[0]).abs() <= 0.03 * surplus[0].abs() + 1e-9).all()
     captive = exact.model_frame()["leader_captive_share"], panel.model_frame()["leader_captive_share"]
     assert ((captive[1] - captive[0]).abs().max()) <= 4 * 0.5 / np.sqrt(PANEL_MEMBERS)
+
+
+@pytest.mark.parametrize("pool_size", [1, 7, 1500, 3000, 8 * 1500 + 1, 50_000])
+def test_a_forecast_sample_is_the_draws_rng_choice_makes_counted_once_a_user(pool_size):
+    """draw_with_replacement counts by index in small pools and by sorting in large ones (above SORT_ABOVE = 8
+    users a draw: the last two pools here): either way, the users and counts np.unique(rng.choice(pool, size)) gives, and the generator where
+    rng.choice leaves it."""
+    pool = np.sort(np.random.default_rng(1).choice(10 * pool_size, pool_size, replace=False))
+    mine, theirs = np.random.default_rng(7), np.random.default_rng(7)
+    take, draws = draw_with_replacement(pool, 1500, mine)
+    expected_take, expected_draws = np.unique(theirs.choice(pool, 1500, replace=True), return_counts=True)
+    assert np.array_equal(take, expected_take) and np.array_equal(draws, expected_draws) and draws.sum() == 1500
+    assert mine.random() == theirs.random()
+
+
+def test_an_empty_pool_gives_an_empty_sample_and_draws_nothing():
+    rng, untouched = np.random.default_rng(3), np.random.default_rng(3)
+    take, draws = draw_with_replacement(np.array([], dtype=np.int64), 1500, rng)
+    assert take.size == draws.size == 0 and rng.random() == untouched.random()
+
