@@ -257,18 +257,12 @@ class UserPopulation:
         whole = in_panel < PANEL_MEMBERS
         weight_of_group = np.divide(sizes, in_panel, out=np.ones(sizes.size), where=~whole)
         who, weight = members[~whole[group_of]], weight_of_group[group_of[~whole[group_of]]]
-        measured_whole = [self._group(group) for group in np.flatnonzero(whole & (sizes > 0))]
-        if not measured_whole:
+        if not (whole & (sizes > 0)).any():
             return who, weight
-        everyone = np.concatenate(measured_whole)
+        # Every user of the groups measured whole, in one pass (users on a platform have all adopted).
+        everyone = np.flatnonzero(whole[self.platform + 1] & self.adopted)
         order = np.argsort(np.concatenate([who, everyone]), kind="stable")  # in user order: gathers read memory forward
         return np.concatenate([who, everyone])[order], np.concatenate([weight, np.ones(everyone.size)])[order]
-
-    def _group(self, group: int) -> np.ndarray:
-        """The users of a group of :meth:`measured`: the adopted users on no platform (0), or platform slot group - 1's."""
-        if group == 0:
-            return np.flatnonzero(self.adopted & (self.platform == NO_PLATFORM))
-        return np.flatnonzero(self.platform == group - 1)
 
     def log_sums(self, offers: Offers, who: np.ndarray) -> np.ndarray:
         """The users ``who``'s logit log-sums (1/beta) ln sum_k exp(beta V_ik) in utility (0 when there is

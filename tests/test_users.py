@@ -248,6 +248,15 @@ def test_in_a_larger_population_each_platform_is_measured_on_the_panel_or_whole_
     assert (platform == 2).sum() == counts[2] and (weight[platform == 2] == 1).all()
 
 
+def test_users_who_have_not_adopted_are_not_measured_when_the_users_on_no_platform_are_measured_whole():
+    population = spread_population(users=60_000, measured=5000)
+    nowhere = np.flatnonzero(population.platform == NO_PLATFORM)
+    population.adopted[nowhere[::2]] = False  # half of the users on no platform have not adopted yet
+    who, weight = population.measured()
+    assert np.array_equal(who[population.platform[who] == NO_PLATFORM], nowhere[1::2])  # the rest, whole, in order
+    assert (np.diff(who) > 0).all() and weight.sum() == pytest.approx(60_000 - nowhere[::2].size)
+
+
 def test_statistics_measured_on_the_panel_are_those_of_everyone_within_their_sampling_error():
     """Within four standard errors of a sample of PANEL_MEMBERS users (a share's is at most 0.5 / sqrt(1000))."""
     offers = offers_of(2.0)
