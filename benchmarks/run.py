@@ -13,7 +13,7 @@ In one run, on one machine, it measures
 2. the same user-choice rule (benchmarks/rule.py) as a bare numpy kernel (benchmarks/kernel.py)
    at the same sizes and months, and written the usual Mesa way, one Agent per user and
    ``shuffle_do`` (benchmarks/reference_mesa.py), at each size of ``--mesa-users`` and on fewer
-   months (it is slow), so that the classroom sizes are compared with it at the same size;
+   months (it is slow), so that the targets' sizes (2,000 and 100,000 users) are compared with it at the same size;
 3. a sweep of ``--sweep-runs`` runs of the baseline (``--sweep-users`` users, ``--sweep-steps``
    months) on a local Dask cluster of ``--sweep-workers`` workers (model.experiments.run_experiment):
    runs per minute, the cluster's start included.
@@ -408,8 +408,9 @@ def ratios(measurements: list[dict]) -> list[dict]:
     """Full model / references at each size: user-steps per second over user-steps per second.
 
     Each size is compared with the Mesa reference at the same size if it was measured there, else with
-    the largest size it was measured at (it is slow; its user-steps per second barely depend on the
-    size, a Python loop over agents); ``mesa_users`` says which.
+    the largest size it was measured at (the nearest to the sizes it is too slow to run at; its
+    user-steps per second fall slowly as the population grows); ``mesa_users`` says which. The
+    targets take only same-size ratios (:func:`mesa_target`).
     """
     mesas = {m["users"]: m for m in measurements if m["implementation"] == "mesa"}
     kernels = {m["users"]: m for m in measurements if m["implementation"] == "kernel"}
@@ -448,14 +449,15 @@ def short_of(wanted: int, measured: int) -> str:
     return f"{measured} months, not {wanted}"
 
 
-def mesa_target(measurements: list[dict], rows: list[dict], users: int, wanted: float, same_size: bool) -> dict:
-    """Full model / Mesa reference at ``users`` against ``wanted`` (the reference at the same size if
-    ``same_size``, as the classroom target asks)."""
+def mesa_target(measurements: list[dict], rows: list[dict], users: int, wanted: float) -> dict:
+    """Full model / Mesa reference at ``users`` against ``wanted``, the reference measured at the same size:
+    its user-steps per second fall as the population grows (a Python object per user), so a reference
+    measured at another size would misstate the ratio."""
     at = {row["users"]: row for row in rows}.get(users)
     full = next((m for m in measurements if m["implementation"] == "full" and m["users"] == users), None)
-    name = f"full model / Mesa reference at {users:,} users" + (" (the reference at the same size)" if same_size else "")
-    if not at or at["full_over_mesa"] is None or (same_size and at["mesa_users"] != users):
-        need = f"needs --sizes with {users}" + (f" and --mesa-users with {users}" if same_size else "")
+    name = f"full model / Mesa reference at {users:,} users (the reference at the same size)"
+    if not at or at["full_over_mesa"] is None or at["mesa_users"] != users:
+        need = f"needs --sizes with {users} and --mesa-users with {users}"
         return target(name, f">= {wanted:g}x", None, "not measured", need)
     short = full["steps"] != BIG_STEPS
     note = f" ({short_of(BIG_STEPS, full['steps'])}: not comparable)" if short else ""
@@ -475,8 +477,8 @@ def targets(measurements: list[dict], rows: list[dict], sweep: dict | None) -> l
     A shorter sweep (fewer runs of the same size) is projected linearly: its runs are alike.
     """
     found = []
-    for users, wanted, same_size in ((CLASSROOM_USERS, TARGET_CLASSROOM_RATIO, True), (TARGET_USERS, TARGET_MESA_RATIO, False)):
-        found.append(mesa_target(measurements, rows, users, wanted, same_size))
+    for users, wanted in ((CLASSROOM_USERS, TARGET_CLASSROOM_RATIO), (TARGET_USERS, TARGET_MESA_RATIO)):
+        found.append(mesa_target(measurements, rows, users, wanted))
     big = next((m for m in measurements if m["implementation"] == "full" and m["users"] == BIG_USERS), None)
     name = f"full model, {BIG_USERS:,} users x {BIG_STEPS} months: wall time"
     memory = f"full model, {BIG_USERS:,} users x {BIG_STEPS} months: peak memory"
@@ -609,8 +611,8 @@ def arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--sizes", type=parse_sizes, default=[FIXED_COST_USERS, CLASSROOM_USERS, 10_000, 100_000, 1_000_000],
                         help="users of the full model and the kernel, comma-separated (default 1000,2000,10000,100000,1000000)")
     parser.add_argument("--steps", type=int, default=240, help="months of the full model and the kernel (default 240)")
-    parser.add_argument("--mesa-users", type=parse_sizes, default=[CLASSROOM_USERS, 10_000],
-                        help="users of the Mesa reference, comma-separated (default 2000,10000)")
+    parser.add_argument("--mesa-users", type=parse_sizes, default=[CLASSROOM_USERS, 10_000, TARGET_USERS],
+                        help="users of the Mesa reference, comma-separated (default 2000,10000,100000: the targets compare at 2,000 and 100,000)")
     parser.add_argument("--mesa-steps", type=int, default=10, help="months of the Mesa reference (default 10)")
     parser.add_argument("--repeats", type=int, default=3,
                         help="fresh runs of each timing (Mesa, kernel, full model); the median is reported (default 3)")
