@@ -58,8 +58,9 @@ BLOCK = 32_768  # users per block in population_log_sum: a block's options x use
 def population_log_sum(
     tastes_by_row, affinity_by_row, platform, switching_cost, offers: Offers, params: Params, block: int = BLOCK,
     precision=np.float64,
-) -> np.ndarray:
-    """``log_sum(option_utilities(...))`` for a whole population, without a users x options matrix.
+) -> tuple[np.ndarray, np.ndarray]:
+    """``log_sum(option_utilities(...))`` for a whole population, without a users x options matrix,
+    and each user's utility of its own platform as :func:`own_utilities` reads it, on the way.
 
     The same utilities, built option by option for blocks of users small enough to stay in the
     processor's cache: over a large population, memory traffic rather than arithmetic is what a
@@ -80,6 +81,7 @@ def population_log_sum(
     row_of[active] = np.arange(active.size)
     paid = np.where(platform != NO_PLATFORM, switching_cost, 0.0).astype(precision)  # users on no platform have nothing to leave
     result = np.empty(platform.size)
+    own = np.full(platform.size, np.nan)
     for start in range(0, platform.size, block):
         users = slice(start, start + block)
         size = paid[users].size
@@ -91,22 +93,26 @@ def population_log_sum(
         utilities -= paid[users]
         own_row = row_of[platform[users]]
         on_active = np.flatnonzero(own_row >= 0)  # the switching cost is refunded on the user's own platform
-        utilities.reshape(-1)[own_row[on_active] * size + on_active] += paid[users][on_active]
+        own_entry = own_row[on_active] * size + on_active
+        utilities.reshape(-1)[own_entry] += paid[users][on_active]
+        own[start + on_active] = utilities.reshape(-1)[own_entry]
         top = utilities.max(axis=0)
         utilities -= top
         utilities *= beta
         result[users] = top + np.log(np.exp(utilities, out=utilities).sum(axis=0)) / beta
-    return result
+    return result, own
 
 
-def own_utilities(tastes, affinity, platform, offers: Offers, params: Params, contacts=None) -> np.ndarray:
-    """V of each user's own platform (every user given is on one): :func:`option_utilities`' entry
-    for the platform the user is on, which carries no switching cost, computed without the others."""
-    levers = offer_levers(offers)[:, platform]  # 3 x users
-    utility = np.einsum("tu,ut->u", levers, tastes.astype(float)) + affinity[np.arange(platform.size), platform]
-    network = network_terms(offers, params, contacts)
-    own_network = network[platform] if network.ndim == 1 else network[np.arange(platform.size), platform]
-    return utility + params.network.effect * own_network
+def own_utilities(utilities: np.ndarray, platform: np.ndarray) -> np.ndarray:
+    """V of each user's own platform, read from its row of ``utilities`` (users x options, as
+    :func:`option_utilities` builds them: that entry carries no switching cost); NaN for a user on
+    no platform or on a closed one (which users never are when they are measured: a failed
+    platform's users are released)."""
+    on = np.flatnonzero(platform != NO_PLATFORM)
+    own = np.full(platform.size, np.nan)
+    own[on] = utilities[on, platform[on]]
+    own[own == -np.inf] = np.nan  # a closed platform (option_utilities gives it -inf)
+    return own
 
 
 def stay_probability(log_sums: np.ndarray, own: np.ndarray, rationality: float, worse_by: float) -> np.ndarray:

@@ -264,18 +264,20 @@ class UserPopulation:
         order = np.argsort(np.concatenate([who, everyone]), kind="stable")  # in user order: gathers read memory forward
         return np.concatenate([who, everyone])[order], np.concatenate([weight, np.ones(everyone.size)])[order]
 
-    def log_sums(self, offers: Offers, who: np.ndarray) -> np.ndarray:
+    def log_sums(self, offers: Offers, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The users ``who``'s logit log-sums (1/beta) ln sum_k exp(beta V_ik) in utility (0 when there is
-        nothing to choose). A statistic (surplus, lock-in): computed in single precision (model.choice.SINGLE)."""
+        nothing to choose), and each one's utility V of its own platform (NaN for one on none), from the
+        same utilities. Statistics (surplus, lock-in): computed in single precision (model.choice.SINGLE)."""
         if who.size == 0 or (not offers.active.any() and not self.params.has_outside_option):
-            return np.zeros(who.size)
+            return np.zeros(who.size), np.full(who.size, np.nan)
         # For most of the population, computing everyone's log-sum and keeping the rows asked for is
         # cheaper than gathering those rows.
         if who.size > self.count / 2 and self.contacts is None:
-            everyone = population_log_sum(self.tastes_by_row, self.affinity_by_row, self.platform, self.switching_cost(),
-                                          offers, self.params, precision=SINGLE)
-            return everyone[who]
-        return log_sum(self.utilities(who, offers, precision=SINGLE), self.params.users.rationality).astype(float)
+            everyone, own = population_log_sum(self.tastes_by_row, self.affinity_by_row, self.platform, self.switching_cost(),
+                                               offers, self.params, precision=SINGLE)
+            return everyone[who], own[who]
+        utilities = self.utilities(who, offers, precision=SINGLE)
+        return log_sum(utilities, self.params.users.rationality).astype(float), own_utilities(utilities, self.platform[who])
 
     def surplus_and_lock_in(self, offers: Offers, slots: int, worse_by: float) -> dict:
         """The month's statistics of the users, from the users :meth:`measured` (ODD 6.12).
@@ -290,13 +292,11 @@ class UserPopulation:
         interoperability lowers it. NaN for a slot with no users.
         """
         who, weight = self.measured()
-        log_sums = self.log_sums(offers, who)
+        log_sums, own = self.log_sums(offers, who)
         dollars = log_sums / self.price_sensitivity[who]
         on = self.platform[who] != NO_PLATFORM
         users_on, platform_on = who[on], self.platform[who][on]
-        own = own_utilities(self.tastes[users_on], self.affinity[users_on], platform_on, offers, self.params,
-                            contacts=self.contact_shares(users_on))
-        staying = stay_probability(log_sums[on], own, self.params.users.rationality, worse_by)
+        staying = stay_probability(log_sums[on], own[on], self.params.users.rationality, worse_by)
         counts = self.counts(slots)
 
         def mean_by_platform(values, empty):

@@ -5,7 +5,8 @@ import pytest
 
 from model.admarket import audience_reach, budget_shares, clear, clearing_price, effectiveness
 from model.trends import logistic_trend
-from model.choice import NO_PLATFORM, SINGLE, Offers, log_sum, logit_choice, logit_probabilities, option_utilities, population_log_sum
+from model.choice import (NO_PLATFORM, SINGLE, Offers, log_sum, logit_choice, logit_probabilities, option_utilities,
+                          own_utilities, population_log_sum)
 from tests.conftest import ROOT, scenario
 
 
@@ -56,17 +57,35 @@ def test_population_log_sum_is_the_log_sum_of_every_users_utilities(outside):
     affinity = rng.normal(0.0, 0.75, (users, slots)).astype(np.float32)
     platform = rng.integers(NO_PLATFORM, slots, users).astype(np.int16)
     switching_cost = rng.uniform(0, 4, users).astype(np.float32)
-    expected = log_sum(option_utilities(tastes, affinity, platform, switching_cost, offers, params), 1.5)
+    matrix = option_utilities(tastes, affinity, platform, switching_cost, offers, params)
+    expected, expected_own = log_sum(matrix, 1.5), own_utilities(matrix, platform)
     by_row = np.ascontiguousarray(tastes.T), np.ascontiguousarray(affinity.T)
-    one_block = population_log_sum(*by_row, platform, switching_cost, offers, params, block=users)
+    one_block, own = population_log_sum(*by_row, platform, switching_cost, offers, params, block=users)
     assert np.allclose(one_block, expected, rtol=1e-12, atol=1e-12)
+    # each user's own platform, read on the way: NaN on none or on a closed one, as from the matrix
+    assert np.allclose(own, expected_own, rtol=1e-12, atol=1e-12, equal_nan=True)
+    assert np.array_equal(np.isnan(own), (platform == NO_PLATFORM) | ~offers.active[platform])
     for block in (64, 7):  # several blocks: every user's arithmetic is the same
-        assert np.array_equal(population_log_sum(*by_row, platform, switching_cost, offers, params, block=block), one_block)
+        blocked = population_log_sum(*by_row, platform, switching_cost, offers, params, block=block)
+        assert np.array_equal(blocked[0], one_block) and np.array_equal(blocked[1], own, equal_nan=True)
     # the surplus statistics use single precision (SINGLE): the same log-sums to float32's accuracy
-    single = population_log_sum(*by_row, platform, switching_cost, offers, params, precision=SINGLE)
+    single, single_own = population_log_sum(*by_row, platform, switching_cost, offers, params, precision=SINGLE)
     assert not np.array_equal(single, one_block) and np.allclose(single, expected, rtol=1e-5, atol=1e-5)
+    assert np.allclose(single_own, expected_own, rtol=1e-5, atol=1e-5, equal_nan=True)
     single_matrix = log_sum(option_utilities(tastes, affinity, platform, switching_cost, offers, params, precision=SINGLE), 1.5)
     assert single_matrix.dtype == SINGLE and np.allclose(single_matrix, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_a_users_own_utility_is_its_platforms_entry_without_the_switching_cost():
+    offers = Offers(active=np.array([True, True, False]), quality=np.array([2.0, 1.0, 3.0]), ad_load=np.zeros(3),
+                    user_price=np.zeros(3), network=np.zeros(3))
+    params = scenario(ROOT / "params" / "baseline.toml", users__outside_utility=0.0, network__effect=0.0)
+    tastes = np.array([[1.0, 0.0, 0.0]] * 4)
+    platform = np.array([0, 1, NO_PLATFORM, 2], dtype=np.int16)
+    matrix = option_utilities(tastes, np.zeros((4, 3)), platform, np.full(4, 5.0), offers, params)
+    own = own_utilities(matrix, platform)
+    assert own[:2].tolist() == [2.0, 1.0]  # its quality, the switching cost of 5 refunded on its own platform
+    assert np.isnan(own[2]) and np.isnan(own[3])  # on no platform; on a closed one
 
 
 def test_ads_lose_effectiveness_with_clutter():
