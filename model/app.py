@@ -232,7 +232,7 @@ CHART_HEIGHT = 220  # the charts fill the width of Mesa's grid cells ("container
 def waiting_chart(text: str = "Press Step or \u25b6 (Play) to start the market") -> alt.Chart:
     """A blank chart with a line of text, shown before the first month."""
     return alt.Chart(alt.InlineData(values=[{"text": text}])).mark_text(fontSize=14, color="#555").encode(
-        text="text:N").properties(width="container", height=60)
+        text=alt.Text("text:N")).properties(width="container", height=60)
 
 
 def sides_chart(model_frame: pd.DataFrame) -> alt.LayerChart:
@@ -247,8 +247,8 @@ def sides_chart(model_frame: pd.DataFrame) -> alt.LayerChart:
         x=charts.month_axis(charts.final_month(model_frame)),
         y=alt.Y("dollars:Q", title="Dollars per month", axis=alt.Axis(format="$~s")),
         color=colour,
-        tooltip=["side:N", alt.Tooltip("step:Q", title="month"), alt.Tooltip("dollars:Q", format="$,.0f")])
-    zero = alt.Chart(charts.inline_data(pd.DataFrame({"dollars": [0.0]}))).mark_rule(color="#555").encode(y="dollars:Q")
+        tooltip=[alt.Tooltip("side:N"), alt.Tooltip("step:Q", title="month"), alt.Tooltip("dollars:Q", format="$,.0f")])
+    zero = alt.Chart(charts.inline_data(pd.DataFrame({"dollars": [0.0]}))).mark_rule(color="#555").encode(y=alt.Y("dollars:Q"))
     return charts.over_phase_bands(model_frame, zero, lines).properties(
         title=charts.chart_title("Who gains: each side, the whole market",
                             "Users' and advertisers' surplus (value minus what they pay), and the platforms' profit."))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import altair as alt
 import pandas as pd
+from altair.utils.schemapi import debug_mode
 
 from model import metrics
 
@@ -47,9 +48,15 @@ def inline_data(frame: pd.DataFrame) -> alt.InlineData:
 
     Inline values are not subject to Altair's 5,000-row limit, which the platform frame of a
     long run with many platforms exceeds; the charts only ever pass the columns they draw.
+    The records are held in a tuple, which Altair shares between the copies it makes of a chart at
+    each ``encode``, ``layer`` or ``concat`` instead of copying every record again, and are not
+    checked against the Vega-Lite schema (a frame's records are always valid data): building the
+    run's four charts took 1.1 s, most of it checking and copying the same records, and takes 0.4 s
+    so. The chart written out (``to_json``) is the same (tests/test_charts.py).
     """
     clean = frame.astype(object).where(frame.notna(), None)
-    return alt.InlineData(values=clean.to_dict(orient="records"))
+    with debug_mode(False):
+        return alt.InlineData(values=tuple(clean.to_dict(orient="records")))
 
 
 def final_month(model_frame: pd.DataFrame) -> int:
@@ -130,7 +137,7 @@ def phase_bands(model_frame: pd.DataFrame) -> alt.Chart:
         .mark_rect(opacity=0.55)
         .encode(
             x=month_axis(final_month(model_frame), "start"),
-            x2="last:Q",
+            x2=alt.X2("last:Q"),
             color=alt.Color(
                 "phase:N",
                 title="Phase (shaded)",
@@ -163,7 +170,7 @@ def shares_chart(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -> alt
         alt.Chart(inline_data(shares))
         .mark_line(strokeWidth=2.5)
         .encode(x=x, y=y, color=alt.Color("platform:N", title="Platform", scale=_platform_colours(platform_frame, not rest.empty)),
-                tooltip=["platform:N", alt.Tooltip("step:Q", title="month"), alt.Tooltip("share:Q", format=".1%")])
+                tooltip=[alt.Tooltip("platform:N"), alt.Tooltip("step:Q", title="month"), alt.Tooltip("share:Q", format=".1%")])
     )
     hhi = model_frame[["step", "hhi"]].assign(series="concentration (HHI)")
     hhi_line = (
@@ -174,9 +181,9 @@ def shares_chart(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -> alt
                 tooltip=[alt.Tooltip("step:Q", title="month"), alt.Tooltip("hhi:Q", title="HHI", format=".2f")])
     )
     threshold = pd.DataFrame({"hhi": [metrics.CONCENTRATED_HHI], "label": ["HHI 0.18: highly concentrated"]})
-    rule = alt.Chart(inline_data(threshold)).mark_rule(color="black", strokeDash=[1, 3], opacity=0.6).encode(y="hhi:Q")
+    rule = alt.Chart(inline_data(threshold)).mark_rule(color="black", strokeDash=[1, 3], opacity=0.6).encode(y=alt.Y("hhi:Q"))
     label = alt.Chart(inline_data(threshold)).mark_text(align="right", dy=-6, x="width", fontSize=10, color="#444").encode(
-        y="hhi:Q", text="label:N")
+        y=alt.Y("hhi:Q"), text=alt.Text("label:N"))
     return over_phase_bands(model_frame, lines, hhi_line, rule, label).properties(
         width=WIDTH, height=HEIGHT,
         title=chart_title("Who has the users", "Each platform's share of all platform users, month by month.",
@@ -220,10 +227,10 @@ def surplus_chart(model_frame: pd.DataFrame, platform_frame: pd.DataFrame) -> al
                        scale=alt.Scale(range=["#2f7d32", "#4c78a8", "#d62728"]), legend=alt.Legend(labelLimit=320))
     y = alt.Y("value:Q", title="Share of its own peak (1 = peak)", scale=alt.Scale(domain=[low, 1.05], clamp=True))
     curves = alt.Chart(inline_data(data)).mark_line(strokeWidth=2.5).encode(
-        x=x, y=y, color=colour, tooltip=["series:N", alt.Tooltip("step:Q", title="month"), alt.Tooltip("value:Q", format=".2f")])
+        x=x, y=y, color=colour, tooltip=[alt.Tooltip("series:N"), alt.Tooltip("step:Q", title="month"), alt.Tooltip("value:Q", format=".2f")])
     dots = alt.Chart(inline_data(pd.DataFrame(peaks, columns=["step", "value", "series"]))).mark_point(
         filled=True, size=90, stroke="white", strokeWidth=1, opacity=1).encode(x=x, y=y, color=colour.legend(None))
-    zero = alt.Chart(inline_data(pd.DataFrame({"value": [0.0]}))).mark_rule(color="#555").encode(y="value:Q")
+    zero = alt.Chart(inline_data(pd.DataFrame({"value": [0.0]}))).mark_rule(color="#555").encode(y=alt.Y("value:Q"))
     cut = " Losses deeper than twice the peak profit run off the bottom." if low <= -2.0 else ""
     name = platform_label(leader_id, None) if leader_id is not None else "no platform"
     return over_phase_bands(model_frame, zero, curves, dots).properties(
@@ -247,7 +254,7 @@ def levers_chart(platform_frame: pd.DataFrame, model_frame: pd.DataFrame | None 
     ):
         lines = alt.Chart(inline_data(data)).mark_line(strokeWidth=2).encode(
             x=x, y=alt.Y(f"{column}:Q", title=axis_title, axis=alt.Axis(format=fmt)), color=colour,
-            tooltip=["platform:N", alt.Tooltip("step:Q", title="month"), alt.Tooltip(f"{column}:Q", format=".2f")])
+            tooltip=[alt.Tooltip("platform:N"), alt.Tooltip("step:Q", title="month"), alt.Tooltip(f"{column}:Q", format=".2f")])
         panel = over_phase_bands(model_frame, lines) if model_frame is not None and len(model_frame) else lines
         panels.append(panel.properties(width=WIDTH, height=HEIGHT * 2 // 3, title=alt.Title(heading, anchor="start", fontSize=12)))
     return alt.vconcat(*panels).properties(
@@ -293,14 +300,14 @@ def money_chart(ledger_frame: pd.DataFrame, model_frame: pd.DataFrame) -> alt.La
     yearly["year"] = yearly["year"] + 1
     bars = alt.Chart(inline_data(yearly[["year", "flow", "amount", "top", "bottom", "start", "end"]])).mark_rect(
         stroke="white", strokeWidth=0.5).encode(
-        x=month_axis(last, "start"), x2="end:Q",
+        x=month_axis(last, "start"), x2=alt.X2("end:Q"),
         y=alt.Y("bottom:Q", title="Dollars per year (in above 0, out below)", axis=alt.Axis(format="$.2~s")),
-        y2="top:Q",
+        y2=alt.Y2("top:Q"),
         color=alt.Color("flow:N", title="Flow", sort=present,
                         scale=alt.Scale(domain=present, range=[colours[label] for label in present])),
-        tooltip=[alt.Tooltip("year:Q", title="year"), "flow:N", alt.Tooltip("amount:Q", format="$,.0f")],
+        tooltip=[alt.Tooltip("year:Q", title="year"), alt.Tooltip("flow:N"), alt.Tooltip("amount:Q", format="$,.0f")],
     )
-    zero = alt.Chart(inline_data(pd.DataFrame({"bottom": [0.0]}))).mark_rule(color="black").encode(y="bottom:Q")
+    zero = alt.Chart(inline_data(pd.DataFrame({"bottom": [0.0]}))).mark_rule(color="black").encode(y=alt.Y("bottom:Q"))
     return over_phase_bands(model_frame, bars, zero).properties(
         width=WIDTH, height=HEIGHT,
         title=chart_title("Who pays the platforms, and whom they pay",
@@ -341,12 +348,12 @@ def case_chart(case, tables: pd.DataFrame) -> alt.VConcatChart:
         real_name = (chart.data + "".join(f", {column} {value}" for column, value in chart.where.items())
                      + (f" / {chart.per}" if chart.per else ""))
         area = alt.Chart(inline_data(band[["time", "q25", "q75"]])).mark_area(opacity=0.3, color="#4c78a8").encode(
-            x=x, y=alt.Y("q25:Q", title=y_title, scale=y_scale, axis=y_axis), y2="q75:Q")
+            x=x, y=alt.Y("q25:Q", title=y_title, scale=y_scale, axis=y_axis), y2=alt.Y2("q75:Q"))
         median = alt.Chart(inline_data(band[["time", "median", "period"]])).mark_line(color="#4c78a8").encode(
-            x=x, y="median:Q", tooltip=["period:N", alt.Tooltip("median:Q", format=".3g")])
+            x=x, y=alt.Y("median:Q"), tooltip=[alt.Tooltip("period:N"), alt.Tooltip("median:Q", format=".3g")])
         points = alt.Chart(inline_data(real[["time", "value", "period"]])).mark_point(
             size=60, filled=True, color="#d62728", opacity=1).encode(
-            x=x, y="value:Q", tooltip=["period:N", alt.Tooltip("value:Q", format=".3g")])
+            x=x, y=alt.Y("value:Q"), tooltip=[alt.Tooltip("period:N"), alt.Tooltip("value:Q", format=".3g")])
         panels.append(alt.layer(area, median, points).properties(
             width=WIDTH, height=HEIGHT,
             title=chart_title(chart.title, (f"Band: the model's median (line) and interquartile range over the{regime} "

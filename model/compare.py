@@ -105,7 +105,7 @@ def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def comparison_chart(summary: pd.DataFrame, runs: pd.DataFrame | None = None) -> alt.VConcatChart:
+def comparison_chart(summary: pd.DataFrame, runs: pd.DataFrame | None = None) -> alt.ConcatChart:
     """One small panel per outcome: each scenario's mean with its 95% interval, and every seed's value."""
     order = list(dict.fromkeys(summary["scenario"]))
     panels = []
@@ -113,21 +113,22 @@ def comparison_chart(summary: pd.DataFrame, runs: pd.DataFrame | None = None) ->
         data = summary[summary["output"] == key][["scenario", "mean", "ci95_low", "ci95_high"]]
         base = alt.Chart(inline_data(data)).encode(y=alt.Y("scenario:N", sort=order, title=None))
         bars = base.mark_rule(strokeWidth=2).encode(x=alt.X("ci95_low:Q", title=label, scale=alt.Scale(zero=False)),
-                                                    x2="ci95_high:Q")
+                                                    x2=alt.X2("ci95_high:Q"))
         points = base.mark_point(filled=True, size=60).encode(
-            x="mean:Q", color=alt.Color("scenario:N", sort=order, legend=None),
-            tooltip=["scenario:N", alt.Tooltip("mean:Q", format=".3g"), alt.Tooltip("ci95_low:Q", format=".3g"),
+            x=alt.X("mean:Q"), color=alt.Color("scenario:N", sort=order, legend=None),
+            tooltip=[alt.Tooltip("scenario:N"), alt.Tooltip("mean:Q", format=".3g"), alt.Tooltip("ci95_low:Q", format=".3g"),
                      alt.Tooltip("ci95_high:Q", format=".3g")])
         layers = [bars, points]
         if runs is not None and key in runs:
             seeds = runs[["scenario", "seed", key]].dropna()
             layers.append(alt.Chart(inline_data(seeds)).mark_tick(opacity=0.45, thickness=1, size=14).encode(
-                x=f"{key}:Q", y=alt.Y("scenario:N", sort=order, title=None),
+                x=alt.X(f"{key}:Q"), y=alt.Y("scenario:N", sort=order, title=None),
                 color=alt.Color("scenario:N", sort=order, legend=None),
-                tooltip=["scenario:N", "seed:Q", alt.Tooltip(f"{key}:Q", format=".3g")]))
+                tooltip=[alt.Tooltip("scenario:N"), alt.Tooltip("seed:Q"), alt.Tooltip(f"{key}:Q", format=".3g")]))
         panels.append(alt.layer(*layers).properties(width=260, height=22 * len(order), title=chart_title(label, meaning)))
-    rows = [alt.hconcat(*panels[i:i + 3]) for i in range(0, len(panels), 3)]
-    return alt.vconcat(*rows).properties(title=chart_title(
+    # Channels as objects, not "field:type" strings, and one grid rather than rows of rows: Altair
+    # parses each string against its whole schema and copies every nested chart (1.2 s for this chart).
+    return alt.concat(*panels, columns=3).properties(title=chart_title(
         "Scenarios compared over the same seeds",
         "Dot: mean over seeds; line: its 95% interval; ticks: each seed (two clusters: two regimes)."))
 

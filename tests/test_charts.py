@@ -255,6 +255,24 @@ def test_many_platforms_and_long_runs_stay_within_altair_limits():
     assert charts.OTHER_PLATFORMS in shares
 
 
+def test_inline_records_are_written_out_as_altair_would_write_a_list_of_them():
+    """inline_data holds its records in a tuple that copies of a chart share: the chart written out is the same."""
+    import altair as alt
+
+    frame = pd.DataFrame({"step": [1, 2, 3], "share": [0.5, np.nan, 0.25], "platform": ["A", "B", None]})
+    records = [{"step": 1, "share": 0.5, "platform": "A"}, {"step": 2, "share": None, "platform": "B"},
+               {"step": 3, "share": 0.25, "platform": None}]
+
+    def layered(data):
+        base = alt.Chart(data).encode(x="step:Q")
+        return alt.hconcat(alt.layer(base.mark_line().encode(y="share:Q"), base.mark_point().encode(y="share:Q")),
+                           base.mark_bar().encode(y="share:Q"))
+
+    shared = layered(charts.inline_data(frame))
+    assert json.loads(shared.to_json()) == json.loads(layered(alt.InlineData(values=records)).to_json())
+    assert [list(source["values"]) for source in _datasets(shared.to_dict()) if "values" in source] == [records]
+
+
 def test_a_run_too_short_for_phases_or_profits_still_charts():
     frames = synthetic_frames(steps=3, fail_at=None, phase_starts={})
     frames["platforms"]["user_surplus"] = np.nan  # nobody on a platform yet

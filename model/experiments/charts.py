@@ -55,8 +55,8 @@ def lines_chart(summary: pd.DataFrame, x: str, output: str, all_keys: list[str],
     data = _averaged(summary, keys, output)
     encode = {"color": alt.Color(f"{field(colour)}:N", title=colour)} if colour else {}
     base = alt.Chart(inline_data(data)).encode(x=alt.X(f"{field(x)}:Q", title=x), **encode)
-    band = base.mark_area(opacity=0.2).encode(y=alt.Y("ci95_low:Q", title=output), y2="ci95_high:Q")
-    line = base.mark_line(point=True).encode(y="mean:Q", tooltip=[*(alt.Tooltip(f"{field(k)}:Q", title=k) for k in keys), alt.Tooltip("mean:Q", format=".3g")])
+    band = base.mark_area(opacity=0.2).encode(y=alt.Y("ci95_low:Q", title=output), y2=alt.Y2("ci95_high:Q"))
+    line = base.mark_line(point=True).encode(y=alt.Y("mean:Q"), tooltip=[*(alt.Tooltip(f"{field(k)}:Q", title=k) for k in keys), alt.Tooltip("mean:Q", format=".3g")])
     return alt.layer(band, line).properties(
         width=WIDTH, height=HEIGHT,
         title=chart_title(f"{output} as {x} changes", "Line: mean over replicates; band: its 95% interval.",
@@ -79,11 +79,11 @@ def sobol_chart(indices: pd.DataFrame) -> alt.VConcatChart:
     for output, table in indices[indices["index"].isin(["S1", "ST"])].groupby("output", sort=False):
         data = table.assign(kind=table["index"].map(INDEX_NAMES))
         base = alt.Chart(inline_data(data)).encode(
-            y=alt.Y("parameter:N", title=None), yOffset="kind:N",
+            y=alt.Y("parameter:N", title=None), yOffset=alt.YOffset("kind:N"),
             color=alt.Color("kind:N", title="Sobol index", scale=alt.Scale(range=["#4c78a8", "#f58518"])))
         bars = base.mark_bar().encode(x=alt.X("estimate:Q", title="Share of the output's variance",
                                               scale=alt.Scale(domain=[0, 1], clamp=True)))
-        errors = base.mark_rule(color="black").encode(x="ci95_low:Q", x2="ci95_high:Q")
+        errors = base.mark_rule(color="black").encode(x=alt.X("ci95_low:Q"), x2=alt.X2("ci95_high:Q"))
         panels.append(alt.layer(bars, errors).properties(width=WIDTH, title=alt.Title(output, anchor="start")))
     return alt.vconcat(*panels).properties(title=chart_title(
         "Which parameters move the outcome (Sobol indices)",
@@ -101,8 +101,8 @@ def morris_chart(indices: pd.DataFrame) -> alt.VConcatChart:
         base = alt.Chart(inline_data(wide)).encode(x=alt.X("mu_star:Q", title="mu* (mean absolute elementary effect)"),
                                                    y=alt.Y("sigma:Q", title="sigma (non-linearity, interactions)"))
         dots = base.mark_circle(size=60)
-        errors = base.mark_rule().encode(x="ci95_low:Q", x2="ci95_high:Q")
-        labels = base.mark_text(align="left", dx=6).encode(text="parameter:N")
+        errors = base.mark_rule().encode(x=alt.X("ci95_low:Q"), x2=alt.X2("ci95_high:Q"))
+        labels = base.mark_text(align="left", dx=6).encode(text=alt.Text("parameter:N"))
         panels.append(alt.layer(errors, dots, labels).properties(width=WIDTH, height=HEIGHT,
                                                                  title=alt.Title(output, anchor="start")))
     return alt.vconcat(*panels).properties(title=chart_title(
