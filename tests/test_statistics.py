@@ -47,3 +47,19 @@ def test_calibration_reports_how_often_each_regime_occurs_with_wilson_intervals(
     assert regimes.loc["tipped", "share"] == pytest.approx(0.6)
     assert (regimes.loc["tipped", "low"], regimes.loc["tipped", "high"]) == pytest.approx(wilson_interval(6, 10))
     assert regimes_sentence(regimes).startswith("Regimes over 10 runs: tipped 6 (60%, 95% interval 31% to 83%)")
+
+
+def test_the_sign_tests_p_values_are_the_binomial_tails_scipy_stats_gives():
+    """paired_differences' one-sided sign tests: P(X >= k) for X ~ Binomial(pairs that differ, 1/2)."""
+    from scipy import stats
+
+    from model.statistics import paired_differences
+
+    for higher, lower in [(0, 1), (1, 0), (3, 5), (8, 0), (17, 23), (40, 0)]:
+        before = np.zeros(higher + lower + 2)  # two ties, left out
+        after = np.concatenate([np.ones(higher), -np.ones(lower), np.zeros(2)])
+        table = paired_differences(before, after)
+        differ = higher + lower
+        assert table["p_higher"] == pytest.approx(stats.binomtest(higher, differ, 0.5, alternative="greater").pvalue, rel=1e-12)
+        assert table["p_lower"] == pytest.approx(stats.binomtest(lower, differ, 0.5, alternative="greater").pvalue, rel=1e-12)
+    assert paired_differences([1.0, 2.0], [1.0, 2.0])["p_higher"] is None  # nothing differs: no test

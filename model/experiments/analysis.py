@@ -41,10 +41,10 @@ def mean_intervals(values) -> pd.DataFrame:
 
     The interval is Student-t, mean +/- t(0.975, n-1) * sd / sqrt(n); its bounds are NaN below two values.
     """
-    from scipy import stats
+    from scipy import special  # stdtrit is Student's t quantile (scipy.stats.t.ppf's), without scipy.stats' 0.6 s import
 
     table = pd.DataFrame({"n": values.count(), "mean": values.mean(), "sd": values.std(ddof=1)})
-    half = stats.t.ppf(0.5 + CONF_LEVEL / 2, np.maximum(table["n"] - 1, 1)) * table["sd"] / np.sqrt(table["n"])
+    half = special.stdtrit(np.maximum(table["n"] - 1, 1), 0.5 + CONF_LEVEL / 2) * table["sd"] / np.sqrt(table["n"])
     table["ci95_low"] = table["mean"] - half.where(table["n"] > 1)
     table["ci95_high"] = table["mean"] + half.where(table["n"] > 1)
     return table
