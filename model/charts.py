@@ -43,20 +43,36 @@ OTHER_IN, OTHER_OUT = ("other money in", "#393b79"), ("other money out", "#9c9ed
 
 
 # -- shared pieces (also used by the sweep charts, the comparison chart and the explorer) ---------
+class SharedRecords(alt.InlineDataset):
+    """A frame's records as a chart's data, shared by the copies Altair makes of a chart at each
+    ``encode``, ``layer`` or ``concat`` instead of copied record by record (nothing changes them)."""
+
+    def __deepcopy__(self, memo=None) -> SharedRecords:
+        return self
+
+
+class InlineRecords(alt.InlineData):
+    """Inline data whose records Altair does not check against the Vega-Lite schema when it gathers a
+    chart's datasets: they are a frame's records (numbers, strings and nulls), always valid data.
+    (Altair checks the datasets of a chart written out nowhere else: only the rest of the chart.)"""
+
+    def to_dict(self, validate: bool = True, *, ignore=None, context=None) -> dict:
+        return super().to_dict(validate=False, ignore=ignore, context=context)
+
+
 def inline_data(frame: pd.DataFrame) -> alt.InlineData:
     """The frame as inline records (NaN as null).
 
     Inline values are not subject to Altair's 5,000-row limit, which the platform frame of a
     long run with many platforms exceeds; the charts only ever pass the columns they draw.
-    The records are held in a tuple, which Altair shares between the copies it makes of a chart at
-    each ``encode``, ``layer`` or ``concat`` instead of copying every record again, and are not
-    checked against the Vega-Lite schema (a frame's records are always valid data): building the
-    run's four charts took 1.1 s, most of it checking and copying the same records, and takes 0.4 s
-    so. The chart written out (``to_json``) is the same (tests/test_charts.py).
+    The records are not checked against the Vega-Lite schema (InlineRecords), and the copies of a
+    chart share them (SharedRecords): building and writing out the run's four charts took 1.35 s,
+    most of it checking and copying the same records, and takes a third of that so. The chart
+    written out is the same (tests/test_charts.py).
     """
     clean = frame.astype(object).where(frame.notna(), None)
     with debug_mode(False):
-        return alt.InlineData(values=tuple(clean.to_dict(orient="records")))
+        return InlineRecords(values=SharedRecords(clean.to_dict(orient="records")))
 
 
 def final_month(model_frame: pd.DataFrame) -> int:
@@ -374,19 +390,42 @@ def save_png(chart: alt.TopLevelMixin, path: str | Path, scale: float = 2) -> Pa
     return path
 
 
+OFFLINE_RENDERER = "jupyter-offline"
+TOP_LEVEL_CHARTS = {"layer": alt.LayerChart, "vconcat": alt.VConcatChart, "hconcat": alt.HConcatChart,
+                    "concat": alt.ConcatChart, "facet": alt.FacetChart, "repeat": alt.RepeatChart}
+
+
 def use_offline_renderer() -> str:
     """Draw Altair charts in Jupyter without the internet; call it in a notebook's first cell.
 
     Altair's default renderer loads Vega from a CDN, and JupyterLab 4's own Vega renderer only
-    knows Vega-Lite 5 (Altair 6 writes Vega-Lite 6). The ``jupyter`` renderer shows each chart as
-    an anywidget (:class:`altair.JupyterChart`) whose JavaScript, in offline mode, is the Vega,
-    Vega-Lite and vega-embed bundle that vl-convert ships, so nothing is fetched. Idempotent:
-    calling it again changes nothing. Returns the renderer's name.
+    knows Vega-Lite 5 (Altair 6 writes Vega-Lite 6). This renderer (OFFLINE_RENDERER) shows each
+    chart as Altair's ``jupyter`` renderer does, as an anywidget (:class:`altair.JupyterChart`), whose
+    JavaScript, in offline mode, is the Vega, Vega-Lite and vega-embed bundle that vl-convert ships,
+    so nothing is fetched (:func:`render_offline`). Idempotent: calling it again changes nothing.
+    Returns the renderer's name.
     """
-    if alt.renderers.active != "jupyter" or not alt.renderers.options.get("offline"):
-        alt.renderers.enable("jupyter", offline=True)
+    if OFFLINE_RENDERER not in alt.renderers.names():
+        alt.renderers.register(OFFLINE_RENDERER, render_offline)
+    if alt.renderers.active != OFFLINE_RENDERER:
+        alt.renderers.enable(OFFLINE_RENDERER)
     _enable_offline_widget()
     return alt.renderers.active
+
+
+def render_offline(spec: dict, **metadata) -> dict:
+    """A chart's widget, as Altair's ``jupyter`` renderer makes it, but without checking the chart
+    against the Vega-Lite schema a second time: Altair has just checked it in writing it out, and
+    its renderer checks it again to find which kind of chart it is, which took most of a chart
+    cell's time (1 s of 1.4 s for the run's charts). The kind is read from the chart's keys instead."""
+    _enable_offline_widget()
+    return offline_widget(spec, metadata.get("embed_options"))._repr_mimebundle_()
+
+
+def offline_widget(spec: dict, embed_options: dict | None = None) -> alt.JupyterChart:
+    """The widget :func:`render_offline` shows for a chart written out as ``spec``."""
+    kind = next((chart for key, chart in TOP_LEVEL_CHARTS.items() if key in spec), alt.Chart)
+    return alt.JupyterChart(chart=kind.from_dict(spec, validate=False), embed_options=embed_options)
 
 
 def offline_bundle_path() -> Path:

@@ -458,8 +458,8 @@ def test_the_offline_renderer_imports_nothing_from_the_internet():
 
     from model.charts import use_offline_renderer
 
-    assert use_offline_renderer() == use_offline_renderer() == "jupyter"  # idempotent
-    assert alt.renderers.options.get("offline") is True
+    assert use_offline_renderer() == use_offline_renderer() == "jupyter-offline"  # idempotent
+    assert alt.JupyterChart._is_offline
     remote_import = re.compile(r"""(?:\bfrom|\bimport)\s*\(?\s*["']https?://""")
     assert not remote_import.search(alt.JupyterChart._esm)
     assert "vegaEmbed" in alt.JupyterChart._esm or "vega-embed" in alt.JupyterChart._esm

@@ -273,6 +273,23 @@ def test_inline_records_are_written_out_as_altair_would_write_a_list_of_them():
     assert [list(source["values"]) for source in _datasets(shared.to_dict()) if "values" in source] == [records]
 
 
+def test_the_offline_renderer_shows_every_kind_of_chart_as_altair_would():
+    """render_offline finds a chart's kind from its keys instead of checking it again: the same widget spec."""
+    import altair as alt
+
+    frame = pd.DataFrame({"x": [1, 2, 3], "y": [2.0, 1.0, 3.0], "group": ["a", "b", "a"]})
+    base = alt.Chart(charts.inline_data(frame)).mark_line().encode(x=alt.X("x:Q"), y=alt.Y("y:Q"))
+    kinds = {"chart": base, "layer": base + base.mark_point(), "vconcat": base & base, "hconcat": base | base,
+             "concat": alt.concat(base, base, columns=2), "facet": base.facet(alt.Facet("group:N")),
+             "repeat": alt.Chart(charts.inline_data(frame)).mark_point().encode(
+                 x=alt.X(alt.repeat("repeat"), type="quantitative"), y=alt.Y("y:Q")).repeat(repeat=["x", "y"])}
+    for name, chart in kinds.items():
+        spec = chart.to_dict()
+        widget = charts.offline_widget(spec)
+        assert type(widget.chart) is type(alt.Chart.from_dict(spec)), name  # the kind Altair's renderer finds
+        assert widget.spec == spec, name
+
+
 def test_a_run_too_short_for_phases_or_profits_still_charts():
     frames = synthetic_frames(steps=3, fail_at=None, phase_starts={})
     frames["platforms"]["user_surplus"] = np.nan  # nobody on a platform yet
