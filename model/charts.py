@@ -391,8 +391,6 @@ def save_png(chart: alt.TopLevelMixin, path: str | Path, scale: float = 2) -> Pa
 
 
 OFFLINE_RENDERER = "jupyter-offline"
-TOP_LEVEL_CHARTS = {"layer": alt.LayerChart, "vconcat": alt.VConcatChart, "hconcat": alt.HConcatChart,
-                    "concat": alt.ConcatChart, "facet": alt.FacetChart, "repeat": alt.RepeatChart}
 
 
 def use_offline_renderer() -> str:
@@ -414,18 +412,35 @@ def use_offline_renderer() -> str:
 
 
 def render_offline(spec: dict, **metadata) -> dict:
-    """A chart's widget, as Altair's ``jupyter`` renderer makes it, but without checking the chart
-    against the Vega-Lite schema a second time: Altair has just checked it in writing it out, and
-    its renderer checks it again to find which kind of chart it is, which took most of a chart
-    cell's time (1 s of 1.4 s for the run's charts). The kind is read from the chart's keys instead."""
+    """A chart's widget, as Altair's ``jupyter`` renderer makes it (:func:`offline_widget`)."""
     _enable_offline_widget()
     return offline_widget(spec, metadata.get("embed_options"))._repr_mimebundle_()
 
 
 def offline_widget(spec: dict, embed_options: dict | None = None) -> alt.JupyterChart:
-    """The widget :func:`render_offline` shows for a chart written out as ``spec``."""
-    kind = next((chart for key, chart in TOP_LEVEL_CHARTS.items() if key in spec), alt.Chart)
-    return alt.JupyterChart(chart=kind.from_dict(spec, validate=False), embed_options=embed_options)
+    """The widget that shows a chart written out as ``spec``.
+
+    Altair's renderer rebuilds the chart from ``spec`` (``Chart.from_dict``) for its widget to read
+    the chart's parameters (selections, variables) and write the spec out again; rebuilding it checks
+    every part of it against the Vega-Lite schema, which took most of a chart cell's time (1 s of
+    the 1.4 s of a run's chart, 1.4 s for the comparison of scenarios). A chart without parameters
+    (all of this project's) needs none of that: its widget is given the spec as it is. A chart
+    with parameters goes Altair's way, so that its selections still reach Python.
+    """
+    if _has_params(spec):
+        return alt.JupyterChart(chart=alt.Chart.from_dict(spec), embed_options=embed_options)
+    widget = alt.JupyterChart(chart=None, embed_options=embed_options)
+    widget.spec = spec
+    return widget
+
+
+def _has_params(node) -> bool:
+    """Whether a chart written out declares parameters anywhere (its data left aside)."""
+    if isinstance(node, dict):
+        return "params" in node or any(_has_params(value) for key, value in node.items() if key not in ("data", "datasets"))
+    if isinstance(node, list):
+        return any(_has_params(item) for item in node)
+    return False
 
 
 def offline_bundle_path() -> Path:
