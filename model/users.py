@@ -191,10 +191,11 @@ class UserPopulation:
             picks = np.where(picks >= offers.quality.size, NO_PLATFORM, picks).astype(np.int16)
         else:  # no platform left and no outside option: nobody can choose anything
             picks = np.full(choosers.size, NO_PLATFORM, dtype=np.int16)
-        moved = picks != self.platform[choosers]
+        before = self.platform[choosers]
+        moved = picks != before
         arrivals = picks[moved & (picks != NO_PLATFORM)]
         self.arrivals = np.bincount(arrivals, minlength=offers.quality.size)[: offers.quality.size]
-        self.switchers = int((moved & (self.platform[choosers] != NO_PLATFORM)).sum())
+        self.switchers = int((moved & (before != NO_PLATFORM)).sum())
         joined = newcomers[picks[np.searchsorted(choosers, newcomers)] != NO_PLATFORM]
         self.adopted[joined] = True
         self.new_adopters = joined.size
@@ -202,7 +203,7 @@ class UserPopulation:
         self.platform[choosers] = picks
         self.must_choose[:] = False
         self.tenure += self.platform != NO_PLATFORM  # int16 holds it: runs last at most 6,000 months
-        self._recount()
+        self._count_moves(before[moved], picks[moved])
 
     def release(self, platform_id: int) -> int:
         """Users of a failed platform lose it and must choose again next month."""
@@ -232,6 +233,13 @@ class UserPopulation:
     def _recount(self) -> None:
         slots = self.affinity.shape[1]
         self._counts = np.bincount(self.platform + 1, minlength=slots + 1)[1 : slots + 1]  # 0: no platform
+
+    def _count_moves(self, left: np.ndarray, joined: np.ndarray) -> None:
+        """The counts :meth:`_recount` would give, from the platforms users left and joined (NO_PLATFORM
+        for none): a month's movers, not a pass over every user."""
+        slots = self._counts.size
+        self._counts = (self._counts + np.bincount(joined + 1, minlength=slots + 1)[1 : slots + 1]
+                        - np.bincount(left + 1, minlength=slots + 1)[1 : slots + 1])
 
     def counts(self, slots: int) -> np.ndarray:
         """Users on each platform slot (kept up to date whenever users move)."""

@@ -304,3 +304,18 @@ def test_an_empty_pool_gives_an_empty_sample_and_draws_nothing():
     take, draws = draw_with_replacement(np.array([], dtype=np.int64), 1500, rng)
     assert take.size == draws.size == 0 and rng.random() == untouched.random()
 
+
+
+def test_the_users_per_platform_are_counted_as_they_move_as_a_fresh_count_would_give():
+    """The counts follow the month's movers (choices, turnover, failures, takeovers): each month they
+    equal a count over every user."""
+    economy = PlatformEconomy(scenario(ROOT / "params" / "scenarios" / "no_bailout.toml", users__count=600,
+                                       users__turnover=0.01, acquisitions__enabled=True))
+    slots = len(economy.platforms)
+    failed = 0
+    for _ in range(150):
+        economy.step()
+        on = economy.users.platform[economy.users.platform != NO_PLATFORM]
+        assert np.array_equal(economy.users.counts(slots), np.bincount(on, minlength=slots))
+        failed = max(failed, sum(not platform.active for platform in economy.platforms))
+    assert failed > 0  # users were released by a failure too
