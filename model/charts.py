@@ -8,8 +8,10 @@ chart. Data are embedded in the specs (never a URL), so the charts render withou
 
 from __future__ import annotations
 
+import json
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import altair as alt
@@ -379,14 +381,22 @@ def case_chart(case, tables: pd.DataFrame) -> alt.VConcatChart:
     return alt.vconcat(*panels)
 
 
-def save_png(chart: alt.TopLevelMixin, path: str | Path, scale: float = 2) -> Path:
-    """Render a chart to PNG without a browser or the internet (vl-convert bundles Vega)."""
+def chart_spec(chart: alt.TopLevelMixin | dict) -> dict:
+    """The chart written out as its Vega-Lite spec (a spec is returned as it is): writing a chart out
+    is most of what saving it costs, so a chart saved twice (PNG, report) is written out once."""
+    if isinstance(chart, dict):
+        return chart
+    with alt.data_transformers.disable_max_rows():
+        return chart.to_dict()
+
+
+def save_png(chart: alt.TopLevelMixin | dict, path: str | Path, scale: float = 2) -> Path:
+    """Render a chart (or its spec, :func:`chart_spec`) to PNG without a browser or the internet
+    (vl-convert bundles Vega)."""
     import vl_convert  # imported here: it is large and only needed to write files
 
     path = Path(path)
-    with alt.data_transformers.disable_max_rows():
-        spec = chart.to_json()
-    path.write_bytes(vl_convert.vegalite_to_png(spec, scale=scale))
+    path.write_bytes(vl_convert.vegalite_to_png(json.dumps(chart_spec(chart)), scale=scale))
     return path
 
 
@@ -443,36 +453,50 @@ def _has_params(node) -> bool:
     return False
 
 
-def offline_bundle_path() -> Path:
-    """Where the offline charts' JavaScript bundle is kept between sessions ($XDG_CACHE_HOME, else
-    ~/.cache): one file per version of Altair (its widget's source, its Vega-Lite) and of vl-convert."""
-    import vl_convert
-
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "platform-economy"
-    return cache / f"vega-bundle-altair-{alt.__version__}-vl-convert-{vl_convert.__version__}.js"
+def cache_folder() -> Path:
+    """Where JavaScript bundles are kept between sessions: $XDG_CACHE_HOME, else ~/.cache, /platform-economy."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "platform-economy"
 
 
-def _enable_offline_widget() -> None:
-    """``alt.JupyterChart.enable_offline(True)``, its bundle kept on disk. vl-convert builds it anew in
-    each kernel (1.8 s on a 2-core machine), the same for the same versions: every notebook after the
-    first reads it instead (binder/postBuild builds it into Binder's image). Where the cache cannot be
-    written (a read-only home), it is built each time, as Altair does."""
-    chart = alt.JupyterChart
-    if chart._is_offline:
-        return
-    path = offline_bundle_path()
+def cached_text(path: Path, build: Callable[[], str]) -> str:
+    """The text kept at ``path`` if there is some, else ``build()``'s, written there whole (to a partial
+    file, then renamed) for the next session. Where the cache cannot be written (a read-only home),
+    it is built each time."""
     try:
-        bundle = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except OSError:
-        bundle = ""
-    if bundle:
-        chart._esm, chart._is_offline = bundle, True  # what enable_offline sets
-        return
-    chart.enable_offline(True)
+        text = ""
+    if text:
+        return text
+    text = build()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")  # written whole, then renamed
-        partial.write_text(chart._esm, encoding="utf-8")
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        partial.write_text(text, encoding="utf-8")
         os.replace(partial, path)
     except OSError:
         pass
+    return text
+
+
+def offline_bundle_path() -> Path:
+    """Where the offline charts' JavaScript bundle is kept between sessions (:func:`cache_folder`):
+    one file per version of Altair (its widget's source, its Vega-Lite) and of vl-convert."""
+    import vl_convert
+
+    return cache_folder() / f"vega-bundle-altair-{alt.__version__}-vl-convert-{vl_convert.__version__}.js"
+
+
+def _enable_offline_widget() -> None:
+    """``alt.JupyterChart.enable_offline(True)``, its bundle kept on disk (:func:`cached_text`). vl-convert
+    builds it anew in each kernel (1.8 s on a 2-core machine), the same for the same versions: every
+    notebook after the first reads it instead (binder/postBuild builds it into Binder's image)."""
+    chart = alt.JupyterChart
+    if chart._is_offline:
+        return
+
+    def build() -> str:
+        chart.enable_offline(True)
+        return chart._esm
+
+    chart._esm, chart._is_offline = cached_text(offline_bundle_path(), build), True  # what enable_offline sets

@@ -94,7 +94,7 @@ def write_run(economy, out_dir: str | Path) -> Path:
     Raises OutError, before writing anything, if ``out_dir`` is anything else (``check_run_folder``).
     """
     # Imported only now: the charts are slow to import, and checking a folder needs none of this.
-    from model.charts import run_charts, save_png
+    from model.charts import chart_spec, run_charts, save_png
     from model.report import write_report
 
     out_dir = Path(out_dir)
@@ -110,10 +110,10 @@ def write_run(economy, out_dir: str | Path) -> Path:
         summary = economy.summary()
         (staging / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
         (staging / "charts").mkdir()
-        charts = run_charts(model_frame, platforms, ledger)
-        for name, chart in charts.items():
-            save_png(chart, staging / "charts" / f"{name}.png")
-        write_report(staging / "report.html", charts, summary, economy.params)
+        specs = {name: chart_spec(chart) for name, chart in run_charts(model_frame, platforms, ledger).items()}
+        for name, spec in specs.items():
+            save_png(spec, staging / "charts" / f"{name}.png")
+        write_report(staging / "report.html", specs, summary, economy.params)
     return out_dir
 
 

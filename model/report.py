@@ -15,6 +15,7 @@ from pathlib import Path
 
 import altair as alt
 
+from model.charts import cache_folder, cached_text, chart_spec
 from model.params import Params, flatten, params_to_toml
 
 CHART_TITLES = {"shares": "Who has the users", "surplus": "Who gains, and when",
@@ -45,11 +46,22 @@ for (const holder of document.querySelectorAll("div.chart[data-chart]")) {
 
 
 def javascript_bundle() -> str:
-    """Vega, Vega-Lite (Altair's version) and vega-embed as one script that defines ``vegaEmbed``."""
+    """Vega, Vega-Lite (Altair's version) and vega-embed as one script that defines ``vegaEmbed``,
+    kept on disk between runs (:func:`report_bundle_path`): vl-convert takes 1.7 s to build it."""
     import vl_convert
     from altair.utils._importers import vl_version_for_vl_convert
 
-    return vl_convert.javascript_bundle(vl_version=vl_version_for_vl_convert())
+    version = vl_version_for_vl_convert()
+    return cached_text(report_bundle_path(), lambda: vl_convert.javascript_bundle(vl_version=version))
+
+
+def report_bundle_path() -> Path:
+    """Where the report's JavaScript bundle is kept (model.charts.cache_folder): one file per version of
+    Vega-Lite and of vl-convert."""
+    import vl_convert
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    return cache_folder() / f"report-bundle-{vl_version_for_vl_convert()}-vl-convert-{vl_convert.__version__}.js"
 
 
 def _script_json(value) -> str:
@@ -121,10 +133,10 @@ def summary_rows(summary: dict) -> list[tuple[str, str]]:
     return rows
 
 
-def report_html(charts: dict[str, alt.TopLevelMixin], summary: dict, params: Params, title: str | None = None) -> str:
-    """The report as one HTML document (about 1 MB, most of it the Vega JavaScript)."""
-    with alt.data_transformers.disable_max_rows():
-        specs = {name: chart.to_dict() for name, chart in charts.items()}
+def report_html(charts: dict[str, alt.TopLevelMixin | dict], summary: dict, params: Params, title: str | None = None) -> str:
+    """The report as one HTML document (about 1 MB, most of it the Vega JavaScript); ``charts`` by name,
+    as charts or their specs (model.charts.chart_spec)."""
+    specs = {name: chart_spec(chart) for name, chart in charts.items()}
     values = flatten(params)
     title = title or (f"Platform economy: {summary.get('steps', params.simulation.steps)} months, "
                       f"{params.users.count:,} users, seed {params.simulation.seed}")
@@ -175,7 +187,7 @@ const EMBED_OPTIONS = {_script_json(EMBED_OPTIONS)};
 """
 
 
-def write_report(path: str | Path, charts: dict[str, alt.TopLevelMixin], summary: dict, params: Params,
+def write_report(path: str | Path, charts: dict[str, alt.TopLevelMixin | dict], summary: dict, params: Params,
                  title: str | None = None) -> Path:
     """Write :func:`report_html` to ``path``."""
     path = Path(path)

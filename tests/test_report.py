@@ -94,3 +94,20 @@ def test_a_failed_report_leaves_nothing_behind(economy, tmp_path, monkeypatch):
     with pytest.raises(OSError):
         write_run(economy, tmp_path / "run")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_reports_javascript_is_built_once_and_read_by_later_runs(tmp_path, monkeypatch):
+    """vl-convert's bundle of Vega for the report is kept on disk: a later run reads it, and an empty
+    cache file is built again, never served."""
+    from model import report
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    built = report.javascript_bundle()
+    path = report.report_bundle_path()
+    assert "vegaEmbed" in built and path.parent == tmp_path / "platform-economy"
+    assert path.read_text(encoding="utf-8") == built
+    written = path.stat().st_mtime_ns
+    assert report.javascript_bundle() == built and path.stat().st_mtime_ns == written  # read, not rebuilt
+    path.write_text("")
+    assert report.javascript_bundle() == built and path.read_text(encoding="utf-8") == built  # rebuilt
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no partial file left

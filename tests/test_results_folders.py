@@ -39,7 +39,7 @@ def economy():
 @pytest.fixture(autouse=True)
 def quick_charts(monkeypatch):
     """Charts and report stand-ins: these tests are about folders, and rendering takes seconds."""
-    monkeypatch.setattr(model.charts, "run_charts", lambda *frames: {"shares": None, "money": None})
+    monkeypatch.setattr(model.charts, "run_charts", lambda *frames: {"shares": {}, "money": {}})  # empty specs
     monkeypatch.setattr(model.charts, "save_png", lambda chart, path: path.write_bytes(PNG + b"chart"))
     monkeypatch.setattr(model.report, "write_report", lambda path, *rest: path.write_text("<html></html>"))
 
@@ -205,7 +205,7 @@ def hang(chart, path):
     print("writing charts", flush=True)
     time.sleep(600)
 
-model.charts.run_charts = lambda *frames: {"shares": None}
+model.charts.run_charts = lambda *frames: {"shares": {}}
 model.charts.save_png = hang
 write_run(run(scenario(users__count=50, simulation__steps=2)), sys.argv[1])
 """
