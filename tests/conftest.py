@@ -57,16 +57,24 @@ def root() -> Path:
 
 
 # Tests run on two processes, a file at a time (``--dist loadgroup`` with one group a file, which
-# is ``loadfile``), except that the two browser files share one group: each starts JupyterLab and
-# Chromium, and two of each at once on a 2-core machine starve each other past their time limits.
-BROWSER_FILES = {"test_browser.py", "test_app_browser.py"}
+# is ``loadfile``), except for the files of one group below, which go to the same process: the two
+# browser files (each starts JupyterLab and Chromium, and two of each at once on a 2-core machine
+# starve each other past their time limits), and files that replicate the same runs, which
+# ``replicated_runs`` then computes once (measured: 14 s of runs were a second file's repeats).
+SHARED_GROUPS = {
+    "browser": {"test_browser.py", "test_app_browser.py"},
+    "baseline-4000": {"test_knobs.py", "test_policy.py"},  # the baseline at 4,000 users, seeds 0-7
+    "baseline-1000": {"test_cycle.py", "test_parent.py"},  # the baseline at 1,000 users
+    "bailouts": {"test_bailouts.py", "test_lending.py"},  # the subsidy war at 2,000 users
+}
+GROUP_OF = {name: group for group, names in SHARED_GROUPS.items() for name in names}
 
 
 @pytest.hookimpl(tryfirst=True)  # xdist's own hook reads the marks into each test's id: mark before it
 def pytest_collection_modifyitems(items):
     for item in items:
         name = item.path.name
-        item.add_marker(pytest.mark.xdist_group("browser" if name in BROWSER_FILES else name))
+        item.add_marker(pytest.mark.xdist_group(GROUP_OF.get(name, name)))
 
 
 def pytest_xdist_node_collection_finished(node, ids):

@@ -213,8 +213,7 @@ def test_users_of_a_failed_platform_must_choose_again_next_month():
 def crunch_scenarios(root):
     """The scenario files, smaller: the same funding crunch with and without the state's rescue."""
     folder = root / "params" / "scenarios"
-    return {name: [run(scenario(folder / f"{name}.toml", users__count=2000, simulation__seed=s)) for s in SEEDS]
-            for name in ("no_bailout", "bailout")}
+    return {name: list(replicated_runs(tuple(SEEDS), 2000, folder / f"{name}.toml")) for name in ("no_bailout", "bailout")}
 
 
 def test_the_bailout_scenario_rescues_platforms_the_no_bailout_scenario_lets_fail(crunch_scenarios):

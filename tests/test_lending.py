@@ -1,22 +1,21 @@
 """Lenders (issue 3): platforms borrow against their valuation, pay interest, default; credit tightens."""
 
-import functools
 
 import numpy as np
 import pytest
 
 from model.lenders import Lender
 from model.params.schema import Lending
-from tests.conftest import ROOT, run, scenario
+from tests.conftest import ROOT, replicated_runs, run, scenario
 from tests.books import check_books
 
 SEEDS = range(3)
 SCENARIOS = ROOT / "params" / "scenarios"
 
 
-@functools.cache
 def runs(name: str) -> tuple:
-    return tuple(run(scenario(SCENARIOS / f"{name}.toml", users__count=2000, simulation__seed=s)) for s in SEEDS)
+    """The scenario's runs at 2,000 users, one per seed, shared with tests/test_bailouts.py's crunch runs."""
+    return replicated_runs(tuple(SEEDS), 2000, SCENARIOS / f"{name}.toml")
 
 
 def lender(**terms) -> Lender:

@@ -7,8 +7,6 @@ runs out of money, and it keeps buying users where a venture-backed rival of its
 been written off.
 """
 
-import functools
-
 import numpy as np
 import pytest
 
@@ -17,7 +15,7 @@ from model.economy import PlatformEconomy
 from model.outcomes import outcomes
 from model.params import ParamsError
 from tests.books import check_books
-from tests.conftest import BASELINE, ROOT, run, scenario, sign_test
+from tests.conftest import BASELINE, ROOT, replicated_runs, run, scenario, sign_test
 
 DEEP_POCKETS = ROOT / "params" / "scenarios" / "deep_pockets.toml"
 NO_BAILOUT = ROOT / "params" / "scenarios" / "no_bailout.toml"
@@ -27,10 +25,10 @@ USERS = 1000
 MONTHS = 120  # ten years: the market has tipped and the parent's platform settled in its place
 
 
-@functools.cache
 def ten_years(base, seed: int, **overrides) -> PlatformEconomy:
-    """A run of ``base`` at USERS users over MONTHS months, computed once per test process."""
-    return run(scenario(base, users__count=USERS, simulation__steps=MONTHS, simulation__seed=seed, **overrides))
+    """A run of ``base`` at USERS users over MONTHS months, computed once per test process (the
+    baseline's are tests/test_cycle.py's)."""
+    return replicated_runs((seed,), USERS, base, simulation__steps=MONTHS, **overrides)[0]
 
 
 def final_share_outside_the_leader(base, seed: int, **overrides) -> tuple[float, float]:
