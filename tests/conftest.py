@@ -60,7 +60,8 @@ def root() -> Path:
 # is ``loadfile``), except for the files of one group below, which go to the same process: the two
 # browser files (each starts JupyterLab and Chromium, and two of each at once on a 2-core machine
 # starve each other past their time limits), and files that replicate the same runs, which
-# ``replicated_runs`` then computes once (measured: 14 s of runs were a second file's repeats).
+# ``replicated_runs`` then computes once (19 s of the suite's runs were a second file's repeats; 6 s are left,
+# within files).
 SHARED_GROUPS = {
     "browser": {"test_browser.py", "test_app_browser.py"},
     "baseline-4000": {"test_knobs.py", "test_policy.py"},  # the baseline at 4,000 users, seeds 0-7

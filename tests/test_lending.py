@@ -1,6 +1,5 @@
 """Lenders (issue 3): platforms borrow against their valuation, pay interest, default; credit tightens."""
 
-
 import numpy as np
 import pytest
 
